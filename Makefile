@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make demo` (environment + quick reproduction report) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test lint typecheck unit bench report clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "equilibria needs Python >= 3.11; set PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/equilibria reproduce --quick --out report
+
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+unit: $(STAMP)
+	$(PY) -m pytest -n 2 --durations=10
+
+# Peer libraries (nashpy, quantecon, pygambit, open_spiel) live in the bench extra; pygambit compiles (~5 min).
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) benchmarks/normal_form.py --write BENCHMARKS.md
+
+report: demo
+
+clean:
+	rm -rf $(VENV) report .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,5 @@
+import sys
+
+from equilibria.cli import main
+
+sys.exit(main())

@@ -1,0 +1,170 @@
+"""Named reproductions: a typed config in, results, checks and figures out.
+
+An :class:`Experiment` is data: a name, a title, two configs (``full`` and ``quick``, both frozen dataclasses) and a
+``run(config, context) -> ExperimentResult`` function. It does no I/O of its own beyond writing figures into
+``context.directory``; the runner (:mod:`equilibria.experiments.runner`) owns caching, progress and the report.
+
+Every reproduction states what the literature says and what was measured as :class:`Check` rows, so a report reader
+sees at a glance whether the result reproduced.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One claim from the literature and what this run measured."""
+
+    claim: str
+    expected: str
+    measured: str
+    passed: bool
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table for the report: ``rows[r][c]`` under ``columns[c]`` (cells are rendered with ``str``)."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure file (relative to the experiment's directory) and its caption."""
+
+    path: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """What an experiment produced; ``summary`` must be JSON-serialisable."""
+
+    summary: Mapping[str, Any]
+    checks: tuple[Check, ...] = ()
+    tables: tuple[Table, ...] = ()
+    figures: tuple[Figure, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "summary": dict(self.summary),
+            "checks": [dataclasses.asdict(c) for c in self.checks],
+            "tables": [{"title": t.title, "columns": list(t.columns), "rows": [[_cell(x) for x in r] for r in t.rows]}
+                       for t in self.tables],
+            "figures": [dataclasses.asdict(f) for f in self.figures],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ExperimentResult:
+        return cls(
+            summary=data["summary"],
+            checks=tuple(Check(**c) for c in data["checks"]),
+            tables=tuple(Table(t["title"], tuple(t["columns"]), tuple(tuple(r) for r in t["rows"]))
+                         for t in data["tables"]),
+            figures=tuple(Figure(**f) for f in data["figures"]),
+        )
+
+
+def _cell(x: Any) -> Any:
+    return x if isinstance(x, int | float | str | bool) or x is None else str(x)
+
+
+@dataclass
+class Context:
+    """What a running experiment may use: its output directory and a progress-bar factory.
+
+    ``progress(items, description)`` wraps an iterable with the runner's progress bar (a no-op when quiet).
+    """
+
+    directory: Path
+    progress: Callable[[Iterable[Any], str], Iterable[Any]] = field(default=lambda items, description: items)
+
+    def track(self, items: Iterable[T], description: str) -> Iterator[T]:
+        yield from self.progress(items, description)
+
+    def save_figure(self, figure: Any, filename: str, caption: str) -> Figure:
+        """Save a matplotlib figure atomically into the experiment's directory, close it, and describe it."""
+        import matplotlib.pyplot as plt
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = self.directory / filename
+        partial = target.with_name(f".{filename}.partial{target.suffix}")
+        figure.savefig(partial, dpi=110, bbox_inches="tight")
+        plt.close(figure)
+        partial.replace(target)
+        return Figure(filename, caption)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A registered reproduction.
+
+    Attributes:
+      name: the registry key used on the command line (kebab-case).
+      title: the heading in the report.
+      description: what is reproduced and from which paper.
+      full: the configuration of the full run.
+      quick: the configuration of ``--quick`` (seconds, for the demo and CI).
+      run: ``run(config, context) -> ExperimentResult``.
+    """
+
+    name: str
+    title: str
+    description: str
+    full: Any
+    quick: Any
+    run: Callable[[Any, Context], ExperimentResult]
+
+    def config(self, *, quick: bool) -> Any:
+        return self.quick if quick else self.full
+
+
+def config_fingerprint(config: Any) -> str:
+    """A stable JSON fingerprint of a dataclass config (used to decide whether a checkpoint can be reused)."""
+    return json.dumps(dataclasses.asdict(config), sort_keys=True, default=str)
+
+
+_REGISTRY: dict[str, Experiment] = {}
+
+
+def register(experiment: Experiment) -> Experiment:
+    if experiment.name in _REGISTRY:
+        raise ValueError(f"experiment {experiment.name!r} is registered twice")
+    _REGISTRY[experiment.name] = experiment
+    return experiment
+
+
+def registry() -> Mapping[str, Experiment]:
+    _load_builtin()
+    return dict(_REGISTRY)
+
+
+def _load_builtin() -> None:
+    # Importing the modules registers their experiments; done lazily to keep `import equilibria` light.
+    from equilibria.experiments import zoo_atlas  # noqa: F401
+
+
+def resolve(names: Sequence[str]) -> list[Experiment]:
+    """The experiments called ``names``, in the given order; GameError for an unknown name."""
+    from equilibria.core.errors import GameError
+
+    known = registry()
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise GameError(f"unknown experiment {missing[0]!r}; registered: {', '.join(sorted(known))}")
+    return [known[n] for n in names]

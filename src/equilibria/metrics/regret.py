@@ -1,0 +1,118 @@
+"""Equilibrium quality measures for normal-form games, computed from the game and a profile alone.
+
+For a mixed profile ``s`` and player ``i`` with action values ``v_i(a) = u_i(a, s_{-i})``:
+
+- ``regret_i(s) = max_a v_i(a) - u_i(s)`` (>= 0): what player ``i`` gains by deviating to a best response;
+- ``max_regret(s) = max_i regret_i(s)``: ``s`` is an ``eps``-Nash equilibrium iff ``max_regret(s) <= eps``;
+- ``nash_conv(s) = sum_i regret_i(s)`` (OpenSpiel's NashConv; in two-player zero-sum games it is the duality gap,
+  twice the exploitability).
+
+For a joint distribution ``p`` over action profiles:
+
+- CE gap: ``max_i max_{a, a'} sum_{a_{-i}} p(a, a_{-i}) [u_i(a', a_{-i}) - u_i(a, a_{-i})]`` — the largest gain from
+  any swap "when told ``a``, play ``a'``"; ``p`` is a correlated equilibrium iff the gap is <= 0.
+- CCE gap: ``max_i max_{a'} E_p[u_i(a', a_{-i})] - E_p[u_i(a)]`` — the gain from ignoring the recommendation.
+
+All functions accept exact profiles (object arrays of Fractions) and then return exact values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from equilibria.core.rational import to_fraction_array
+from equilibria.games.normal_form import NormalFormGame
+
+
+def _exact(profile: Sequence[Any]) -> bool:
+    return any(np.asarray(s).dtype == object for s in profile)
+
+
+def regrets(game: NormalFormGame, profile: Sequence[Any]) -> np.ndarray:
+    """``[n_players]``: each player's gain from a best unilateral deviation (>= 0)."""
+    profile = game.check_profile(profile, "regrets(profile)")
+    out = []
+    for i in range(game.n_players):
+        values = game.action_values(profile, i)
+        current = np.dot(values, profile[i])
+        out.append(max(values) - current)
+    return np.array(out, dtype=object if _exact(profile) else float)
+
+
+def max_regret(game: NormalFormGame, profile: Sequence[Any]) -> Any:
+    """The largest regret of any player: ``profile`` is an eps-Nash equilibrium iff this is <= eps."""
+    return max(regrets(game, profile))
+
+
+def nash_conv(game: NormalFormGame, profile: Sequence[Any]) -> Any:
+    """The sum of the players' regrets (OpenSpiel's NashConv)."""
+    return sum(regrets(game, profile))
+
+
+def _check_joint(game: NormalFormGame, joint: Any, caller: str) -> np.ndarray:
+    arr = np.asarray(joint)
+    if arr.shape != game.n_actions:
+        from equilibria.core.errors import GameError
+
+        raise GameError(f"{caller}: joint distribution must have shape {game.n_actions}, got {arr.shape}")
+    return arr
+
+
+def _payoffs_like(game: NormalFormGame, joint: np.ndarray) -> np.ndarray:
+    return to_fraction_array(game.payoffs) if joint.dtype == object else game.payoffs
+
+
+def ce_gaps(game: NormalFormGame, joint: Any) -> np.ndarray:
+    """``[n_players]``: each player's best swap gain under the joint distribution (<= 0 at a CE)."""
+    joint = _check_joint(game, joint, "ce_gaps(joint)")
+    payoffs = _payoffs_like(game, joint)
+    gaps = []
+    for i in range(game.n_players):
+        u = np.moveaxis(payoffs[i], i, 0).reshape(game.n_actions[i], -1)  # [a_i, a_-i]
+        p = np.moveaxis(joint, i, 0).reshape(game.n_actions[i], -1)
+        # gain[a, a'] = sum_{a_-i} p(a, a_-i) (u(a', a_-i) - u(a, a_-i))
+        gain = p @ u.T - np.sum(p * u, axis=1)[:, None]
+        gaps.append(max(gain.ravel()))
+    return np.array(gaps, dtype=joint.dtype if joint.dtype == object else float)
+
+
+def ce_gap(game: NormalFormGame, joint: Any) -> Any:
+    """Max over players of the best swap gain; ``joint`` is a correlated equilibrium iff this is <= 0."""
+    return max(ce_gaps(game, joint))
+
+
+def cce_gaps(game: NormalFormGame, joint: Any) -> np.ndarray:
+    """``[n_players]``: each player's gain from committing to the best fixed action instead of following ``joint``."""
+    joint = _check_joint(game, joint, "cce_gaps(joint)")
+    payoffs = _payoffs_like(game, joint)
+    gaps = []
+    for i in range(game.n_players):
+        u = np.moveaxis(payoffs[i], i, 0).reshape(game.n_actions[i], -1)
+        p = np.moveaxis(joint, i, 0).reshape(game.n_actions[i], -1)
+        marginal_others = p.sum(axis=0)
+        gaps.append(max(u @ marginal_others) - np.sum(p * u))
+    return np.array(gaps, dtype=joint.dtype if joint.dtype == object else float)
+
+
+def cce_gap(game: NormalFormGame, joint: Any) -> Any:
+    """Max over players of the deviation gain; ``joint`` is a coarse correlated equilibrium iff this is <= 0."""
+    return max(cce_gaps(game, joint))
+
+
+def joint_expected_payoffs(game: NormalFormGame, joint: Any) -> np.ndarray:
+    """``[n_players]``: expected payoffs under a joint distribution."""
+    joint = _check_joint(game, joint, "joint_expected_payoffs(joint)")
+    payoffs = _payoffs_like(game, joint)
+    return np.array([np.sum(payoffs[i] * joint) for i in range(game.n_players)],
+                    dtype=object if joint.dtype == object else float)
+
+
+def product_distribution(profile: Sequence[Any]) -> np.ndarray:
+    """The joint distribution ``[*n_actions]`` of independent mixed strategies (outer product)."""
+    joint = np.asarray(profile[0])
+    for s in profile[1:]:
+        joint = np.multiply.outer(joint, np.asarray(s))
+    return joint
