@@ -24,8 +24,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# Two pytest workers on two cores: one BLAS thread each, or OpenBLAS oversubscribes and crawls.
 unit: $(STAMP)
-	$(PY) -m pytest -n 2 --durations=10
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --durations=10
 
 # Peer libraries (nashpy, quantecon, pygambit, open_spiel) live in the bench extra; pygambit compiles (~5 min).
 bench: $(STAMP)

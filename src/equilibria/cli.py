@@ -99,8 +99,9 @@ def result_to_table(result: SolveResult, game: NormalFormGame, game_label: str) 
     for k, (profile, values, certificate) in enumerate(
         zip(result.equilibria, result.values, result.certificate, strict=True), start=1
     ):
-        lines.append(f"  #{k}  {result.certificate_name} = {_number(certificate, exact) if exact else f'{float(certificate):.2e}'}"
-                     f"  payoffs ({', '.join(_number(v, exact) for v in values)})")
+        shown = _number(certificate, exact) if exact else f"{float(certificate):.2e}"
+        payoffs = ", ".join(_number(v, exact) for v in values)
+        lines.append(f"  #{k}  {result.certificate_name} = {shown}  payoffs ({payoffs})")
         if result.certificate_name in {"ce_gap", "cce_gap"}:
             for index in zip(*profile.nonzero(), strict=True):
                 if float(profile[index]) > 1e-12:

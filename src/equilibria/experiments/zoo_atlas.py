@@ -87,17 +87,31 @@ def _check_game(entry: zoo.ZooEntry, results: dict[str, SolveResult]) -> list[Ch
     return checks
 
 
+def _best_response_curve(gain_at_0: float, gain_at_1: float) -> tuple[list[float], list[float]] | None:
+    """Best response (probability of own action 0) against the opponent's probability t of their action 0.
+
+    ``gain(t)`` = payoff of own action 0 minus action 1 is linear in t; returns the correspondence's graph as a
+    polyline ``(responses, ts)``, or None when the player is indifferent everywhere.
+    """
+    if gain_at_0 == 0 and gain_at_1 == 0:
+        return None
+    if gain_at_0 * gain_at_1 >= 0:  # no sign change inside (0, 1): one pure best response (ties at an end point)
+        response = 1.0 if gain_at_0 + gain_at_1 > 0 else 0.0
+        return [response, response], [0.0, 1.0]
+    switch = gain_at_0 / (gain_at_0 - gain_at_1)
+    before = 1.0 if gain_at_0 > 0 else 0.0
+    return [before, before, 1 - before, 1 - before], [0.0, switch, switch, 1.0]
+
+
 def _best_response_panel(ax: Any, game: NormalFormGame, equilibria: tuple[Any, ...]) -> None:
-    """Best-response correspondences of a 2x2 game in (p, q) = (P[row 0], P[column 0])."""
+    """Best-response correspondences of a 2x2 game in (p, q) = (P[row plays 0], P[column plays 0])."""
     a, b = game.payoff_matrices()
-    grid = np.linspace(0.0, 1.0, 401)
-    # Row player's gain from action 0 over action 1 against column mix q; column's gain likewise against p.
-    row_gain = (a[0, 0] - a[1, 0]) * grid + (a[0, 1] - a[1, 1]) * (1 - grid)
-    column_gain = (b[0, 0] - b[0, 1]) * grid + (b[1, 0] - b[1, 1]) * (1 - grid)
-    ax.plot(np.where(row_gain > 0, 1.0, np.where(row_gain < 0, 0.0, np.nan)), grid, color="tab:blue", lw=2,
-            label="row BR")
-    ax.plot(grid, np.where(column_gain > 0, 1.0, np.where(column_gain < 0, 0.0, np.nan)), color="tab:orange",
-            lw=2, ls="--", label="column BR")
+    row = _best_response_curve(a[0, 1] - a[1, 1], a[0, 0] - a[1, 0])  # against q = 0 and q = 1
+    column = _best_response_curve(b[1, 0] - b[1, 1], b[0, 0] - b[0, 1])  # against p = 0 and p = 1
+    if row is not None:
+        ax.plot(row[0], row[1], color="tab:blue", lw=2.5, label="row best response")
+    if column is not None:
+        ax.plot(column[1], column[0], color="tab:orange", lw=2, ls="--", label="column best response")
     for profile in equilibria:
         ax.plot(float(profile[0][0]), float(profile[1][0]), "ko", ms=7)
     ax.set(xlim=(-0.05, 1.05), ylim=(-0.05, 1.05), xlabel="p = P(row plays 0)", ylabel="q = P(column plays 0)",
@@ -122,8 +136,8 @@ def run(config: AtlasConfig, context: Context) -> ExperimentResult:
     figures: list[Figure] = []
     if two_by_two:
         columns = 4
-        fig, axes = plt.subplots(-(-len(two_by_two) // columns), columns, figsize=(4 * columns, 3.8 * -(-len(two_by_two) // columns)),
-                                 squeeze=False)
+        grid_rows = -(-len(two_by_two) // columns)
+        fig, axes = plt.subplots(grid_rows, columns, figsize=(4 * columns, 3.8 * grid_rows), squeeze=False)
         for ax, (game, equilibria) in zip(axes.flat, two_by_two, strict=False):
             _best_response_panel(ax, game, equilibria)
         for ax in list(axes.flat)[len(two_by_two):]:
@@ -138,7 +152,7 @@ def run(config: AtlasConfig, context: Context) -> ExperimentResult:
         by_method.setdefault(row[2], []).append(float(row[5]))
     fig, ax = plt.subplots(figsize=(7, 3.5))
     methods = [m for m in SOLVERS if m in by_method]
-    ax.boxplot([by_method[m] for m in methods], labels=methods, vert=False)
+    ax.boxplot([by_method[m] for m in methods], tick_labels=methods, orientation="horizontal")
     ax.set(xscale="log", xlabel="median solve time per zoo game (ms)")
     fig.tight_layout()
     figures.append(context.save_figure(fig, "solve_times.png", "Solve time per method over the zoo games."))

@@ -142,7 +142,7 @@ class NormalFormGame:
                     f"NormalFormGame.from_function: payoff{actions} returned shape {values.shape}, "
                     f"expected ({len(shape)},)"
                 )
-            table[(slice(None), *actions)] = values
+            table[(slice(None), *actions)] = values  # type: ignore[index]
         return cls(table, name=name)
 
     # -- shape -----------------------------------------------------------------------------------------------
@@ -285,10 +285,8 @@ def _is_dominated(game: NormalFormGame, player: int, action: int, *, weak: bool,
     if others.shape[0] == 0:
         return False
     diff = others - target
-    if weak:
-        pure = np.any(np.all(diff >= 0, axis=1) & np.any(diff > 0, axis=1))
-    else:
-        pure = np.any(np.all(diff > 0, axis=1))
+    better = diff > 0
+    pure = np.any(np.all(diff >= 0, axis=1) & np.any(better, axis=1)) if weak else np.any(np.all(better, axis=1))
     if pure or not mixed or others.shape[0] < 2:
         return bool(pure)
     scale = max(1.0, float(np.abs(utilities).max()))

@@ -52,7 +52,8 @@ class SolverSpec:
     description: str
 
     def load(self) -> Callable[..., SolveResult]:
-        return getattr(importlib.import_module(self.module), self.function)  # type: ignore[no-any-return]
+        solver: Callable[..., SolveResult] = getattr(importlib.import_module(self.module), self.function)
+        return solver
 
 
 SOLVERS: dict[str, SolverSpec] = {
@@ -138,7 +139,7 @@ def solve(game: Any, method: str | None = None, *, all_equilibria: bool = False,
         options["rational"] = True
     if name == "lemke_howson" and all_equilibria:
         options["all_labels"] = True
-    if max_seconds is not None and name in {"lemke_howson", "support_enumeration", "vertex_enumeration", "qre"}:
+    if max_seconds is not None and name != "pure":  # enumerating pure profiles is one vectorised pass
         options["max_seconds"] = max_seconds
     return spec.load()(game, **options)
 

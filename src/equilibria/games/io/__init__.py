@@ -1,0 +1,70 @@
+"""Game files: Gambit's ``.nfg`` format and the project's JSON format (see docs/formats.md).
+
+:func:`load_game` and :func:`save_game` choose the format from the file suffix (case-insensitive):
+``.nfg`` for Gambit's strategic-game format, ``.json`` for the JSON format. Errors are
+:class:`equilibria.GameError` with one-line messages that name the file and, for syntax errors, the line and
+column. Writers are atomic: a failed write leaves any existing file untouched.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from equilibria.core.errors import GameError
+from equilibria.games.io.json_format import (
+    dumps_json_game,
+    loads_json_game,
+    read_json_game,
+    write_json_game,
+)
+from equilibria.games.io.nfg import dumps_nfg, loads_nfg, read_nfg, write_nfg
+from equilibria.games.normal_form import NormalFormGame
+
+__all__ = [
+    "SUFFIXES",
+    "dumps_json_game",
+    "dumps_nfg",
+    "load_game",
+    "loads_json_game",
+    "loads_nfg",
+    "read_json_game",
+    "read_nfg",
+    "save_game",
+    "write_json_game",
+    "write_nfg",
+]
+
+_READERS: dict[str, Callable[[Path], NormalFormGame]] = {".nfg": read_nfg, ".json": read_json_game}
+_WRITERS: dict[str, Callable[[NormalFormGame, Path], None]] = {".nfg": write_nfg, ".json": write_json_game}
+SUFFIXES = tuple(_READERS)
+
+
+def load_game(path: str | os.PathLike[str]) -> NormalFormGame:
+    """Read a normal-form game from ``path`` (``.nfg`` or ``.json``)."""
+    file = _checked_path(path, "load_game")
+    if not file.exists():
+        raise GameError(f"load_game(path): no such file '{file}'")
+    if file.is_dir():
+        raise GameError(f"load_game(path): '{file}' is a directory, not a game file")
+    return _READERS[file.suffix.lower()](file)
+
+
+def save_game(game: NormalFormGame, path: str | os.PathLike[str]) -> None:
+    """Write ``game`` to ``path`` in the format its suffix names (``.nfg`` or ``.json``), atomically."""
+    if not isinstance(game, NormalFormGame):
+        raise GameError(f"save_game(game): expected a NormalFormGame, got {type(game).__name__}")
+    file = _checked_path(path, "save_game")
+    _WRITERS[file.suffix.lower()](game, file)
+
+
+def _checked_path(path: str | os.PathLike[str], caller: str) -> Path:
+    if not isinstance(path, str | os.PathLike):
+        raise GameError(f"{caller}(path): expected a file path, got {type(path).__name__}")
+    file = Path(path)
+    if file.suffix.lower() not in _READERS:
+        shown = f"'{file.suffix}'" if file.suffix else "no suffix"
+        raise GameError(f"{caller}(path): unknown game file type ({shown}) for '{file}'; expected one of "
+                        f"{', '.join(SUFFIXES)}")
+    return file

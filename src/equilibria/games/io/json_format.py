@@ -1,0 +1,229 @@
+"""The project's JSON format for normal-form games (documented in docs/formats.md).
+
+One JSON object::
+
+    {"format": "equilibria.normal_form", "version": 1, "name": "Prisoner's dilemma",
+     "players": ["Row", "Column"],
+     "actions": [["C", "D"], ["C", "D"]],
+     "payoffs": [[[3, 0], [5, 1]], [[3, 5], [0, 1]]]}
+
+``payoffs`` is the tensor ``[n_players, *n_actions]`` of :class:`NormalFormGame` as nested lists:
+``payoffs[i][a_1]...[a_n]`` is player ``i``'s utility. Entries are JSON numbers or strings holding an
+exact number (``"3/2"``, ``"0.1"``, ``"-2"``); every value must be finite. ``format``, ``version`` and
+``payoffs`` are required; ``name`` (default ``""``), ``players`` and ``actions`` (default: unlabelled) are
+optional; other keys are an error, so a misspelt key does not pass silently.
+
+The writer emits integral payoffs as JSON integers and other floats with ``repr`` (the shortest text that
+reads back to the same float), so write-then-read gives an identical game. Writes are atomic (temporary file
+in the same directory, then ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from equilibria.core.errors import GameError
+from equilibria.games.io.nfg import read_text_file, write_text_atomically
+from equilibria.games.normal_form import NormalFormGame
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "dumps_json_game", "loads_json_game", "read_json_game",
+           "write_json_game"]
+
+FORMAT_NAME = "equilibria.normal_form"
+FORMAT_VERSION = 1
+_KEYS = ("format", "version", "name", "players", "actions", "payoffs")
+
+
+def loads_json_game(text: str, *, source: str = "<json text>") -> NormalFormGame:
+    """Parse the JSON text of a game; ``source`` names it in error messages."""
+    if not isinstance(text, str):
+        raise GameError(f"loads_json_game(text): expected a str, got {type(text).__name__}")
+    try:
+        document = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise GameError(f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    except _NonFiniteError as exc:
+        raise GameError(f"{source}: {exc.args[0]}") from None
+    return _game_from_document(document, source)
+
+
+def read_json_game(path: str | os.PathLike[str]) -> NormalFormGame:
+    """Read a game from a JSON file in the format above."""
+    if not isinstance(path, str | os.PathLike):
+        raise GameError(f"read_json_game(path): expected a path, got {type(path).__name__}")
+    path = Path(path)
+    return loads_json_game(read_text_file(path, "read_json_game"), source=str(path))
+
+
+def dumps_json_game(game: NormalFormGame) -> str:
+    """The JSON text of ``game``: one key per line, the payoff tensor compact on its line."""
+    if not isinstance(game, NormalFormGame):
+        raise GameError(f"dumps_json_game(game): expected a NormalFormGame, got {type(game).__name__}")
+    document: dict[str, Any] = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "name": game.name}
+    if game.player_labels is not None:
+        document["players"] = list(game.player_labels)
+    if game.action_labels is not None:
+        document["actions"] = [list(actions) for actions in game.action_labels]
+    document["payoffs"] = _to_nested(game.payoffs)
+    body = ",\n".join(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False, allow_nan=False)}"
+                      for key, value in document.items())
+    return "{\n" + body + "\n}\n"
+
+
+def write_json_game(game: NormalFormGame, path: str | os.PathLike[str]) -> None:
+    """Write ``game`` to ``path`` as JSON, atomically."""
+    text = dumps_json_game(game)
+    write_text_atomically(Path(path), text, "write_json_game")
+
+
+# -- reading helpers -----------------------------------------------------------------------------------------
+class _NonFiniteError(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonFiniteError(f"payoffs must be finite numbers; JSON constant {name} is not allowed")
+
+
+def _game_from_document(document: Any, source: str) -> NormalFormGame:
+    def fail(message: str) -> GameError:
+        return GameError(f"{source}: {message}")
+
+    if not isinstance(document, dict):
+        raise fail(f"expected a JSON object with keys {list(_KEYS)}, got a JSON {_json_type(document)}")
+    unknown = sorted(set(document) - set(_KEYS))
+    if unknown:
+        raise fail(f"unknown key(s) {unknown}; allowed keys are {list(_KEYS)}")
+    for key in ("format", "version", "payoffs"):
+        if key not in document:
+            raise fail(f"missing required key '{key}'")
+    if document["format"] != FORMAT_NAME:
+        raise fail(f"'format' must be {json.dumps(FORMAT_NAME)}, got {json.dumps(document['format'])}")
+    version = document["version"]
+    if isinstance(version, bool) or version != FORMAT_VERSION:
+        raise fail(f"'version' must be {FORMAT_VERSION} (the only version this reader knows), got "
+                   f"{json.dumps(version)}")
+    name = document.get("name", "")
+    if not isinstance(name, str):
+        raise fail(f"'name' must be a string, got a JSON {_json_type(name)}")
+    payoffs = _payoff_tensor(document["payoffs"], fail)
+    n_players, n_actions = payoffs.shape[0], payoffs.shape[1:]
+    players = _players(document.get("players"), n_players, fail)
+    actions = _actions(document.get("actions"), n_actions, fail)
+    return NormalFormGame(payoffs, name=name, player_labels=players, action_labels=actions)
+
+
+def _payoff_tensor(nested: Any, fail: Any) -> np.ndarray:
+    """Check the nested list is a rectangular ``[n_players, *n_actions]`` array of finite numbers."""
+    shape: list[int] = []
+    probe = nested
+    while isinstance(probe, list):
+        if not probe:
+            where = "payoffs" + "[0]" * len(shape)
+            raise fail(f"{where} is an empty list; every player needs at least one action")
+        shape.append(len(probe))
+        probe = probe[0]
+    if not shape:
+        raise fail(f"'payoffs' must be a nested list [n_players][n_actions_1]...[n_actions_n], got a JSON "
+                   f"{_json_type(nested)}")
+    if shape[0] != len(shape) - 1:
+        raise fail(f"'payoffs' has {shape[0]} player slice(s) but {len(shape) - 1} action axis/axes (shape "
+                   f"{shape}); expected payoffs[i][a_1]...[a_n] with one slice per player and one axis per "
+                   f"player")
+    out = np.empty(shape)
+    _fill(nested, shape, out, (), fail)
+    return out
+
+
+def _fill(node: Any, shape: list[int], out: np.ndarray, index: tuple[int, ...], fail: Any) -> None:
+    where = "payoffs" + "".join(f"[{i}]" for i in index)
+    depth = len(index)
+    if depth == len(shape):
+        out[index] = _number(node, where, fail)
+        return
+    if not isinstance(node, list):
+        raise fail(f"{where} must be a list of {shape[depth]} entries (the array is ragged), got "
+                   f"{_short(node)}")
+    if len(node) != shape[depth]:
+        raise fail(f"{where} has {len(node)} entries but payoffs{'[0]' * depth} has {shape[depth]}; the "
+                   f"nested lists must be rectangular")
+    for k, child in enumerate(node):
+        _fill(child, shape, out, (*index, k), fail)
+
+
+def _number(value: Any, where: str, fail: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise fail(f"{where} must be a number or a string like \"3/2\", got {_short(value)}")
+    if isinstance(value, str):
+        try:
+            exact = Fraction(value.strip())
+        except (ValueError, ZeroDivisionError):
+            raise fail(f"{where} = {json.dumps(value)} is not a number (expected e.g. 2, -0.5, "
+                       f"\"3/2\")") from None
+        try:
+            result = float(exact)
+        except OverflowError:
+            result = math.inf
+    else:
+        try:
+            result = float(value)
+        except OverflowError:  # a huge JSON integer
+            result = math.inf
+    if not math.isfinite(result):
+        raise fail(f"{where} = {_short(value)} is not a finite number representable as a float")
+    return result
+
+
+def _players(value: Any, n_players: int, fail: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+        raise fail(f"'players' must be a list of {n_players} strings, got {_short(value)}")
+    if len(value) != n_players:
+        raise fail(f"'players' names {len(value)} player(s) but 'payoffs' has {n_players}")
+    return tuple(value)
+
+
+def _actions(value: Any, n_actions: tuple[int, ...], fail: Any) -> tuple[tuple[str, ...], ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) != len(n_actions):
+        raise fail(f"'actions' must be a list with one list of names per player ({len(n_actions)}), got "
+                   f"{_short(value)}")
+    for i, (names, n) in enumerate(zip(value, n_actions, strict=True)):
+        if not isinstance(names, list) or not all(isinstance(a, str) for a in names):
+            raise fail(f"actions[{i}] must be a list of strings, got {_short(names)}")
+        if len(names) != n:
+            raise fail(f"actions[{i}] names {len(names)} action(s) but player {i} has {n} in 'payoffs'")
+    return tuple(tuple(names) for names in value)
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# -- writing helpers -----------------------------------------------------------------------------------------
+def _to_nested(payoffs: np.ndarray) -> Any:
+    """Nested lists of Python numbers: integral values as ints, others as floats (exact via repr)."""
+    def convert(value: float) -> int | float:
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+    nested = payoffs.tolist()
+
+    def walk(node: Any) -> Any:
+        return [walk(child) for child in node] if isinstance(node, list) else convert(float(node))
+
+    return walk(nested)

@@ -1,0 +1,568 @@
+"""Logit quantal response equilibria (QRE) by path tracing, refined to a Nash equilibrium (n players).
+
+Maths (McKelvey & Palfrey 1995, "Quantal response equilibria for normal form games"; Turocy 2005, "A dynamic
+homotopy interpretation of the logistic quantal response equilibrium correspondence"): a logit QRE at
+precision ``lambda >= 0`` is a mixed profile with ``s_i(a) ∝ exp(lambda v_i(a; s_-i))``, where
+``v_i(a; s_-i)`` is player ``i``'s expected payoff of action ``a`` (:meth:`NormalFormGame.action_values`).
+At ``lambda = 0`` the unique QRE is uniform; the *principal branch* that starts there is a smooth curve
+which, in generic games, converges to a Nash equilibrium as ``lambda -> inf`` (the limiting logit
+equilibrium).
+
+The branch is the zero set of ``H(w, lambda)`` in log-probability coordinates ``w_i(a) = log s_i(a)``:
+
+    H[i, 0](w, lambda) = sum_a exp(w_i(a)) - 1
+    H[i, a](w, lambda) = w_i(a) - w_i(0) - lambda (v_i(a) - v_i(0))          for a = 1 .. n_actions[i] - 1
+
+``N = sum_i n_actions[i]`` equations in the ``N + 1`` unknowns ``x = (w, lambda)``. The curve is followed by
+arclength predictor-corrector continuation (Allgower & Georg, "Introduction to Numerical Continuation
+Methods"): the tangent is the null vector of the Jacobian ``[N, N + 1]`` (from a QR factorisation of its
+transpose), oriented by its dot product with the previous tangent, so ``lambda`` may decrease through turning
+points; Newton's corrector uses the Moore-Penrose pseudo-inverse; the step shrinks when the corrector
+struggles (first correction, contraction rate or tangent angle above nominal values) and grows, up to
+doubling, when it does not. The Jacobian is analytic: ``d v_i(a) / d s_j(b)`` is ``payoffs[i]`` contracted
+with every player's strategy except ``i``'s and ``j``'s.
+
+Payoffs are divided internally by their range, so the geometry of the path and the meaning of ``step`` do not
+depend on the payoff unit; ``lambda`` is always reported in the game's own units. In ``w`` coordinates the
+Jacobian's condition number grows with ``lambda``; beyond ``lambda * payoff_range ~ 1e8`` it is numerically
+singular and the trace stops there (``complete=False``).
+
+Refinement: from time to time (each time ``lambda`` doubles, and where the path ends) the support of the
+current QRE point (actions with probability at least ``theta`` times the player's largest, for a few
+``theta``) is used to solve the Nash indifference conditions on that support (per player: equal values of the
+support actions, probabilities summing to one; a polynomial system for three or more players) by Newton's
+method started at the QRE point. The result is a candidate when its probabilities are non-negative and its
+max regret (:mod:`equilibria.metrics`) is at most ``tol``. A candidate is confirmed when the previous
+checkpoint produced one with the same support (in a nondegenerate game: the same equilibrium; in a degenerate
+one, possibly another point of the same component) or within the current QRE point's distance to it, and the
+QRE point's distance to it shrank by a quarter or more (near a generic limit it is O(1 / lambda)): an early
+support guess can solve to an equilibrium that the branch then turns away from, and this check catches most
+of those. It is a heuristic: in degenerate games the answer may be another point of the limit's component.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.linalg import solve_triangular
+
+from equilibria.core.errors import GameError
+from equilibria.core.result import SolveResult
+from equilibria.games.normal_form import MixedProfile, NormalFormGame
+from equilibria.metrics.regret import max_regret
+from equilibria.solvers._common import Budget, nash_result, require_normal_form
+
+# Step-size control (Allgower & Georg's deceleration factor): a step whose first Newton correction,
+# contraction rate or tangent turn exceeds twice its nominal value is rejected; otherwise the next step is
+# scaled towards the nominal values.
+_NOMINAL_DISTANCE = 0.1
+_NOMINAL_CONTRACTION = 0.3
+_NOMINAL_ANGLE = 0.2
+_MAX_CORRECTOR_ITERATIONS = 10
+# The corrector stops once its update is this small relative to the size of the point (lambda included).
+_CORRECTOR_TOL = 1e-12
+# ... or once the residual is at the rounding level of its terms (tens of ulps of the point's largest entry):
+# with an ill-conditioned Jacobian the updates then only bounce in the noise.
+_RESIDUAL_FLOOR = 1e-14
+# Below this step (relative to the point's size) the path is considered lost.
+_MIN_STEP = 1e-13
+# Support thresholds tried at each refinement, relative to the player's largest probability.
+_SUPPORT_THRESHOLDS = (1e-2, 1e-4, 1e-8)
+# Newton on the indifference system (payoffs scaled to unit range, so this is an absolute tolerance).
+_REFINE_ITERATIONS = 50
+_REFINE_RESIDUAL = 1e-14
+# A candidate is confirmed only if the QRE point's distance to it shrank at least this much since the previous
+# checkpoint (lambda has at least doubled; near a generic limit the distance is O(1 / lambda)).
+_GAP_SHRINK = 0.75
+# A refined probability above -this is rounding noise and is clipped to zero.
+_NEGATIVE_NOISE = 1e-12
+
+
+@dataclass(frozen=True)
+class QREPath:
+    """Points of the principal logit QRE branch, in the order traced.
+
+    Attributes:
+      lambdas: ``[k]`` precisions (game units); the first is 0. Not monotone where the branch turns back.
+      profiles: ``k`` mixed profiles, ``profiles[t][i]: [n_actions[i]]``, the QRE at ``lambdas[t]``.
+      complete: True when the trace reached ``max_lambda`` (False: stopped by the budget or lost the branch).
+    """
+
+    lambdas: np.ndarray
+    profiles: tuple[MixedProfile, ...]
+    complete: bool
+
+
+class _LogitSystem:
+    """``H(w, lambda)`` and its Jacobian for a game whose payoffs were scaled to unit range."""
+
+    def __init__(self, payoffs: np.ndarray) -> None:
+        self.payoffs = payoffs  # [n_players, *n_actions]
+        self.n_players = payoffs.shape[0]
+        self.n_actions = tuple(int(m) for m in payoffs.shape[1:])
+        self.offsets = np.concatenate([[0], np.cumsum(self.n_actions)]).astype(int)
+        self.size = int(self.offsets[-1])  # N
+
+    def split(self, flat: np.ndarray) -> list[np.ndarray]:
+        """Per-player slices ``[n_actions[i]]`` of a vector ``[N]`` (or longer: lambda is ignored)."""
+        return [flat[self.offsets[i]:self.offsets[i + 1]] for i in range(self.n_players)]
+
+    def pair_tables(self, profile: Sequence[np.ndarray]) -> dict[tuple[int, int], np.ndarray]:
+        """``tables[i, j] = d v_i / d s_j: [n_actions[i], n_actions[j]]`` for each ordered pair ``i != j``."""
+        tables: dict[tuple[int, int], np.ndarray] = {}
+        n = self.n_players
+        for i in range(n):
+            for j in range(i + 1, n):
+                table = self.payoffs[[i, j]]  # [2, *n_actions]; player k's axis is k + 1
+                for k in range(n - 1, -1, -1):  # from the last axis so the earlier axis numbers stay valid
+                    if k not in (i, j):
+                        table = np.tensordot(table, profile[k], axes=([k + 1], [0]))
+                tables[i, j] = table[0]
+                tables[j, i] = table[1].T
+        return tables
+
+    def values(self, profile: Sequence[np.ndarray],
+               tables: dict[tuple[int, int], np.ndarray]) -> list[np.ndarray]:
+        """``v_i: [n_actions[i]]`` per player (linear in any one opponent, so one table suffices)."""
+        if self.n_players == 1:
+            return [self.payoffs[0]]
+        return [tables[i, (i + 1) % self.n_players] @ profile[(i + 1) % self.n_players]
+                for i in range(self.n_players)]
+
+    def evaluate(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``H(x): [N]`` and its Jacobian ``[N, N + 1]`` at ``x = (w, lambda)``."""
+        lam = x[-1]
+        logs = self.split(x)
+        profile = [np.exp(w) for w in logs]
+        tables = self.pair_tables(profile)
+        values = self.values(profile, tables)
+        size = self.size
+        residual = np.empty(size)
+        jac = np.zeros((size, size + 1))
+        for i, (w, s, v) in enumerate(zip(logs, profile, values, strict=True)):
+            o, m = self.offsets[i], self.n_actions[i]
+            residual[o] = s.sum() - 1.0
+            jac[o, o:o + m] = s
+            if m == 1:
+                continue
+            gaps = v[1:] - v[0]
+            rows = slice(o + 1, o + m)
+            residual[rows] = w[1:] - w[0] - lam * gaps
+            jac[rows, o + 1:o + m] = np.eye(m - 1)
+            jac[rows, o] = -1.0
+            jac[rows, size] = -gaps
+            for j in range(self.n_players):
+                if j != i:
+                    table = tables[i, j]
+                    columns = slice(self.offsets[j], self.offsets[j + 1])
+                    # d/dw_j(b) = d/ds_j(b) * s_j(b)
+                    jac[rows, columns] = -lam * (table[1:] - table[0]) * profile[j]
+        return residual, jac
+
+    def start(self) -> np.ndarray:
+        """The uniform profile at ``lambda = 0``."""
+        return np.concatenate([np.full(m, -math.log(m)) for m in self.n_actions] + [np.zeros(1)])
+
+    def profile(self, x: np.ndarray) -> MixedProfile:
+        """The mixed profile of a point, renormalised (the corrector leaves sums within rounding of 1)."""
+        out = []
+        for w in self.split(x):
+            s = np.exp(w - w.max())
+            out.append(s / s.sum())
+        return tuple(out)
+
+
+def _factor(jac: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """QR of ``jac.T``: ``(Q [N+1, N+1], R1 [N, N], tangent [N+1])``; None when ``jac`` is singular."""
+    q, r = np.linalg.qr(jac.T, mode="complete")
+    r1 = r[:-1]
+    diag = np.abs(np.diag(r1))
+    if diag.size and not diag.min() > 1e-14 * max(1.0, float(diag.max())):
+        return None
+    return q, r1, q[:, -1]
+
+
+def _at_rounding_floor(residual: np.ndarray, x: np.ndarray) -> bool:
+    """Whether ``H(x)`` is as small as rounding in ``w - lambda v`` allows (``x``'s entries set its scale)."""
+    return bool(np.abs(residual).max() <= _RESIDUAL_FLOOR * (1.0 + float(np.abs(x).max())))
+
+
+def _pseudo_newton_step(q: np.ndarray, r1: np.ndarray, residual: np.ndarray) -> np.ndarray:
+    """``-J^+ H`` with ``J^T = Q R``: the shortest correction that zeroes the linearised residual."""
+    z = solve_triangular(r1, residual, trans="T", lower=False, check_finite=False)
+    return np.asarray(-q[:, :-1] @ z)
+
+
+class _PathTracer:
+    """Follows the principal branch from ``lambda = 0``; :meth:`points` yields each accepted ``x [N+1]``.
+
+    ``complete`` says whether the trace reached ``lambda_max``; ``steps`` counts accepted steps.
+    """
+
+    def __init__(self, system: _LogitSystem, *, lambda_max: float, step: float, budget: Budget,
+                 max_steps: int | None) -> None:
+        self.system = system
+        self.lambda_max = lambda_max
+        self.step = step
+        self.budget = budget
+        self.max_steps = max_steps
+        self.steps = 0
+        self.complete = False
+
+    def points(self) -> Iterator[np.ndarray]:
+        x = self.system.start()
+        with np.errstate(all="ignore"):
+            factored = _factor(self.system.evaluate(x)[1])
+        if factored is None:  # cannot happen at lambda = 0 (the w-block is invertible); kept for safety
+            return
+        tangent = factored[2] if factored[2][-1] > 0 else -factored[2]
+        yield x
+        h = self.step
+        while not self._out_of_budget():
+            if h < _MIN_STEP * (1.0 + np.abs(x).max()):
+                return  # the branch was lost (a singular point the predictor cannot step over)
+            landing = tangent[-1] > 0 and x[-1] + h * tangent[-1] >= self.lambda_max
+            if landing:
+                outcome = self._land(x, tangent)
+                if outcome is not None:
+                    self.steps += 1
+                    self.complete = True
+                    yield outcome
+                    return
+                h = 0.5 * (self.lambda_max - x[-1]) / tangent[-1]
+                continue
+            attempt = self._step(x, tangent, h)
+            if attempt is None:
+                h *= 0.5
+                continue
+            x_new, tangent_new, deceleration = attempt
+            if deceleration > 2.0:
+                h *= 0.5
+                continue
+            x, tangent = x_new, tangent_new
+            self.steps += 1
+            yield x
+            if x[-1] < 0:  # numerically jumped onto another branch back towards lambda = 0: give up
+                return
+            h /= max(deceleration, 0.5)
+
+    def _out_of_budget(self) -> bool:
+        if self.max_steps is not None and self.steps >= self.max_steps:
+            return True
+        return self.budget.exhausted(0)
+
+    def _step(self, x: np.ndarray, tangent: np.ndarray,
+              h: float) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """One predictor-corrector step: ``(point, tangent, deceleration)``; None if the corrector fails."""
+        y = x + h * tangent
+        first = previous = None
+        contraction = 0.0
+        with np.errstate(all="ignore"):
+            for _ in range(_MAX_CORRECTOR_ITERATIONS):
+                residual, jac = self.system.evaluate(y)
+                if not (np.all(np.isfinite(residual)) and np.all(np.isfinite(jac))):
+                    return None
+                factored = _factor(jac)
+                if factored is None:
+                    return None
+                q, r1, new_tangent = factored
+                if _at_rounding_floor(residual, y):
+                    break
+                delta = _pseudo_newton_step(q, r1, residual)
+                size = float(np.linalg.norm(delta))
+                if not math.isfinite(size):
+                    return None
+                y = y + delta
+                converged = size <= _CORRECTOR_TOL * (1.0 + float(np.abs(y).max()))
+                if first is None:
+                    first = size
+                elif previous is not None and previous > 0 and not converged:
+                    contraction = max(contraction, size / previous)
+                    if contraction > 2 * _NOMINAL_CONTRACTION:
+                        return None
+                previous = size
+                if converged:
+                    break
+            else:
+                return None
+        if float(new_tangent @ tangent) < 0:
+            new_tangent = -new_tangent
+        angle = math.acos(min(1.0, float(new_tangent @ tangent)))
+        deceleration = max(math.sqrt((first or 0.0) / _NOMINAL_DISTANCE),
+                           math.sqrt(contraction / _NOMINAL_CONTRACTION),
+                           angle / _NOMINAL_ANGLE)
+        return y, new_tangent, deceleration
+
+    def _land(self, x: np.ndarray, tangent: np.ndarray) -> np.ndarray | None:
+        """The point at exactly ``lambda_max``: tangent predictor, then Newton at fixed lambda."""
+        y = x + (self.lambda_max - x[-1]) / tangent[-1] * tangent
+        y[-1] = self.lambda_max
+        size = self.system.size
+        with np.errstate(all="ignore"):
+            for _ in range(_MAX_CORRECTOR_ITERATIONS):
+                residual, jac = self.system.evaluate(y)
+                try:
+                    delta = np.linalg.solve(jac[:, :size], -residual)
+                except np.linalg.LinAlgError:
+                    return None
+                if not np.all(np.isfinite(delta)) or np.abs(delta).max() > _NOMINAL_DISTANCE * 2:
+                    return None
+                y[:size] += delta
+                if np.linalg.norm(delta) <= _CORRECTOR_TOL * (1.0 + float(np.abs(y).max())):
+                    return y
+                if _at_rounding_floor(self.system.evaluate(y)[0], y):
+                    return y
+        return None
+
+
+def _payoff_scale(game: NormalFormGame) -> float:
+    spread = float(np.ptp(game.payoffs, axis=tuple(range(1, game.payoffs.ndim))).max())
+    return spread if spread > 0 else 1.0
+
+
+def _supports(profile: MixedProfile) -> list[tuple[np.ndarray, ...]]:
+    """Distinct candidate supports of a QRE point, from the loosest threshold to the strictest."""
+    found: list[tuple[np.ndarray, ...]] = []
+    for theta in _SUPPORT_THRESHOLDS:
+        support = tuple(np.flatnonzero(s >= theta * s.max()) for s in profile)
+        if not any(all(np.array_equal(a, b) for a, b in zip(support, other, strict=True)) for other in found):
+            found.append(support)
+    return found
+
+
+def _solve_indifference(system: _LogitSystem, start: MixedProfile,
+                        support: tuple[np.ndarray, ...]) -> MixedProfile | None:
+    """Newton (least-squares steps) on the Nash indifference system restricted to ``support``.
+
+    Unknowns: ``s_i[support[i]]`` for every player. Equations per player: ``sum s_i = 1`` and
+    ``v_i(a) = v_i(support[i][0])`` for the other support actions. Returns the full profile, or None when
+    Newton does not converge.
+    """
+    n = system.n_players
+    sizes = [len(k) for k in support]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    x = np.concatenate([start[i][support[i]] / start[i][support[i]].sum() for i in range(n)])
+
+    def full(x: np.ndarray) -> list[np.ndarray]:
+        profile = [np.zeros(m) for m in system.n_actions]
+        for i in range(n):
+            profile[i][support[i]] = x[offsets[i]:offsets[i + 1]]
+        return profile
+
+    with np.errstate(all="ignore"):
+        for _ in range(_REFINE_ITERATIONS):
+            profile = full(x)
+            tables = system.pair_tables(profile)
+            values = system.values(profile, tables)
+            residual = np.empty(offsets[-1])
+            jac = np.zeros((offsets[-1], offsets[-1]))
+            for i in range(n):
+                o, keep = offsets[i], support[i]
+                residual[o] = x[o:offsets[i + 1]].sum() - 1.0
+                jac[o, o:offsets[i + 1]] = 1.0
+                if len(keep) == 1:
+                    continue
+                residual[o + 1:offsets[i + 1]] = values[i][keep[1:]] - values[i][keep[0]]
+                for j in range(n):
+                    if j != i:
+                        block = tables[i, j][:, support[j]]
+                        columns = slice(offsets[j], offsets[j + 1])
+                        jac[o + 1:offsets[i + 1], columns] = block[keep[1:]] - block[keep[0]]
+            if not np.all(np.isfinite(residual)):
+                return None
+            if np.abs(residual).max() <= _REFINE_RESIDUAL:
+                return tuple(full(x))
+            try:
+                delta = np.linalg.lstsq(jac, -residual, rcond=None)[0]
+            except np.linalg.LinAlgError:
+                return None
+            x = x + delta
+    return None
+
+
+def _as_nash_candidate(game: NormalFormGame, profile: Sequence[np.ndarray]) -> MixedProfile | None:
+    """Clip rounding-level negatives and renormalise; None when a probability is genuinely negative."""
+    out = []
+    for s in profile:
+        if not np.all(np.isfinite(s)) or s.min() < -_NEGATIVE_NOISE:
+            return None
+        s = np.clip(s, 0.0, None)
+        total = s.sum()
+        if not total > 0:
+            return None
+        out.append(s / total)
+    return tuple(out)
+
+
+def _refine(game: NormalFormGame, system: _LogitSystem, point: MixedProfile,
+            tol: float) -> tuple[MixedProfile | None, float]:
+    """The best Nash candidate from the supports of a QRE point: ``(profile, max regret)``."""
+    best: MixedProfile | None = None
+    best_regret = math.inf
+    for support in _supports(point):
+        solved = _solve_indifference(system, point, support)
+        candidate = None if solved is None else _as_nash_candidate(game, solved)
+        if candidate is None:
+            continue
+        regret = float(max_regret(game, candidate))
+        if regret < best_regret:
+            best, best_regret = candidate, regret
+        if regret <= tol:
+            break
+    return best, best_regret
+
+
+def _check_positive(value: Any, caller: str, argument: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise GameError(f"{caller}: {argument} must be a positive number, got {value!r}") from None
+    if not (number > 0 and math.isfinite(number)):
+        raise GameError(f"{caller}: {argument} must be a positive finite number, got {value!r}")
+    return number
+
+
+def _check_budget(max_iterations: int | None, max_seconds: float | None, caller: str) -> Budget:
+    if max_iterations is not None and (isinstance(max_iterations, bool) or not isinstance(max_iterations, int)
+                                       or max_iterations < 1):
+        raise GameError(f"{caller}: max_iterations must be a positive integer or None, "
+                        f"got {max_iterations!r}")
+    if max_seconds is not None:
+        _check_positive(max_seconds, caller, "max_seconds")
+    return Budget(max_iterations=max_iterations, max_seconds=max_seconds)
+
+
+def logit_qre_path(game: Any, *, max_lambda: float, step: float = 0.1, max_iterations: int | None = None,
+                   max_seconds: float | None = None) -> QREPath:
+    """The principal branch of logit QREs from ``lambda = 0`` to ``max_lambda`` (every accepted point).
+
+    Args:
+      game: a NormalFormGame with any number of players.
+      max_lambda: precision (game units) at which the trace stops; the last point is at exactly this value
+        when the trace completes.
+      step: initial arclength step in ``(w, lambda * payoff_range)`` coordinates; adapted as the trace goes.
+      max_iterations: cap on accepted steps; ``max_seconds``: wall-clock cap. Either ends the trace early,
+        with ``complete=False``.
+    """
+    caller = "logit_qre_path"
+    game = require_normal_form(game, f"{caller}(game)")
+    max_lambda = _check_positive(max_lambda, caller, "max_lambda")
+    step = _check_positive(step, caller, "step")
+    budget = _check_budget(max_iterations, max_seconds, caller)
+    scale = _payoff_scale(game)
+    system = _LogitSystem(game.payoffs / scale)
+    tracer = _PathTracer(system, lambda_max=max_lambda * scale, step=step, budget=budget,
+                         max_steps=max_iterations)
+    lambdas, profiles = [], []
+    for x in tracer.points():
+        lambdas.append(x[-1] / scale)
+        profiles.append(system.profile(x))
+    return QREPath(lambdas=np.array(lambdas), profiles=tuple(profiles), complete=tracer.complete)
+
+
+def _distance(first: Sequence[np.ndarray], second: Sequence[np.ndarray]) -> float:
+    return max(float(np.abs(a - b).max()) for a, b in zip(first, second, strict=True))
+
+
+def _same_support(first: Sequence[np.ndarray], second: Sequence[np.ndarray]) -> bool:
+    return all(np.array_equal(a > 0, b > 0) for a, b in zip(first, second, strict=True))
+
+
+@dataclass
+class _Refinements:
+    """Refinement checkpoints along the path (see the module docstring for when a candidate is confirmed).
+
+    ``best``: the lowest-regret profile seen; ``latest``: the latest candidate (max regret <= ``tol``);
+    ``previous``: the candidate of the previous checkpoint and its distance to that checkpoint's QRE point.
+    """
+
+    game: NormalFormGame
+    system: _LogitSystem
+    tol: float
+    best: MixedProfile
+    best_regret: float
+    latest: MixedProfile | None = None
+    previous: tuple[MixedProfile, float] | None = None
+
+    def check(self, point: np.ndarray) -> bool:
+        """Refine at a path point ``x``; True when a candidate is confirmed."""
+        qre_point = self.system.profile(point)
+        refined, refined_regret = _refine(self.game, self.system, qre_point, self.tol)
+        qre_regret = float(max_regret(self.game, qre_point))
+        for profile, regret in ((refined, refined_regret), (qre_point, qre_regret)):
+            if profile is not None and regret < self.best_regret:
+                self.best, self.best_regret = profile, regret
+        candidate = refined if refined is not None and refined_regret <= self.tol else None
+        if candidate is None and qre_regret <= self.tol:
+            candidate = qre_point
+        if candidate is None:
+            self.previous = None
+            return False
+        gap = _distance(candidate, qre_point)
+        confirmed = (self.previous is not None and gap <= _GAP_SHRINK * self.previous[1]
+                     and (_same_support(candidate, self.previous[0])
+                          or _distance(candidate, self.previous[0]) <= max(1e-6, gap)))
+        self.latest, self.previous = candidate, (candidate, gap)
+        return confirmed
+
+
+def qre_solve(game: Any, *, tol: float = 1e-9, max_lambda: float = 1e6, step: float = 0.1,
+              max_iterations: int | None = 100_000, max_seconds: float | None = 60.0) -> SolveResult:
+    """An approximate Nash equilibrium (max regret <= ``tol``) at the end of the principal logit QRE branch.
+
+    The branch is traced from ``lambda = 0``; each time ``lambda * payoff_range`` has doubled since the last
+    checkpoint (from 1 on), and where the trace ends, the QRE point's support is refined to a Nash equilibrium
+    (see the module docstring); the refined profile, or the QRE point itself, is a candidate when its max
+    regret is <= ``tol``. The trace stops once two consecutive checkpoints agree on a candidate that the QRE
+    point is approaching. When the trace ends otherwise (``max_lambda``,
+    the budget, or a lost branch) the latest candidate is returned if there is one (``converged=True``: its
+    regret is within ``tol``), else the lowest-regret profile seen, with ``converged=False``.
+
+    ``iterations`` is the number of accepted continuation steps. ``parameters`` records ``tol``,
+    ``max_lambda``, ``step``, ``max_iterations``, ``max_seconds`` and ``final_lambda`` (game units: where the
+    trace stopped).
+
+    Args:
+      game: a NormalFormGame with any number of players.
+      tol: max-regret tolerance (game units) for accepting a profile.
+      max_lambda: the largest precision traced (game units).
+      step: initial arclength step (see :func:`logit_qre_path`).
+      max_iterations, max_seconds: budget; see above for what is returned when it runs out.
+    """
+    caller = "qre_solve"
+    game = require_normal_form(game, f"{caller}(game)")
+    tol = _check_positive(tol, caller, "tol")
+    max_lambda = _check_positive(max_lambda, caller, "max_lambda")
+    step = _check_positive(step, caller, "step")
+    budget = _check_budget(max_iterations, max_seconds, caller)
+    scale = _payoff_scale(game)
+    system = _LogitSystem(game.payoffs / scale)
+    tracer = _PathTracer(system, lambda_max=max_lambda * scale, step=step, budget=budget,
+                         max_steps=max_iterations)
+    x = system.start()
+    uniform = system.profile(x)
+    refinements = _Refinements(game, system, tol, best=uniform, best_regret=float(max_regret(game, uniform)))
+    if refinements.best_regret <= tol:
+        # Every action has the same value at the uniform profile, so it is the QRE at every lambda.
+        refinements.latest = uniform
+    else:
+        next_check = 1.0
+        for x in tracer.points():
+            if x[-1] >= next_check:
+                next_check = 2.0 * x[-1]
+                if refinements.check(x):
+                    break
+        else:
+            refinements.check(x)
+    answer = refinements.latest if refinements.latest is not None else refinements.best
+    parameters = {"tol": tol, "max_lambda": max_lambda, "step": step, "max_iterations": max_iterations,
+                  "max_seconds": max_seconds, "final_lambda": float(x[-1]) / scale}
+    return nash_result(game, "qre", [answer], parameters=parameters, iterations=tracer.steps, budget=budget,
+                       converged=refinements.latest is not None)
+
+
+__all__ = ["QREPath", "logit_qre_path", "qre_solve"]

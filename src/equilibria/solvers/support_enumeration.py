@@ -1,0 +1,172 @@
+"""All Nash equilibria of a nondegenerate bimatrix game by support enumeration.
+
+Maths (von Stengel 2007, "Equilibrium computation for two-player games in strategic and extensive form",
+Algorithmic Game Theory, ch. 3, section 3.3). In a *nondegenerate* ``m x n`` game ``(A, B)`` (no mixed
+strategy with support of size ``k`` has more than ``k`` pure best responses) every equilibrium ``(x, y)`` has
+supports ``I = supp(x)``, ``J = supp(y)`` of equal size ``k``, and is the unique solution of the two
+indifference systems
+
+    sum_{j in J} A[i, j] y_j = v  (i in I),   sum_{j in J} y_j = 1;
+    sum_{i in I} x_i B[i, j] = u  (j in J),   sum_{i in I} x_i = 1,
+
+that is also feasible (``x, y >= 0``) and a best response (``(A y)_i <= v`` and ``(x^T B)_j <= u`` for every
+action). Enumerating all pairs of equal-size supports therefore finds every equilibrium of a nondegenerate
+game.
+
+**Degenerate games.** Equilibria of a degenerate game may have supports of unequal sizes or come in continua
+(the indifference systems are then singular or underdetermined); support enumeration can miss them. It still
+only returns genuine equilibria (every candidate is checked), but it is *not* complete there:
+:func:`equilibria.solvers.vertex_enumeration.vertex_enumeration_solve` is the complete method (all extreme
+equilibria of any bimatrix game).
+
+Numerics: each payoff matrix is mapped affinely onto ``[0, 1]`` (no equilibrium changes), so ``tol`` is
+relative to the payoff range; no test is an exact float equality. All support pairs of one size are solved
+together with stacked ``np.linalg.solve`` calls, a block at a time; the row player's mixture ``x`` is solved
+for only on the pairs whose column mixture ``y`` passed its checks. ``iterations`` counts the support pairs
+examined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import combinations, islice
+from math import comb
+from typing import Any
+
+import numpy as np
+
+from equilibria.core.errors import GameError
+from equilibria.core.result import SolveResult
+from equilibria.solvers._common import Budget, deduplicate, nash_result, require_normal_form
+
+_METHOD = "support_enumeration"
+# Support pairs solved per stacked call: amortises NumPy's per-call cost while keeping memory small.
+_BLOCK = 32_768
+
+
+def support_enumeration_solve(
+    game: Any,
+    *,
+    tol: float = 1e-9,
+    max_seconds: float | None = None,
+    max_iterations: int | None = None,
+) -> SolveResult:
+    """All Nash equilibria of a nondegenerate two-player game (may miss some in degenerate games).
+
+    Every returned profile is a genuine equilibrium (certified by ``nash_result``). For degenerate games,
+    whose equilibria can have unequal support sizes or form continua, use ``vertex_enumeration_solve``, which
+    is complete.
+
+    Args:
+      game: a two-player NormalFormGame with payoffs ``[2, m, n]``.
+      tol: tolerance relative to each player's payoff range, for probabilities ``>= -tol`` and best responses.
+      max_seconds: wall-clock budget.
+      max_iterations: budget on the number of support pairs examined.
+
+    Returns:
+      A SolveResult with profiles ``(x: [m], y: [n])``; ``iterations`` = support pairs examined.
+    """
+    budget = Budget(max_iterations=max_iterations, max_seconds=max_seconds)
+    game = require_normal_form(game, "support_enumeration_solve(game)", players=2)
+    if not (isinstance(tol, float | int) and np.isfinite(tol) and 0 < tol < 1e-3):
+        raise GameError(f"support_enumeration_solve(tol): expected a number in (0, 1e-3), got {tol!r}")
+    a, b = (_unit_range(game.payoffs[i]) for i in range(2))
+    m, n = game.n_actions
+    profiles: list[tuple[np.ndarray, np.ndarray]] = []
+    iterations, converged = 0, True
+    for size in range(1, min(m, n) + 1):
+        for rows, cols in _support_pairs(m, n, size):
+            if budget.exhausted(iterations):
+                converged = False
+                break
+            if max_iterations is not None:  # honour the iteration budget exactly, not block by block
+                rows, cols = rows[: max_iterations - iterations], cols[: max_iterations - iterations]
+            iterations += len(rows)
+            profiles.extend(_equilibria_on_supports(a, b, rows, cols, tol))
+        if not converged:
+            break
+    return nash_result(game, _METHOD, deduplicate(profiles, tol=1e-6),
+                       parameters={"tol": tol, "max_seconds": max_seconds, "max_iterations": max_iterations},
+                       iterations=iterations, budget=budget, converged=converged)
+
+
+def _unit_range(payoff: np.ndarray) -> np.ndarray:
+    """The payoff matrix mapped affinely onto ``[0, 1]`` (all zeros when constant)."""
+    span = np.ptp(payoff)
+    return np.zeros_like(payoff) if span == 0 else (payoff - payoff.min()) / span
+
+
+def _chunks(items: Iterable[tuple[int, ...]], size: int) -> Iterator[np.ndarray]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield np.array(chunk, dtype=int)
+
+
+def _support_pairs(m: int, n: int, size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Blocks of all pairs of supports of ``size`` actions: ``(rows [P, size], cols [P, size])``, lazily."""
+    col_chunk = min(comb(n, size), _BLOCK)
+    row_chunk = max(1, _BLOCK // col_chunk)
+    for rows in _chunks(combinations(range(m), size), row_chunk):
+        for cols in _chunks(combinations(range(n), size), col_chunk):
+            yield np.repeat(rows, len(cols), axis=0), np.tile(cols, (len(rows), 1))
+
+
+def _equilibria_on_supports(a: np.ndarray, b: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                            tol: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The equilibria with supports ``(rows[p], cols[p])`` for a block of pairs ``p``."""
+    y = _indifferent_mixtures(a, rows, cols, tol)  # column player's mix making rows[p] indifferent and best
+    keep = np.flatnonzero(~np.isnan(y[:, 0]))
+    if len(keep) == 0:
+        return []
+    x = _indifferent_mixtures(b.T, cols[keep], rows[keep], tol)
+    found = np.flatnonzero(~np.isnan(x[:, 0]))
+    return [(x[f], y[keep[f]]) for f in found]
+
+
+def _indifferent_mixtures(payoff: np.ndarray, own: np.ndarray, other: np.ndarray, tol: float) -> np.ndarray:
+    """``[P, payoff.shape[1]]``: for each pair, the opponent's mixture on ``other[p]`` that makes the player
+    with utilities ``payoff[own_action, other_action]`` indifferent among ``own[p]`` with those actions best
+    responses.
+
+    Rows that fail (singular system, a negative probability, a better action outside ``own[p]``) are NaN.
+    """
+    n_pairs, size = own.shape
+    system = np.empty((n_pairs, size + 1, size + 1))
+    system[:, :size, :size] = payoff[own[:, :, None], other[:, None, :]]
+    system[:, :size, size] = -1.0  # sum_j payoff[i, j] z_j - value = 0
+    system[:, size, :size] = 1.0  # sum_j z_j = 1
+    system[:, size, size] = 0.0
+    solved, solution = _solve_for_last_unit_vector(system)
+    # Cheap filter first (most candidates have a negative probability), then the best-response check, which
+    # recomputes the payoffs from the mixture and never trusts the solve.
+    nonnegative = solution[:, :size].min(axis=1) >= -tol
+    solved, solution = solved[nonnegative], solution[nonnegative, :size]
+    mixture = np.zeros((len(solved), payoff.shape[1]))
+    np.put_along_axis(mixture, other[solved], solution, axis=1)
+    with np.errstate(all="ignore"):  # a nearly singular system may overflow; its row then fails the check
+        values = mixture @ payoff.T  # [R, n_own]: the player's payoff of every action against the mixture
+        support_values = np.take_along_axis(values, own[solved], axis=1)
+        best = np.isfinite(values).all(axis=1) & (values.max(axis=1) <= support_values.min(axis=1) + tol)
+    good = np.maximum(mixture[best], 0.0)
+    out = np.full((n_pairs, payoff.shape[1]), np.nan)
+    out[solved[best]] = good / good.sum(axis=1, keepdims=True)
+    return out
+
+
+def _solve_for_last_unit_vector(system: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Solve ``system[p] z = e_last`` for every nonsingular ``p``: ``(indices [R], solutions [R, size + 1])``.
+
+    One stacked LU solve; only when some system is exactly singular (LAPACK's zero pivot, common in integer
+    games) are those found with a determinant (the same LU, so the same zero pivot) and left out. Nearly
+    singular systems are solved and left to the caller's explicit checks.
+    """
+    rhs = np.zeros((*system.shape[:2], 1))
+    rhs[:, -1, 0] = 1.0
+    indices = np.arange(len(system))
+    try:
+        with np.errstate(all="ignore"):
+            return indices, np.linalg.solve(system, rhs)[:, :, 0]
+    except np.linalg.LinAlgError:
+        indices = np.flatnonzero(np.linalg.det(system) != 0)
+        with np.errstate(all="ignore"):
+            return indices, np.linalg.solve(system[indices], rhs[indices])[:, :, 0]

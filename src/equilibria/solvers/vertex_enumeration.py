@@ -1,0 +1,436 @@
+"""All extreme Nash equilibria of a bimatrix game by enumerating the vertices of its best-response polytopes.
+
+Maths (von Stengel 2007, "Equilibrium computation for two-player games in strategic and extensive form",
+Algorithmic Game Theory, ch. 3). Shift and scale each payoff matrix by a positive affine map so that every
+entry lies in ``[1, 2]`` (this changes no equilibrium). For the ``m x n`` game ``(A, B)`` the best-response
+polytopes are
+
+    P = {x in R^m : x >= 0, B^T x <= 1},        Q = {y in R^n : A y <= 1, y >= 0}.
+
+Labels ``0..m-1`` name the row player's actions, ``m..m+n-1`` the column player's. A point ``x`` of ``P`` has
+label ``i`` when ``x_i = 0`` and label ``m + j`` when ``(B^T x)_j = 1`` (column ``j`` is a best response);
+``y`` in ``Q`` has label ``i`` when ``(A y)_i = 1`` and ``m + j`` when ``y_j = 0``. A pair
+``(x, y) != (0, 0)`` is *completely labelled* when every label ``0..m+n-1`` is a label of ``x`` or of ``y``;
+then ``(x / sum(x), y / sum(y))`` is a Nash equilibrium, and the completely labelled **vertex** pairs are
+exactly the extreme points of the (finitely many) maximal convex sets of equilibria. In a nondegenerate game
+these are all the equilibria; in a degenerate game every equilibrium is a convex combination of the returned
+ones within one such set.
+
+Vertices: each polytope is written in equality form ``M z = 1, z >= 0`` with one variable per label (``P``:
+``M = [B^T | I]``, ``Q``: ``M = [I | A]``), so a basis's nonbasic variables are ``dim`` tight constraints. A
+breadth-first search over feasible bases, pivoting one nonbasic variable in at a time with the *lexicographic*
+minimum-ratio test (the rows of the basis inverse break ties), walks the graph of the lexicographically
+perturbed polytope ``M z = 1 + (eps, eps^2, ...)``. That polytope is simple and bounded, so its graph is
+connected and the search reaches all its vertices; every vertex of the unperturbed polytope is the limit of at
+least one of them, so degenerate vertices are found too. A vertex's label set is its set of zero variables
+(which may include basic variables at a degenerate vertex); it identifies the vertex uniquely, so vertices are
+deduplicated by it. Label sets are bitmasks and the completely labelled pairs are found with vectorised
+bitwise ORs.
+
+Float mode pivots with tolerances (ties and zeros within ``tol``; the payoffs were scaled to ``[1, 2]`` so
+``tol`` is relative to the payoff range). ``rational=True`` pivots exactly with integer (fraction-free)
+pivoting on the integer-scaled payoffs and returns :class:`fractions.Fraction` profiles whose max regret is
+exactly 0.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from fractions import Fraction
+from math import lcm
+from typing import Any, Protocol
+
+import numpy as np
+
+from equilibria.core.errors import GameError
+from equilibria.core.rational import to_fraction_array
+from equilibria.core.result import SolveResult
+from equilibria.solvers._common import Budget, deduplicate, nash_result, require_normal_form
+
+_METHOD = "vertex_enumeration"
+# Pivot elements below this (after scaling payoffs to [1, 2]) are rounding noise of exact zeros.
+_PIVOT_EPS = 1e-11
+# Bases expanded per step of a search: large enough to amortise NumPy's per-call cost, small enough that a
+# budget stop comes soon after it is due.
+_BLOCK = 256
+
+
+def vertex_enumeration_solve(
+    game: Any,
+    *,
+    rational: bool = False,
+    tol: float = 1e-9,
+    max_seconds: float | None = None,
+    max_iterations: int | None = None,
+) -> SolveResult:
+    """All extreme Nash equilibria of a two-player game, degenerate games included.
+
+    ``iterations`` counts the feasible bases visited in both polytopes together. On a budget stop the
+    equilibria among the vertices found so far are returned (each is a true equilibrium) with
+    ``converged=False``.
+
+    Args:
+      game: a two-player NormalFormGame with payoffs ``[2, m, n]``.
+      rational: pivot exactly and return profiles as object arrays of Fractions (exact certificates).
+      tol: float mode only: a variable ``<= tol`` counts as zero (a label); ratios within ``tol`` tie.
+      max_seconds: wall-clock budget.
+      max_iterations: budget on the number of bases visited.
+
+    Returns:
+      A SolveResult whose equilibria are profiles ``(x: [m], y: [n])``, one per extreme equilibrium.
+    """
+    budget = Budget(max_iterations=max_iterations, max_seconds=max_seconds)
+    game = require_normal_form(game, "vertex_enumeration_solve(game)", players=2)
+    if not isinstance(rational, bool):
+        raise GameError(f"vertex_enumeration_solve(rational): expected True or False, got {rational!r}")
+    if not (isinstance(tol, float | int) and np.isfinite(tol) and 0 < tol < 1e-3):
+        raise GameError(f"vertex_enumeration_solve(tol): expected a number in (0, 1e-3), got {tol!r}")
+    m, n = game.n_actions
+    if rational:
+        a_int, b_int = (_integer_positive(to_fraction_array(game.payoffs[i])) for i in range(2))
+        searches: list[_BasisSearch] = [
+            _ExactBasisSearch(_polytope_p(b_int, m, n), list(range(m, m + n))),
+            _ExactBasisSearch(_polytope_q(a_int, m, n), list(range(m)))]
+    else:
+        a, b = (_float_positive(game.payoffs[i]) for i in range(2))
+        searches = [_FloatBasisSearch(_polytope_p(b, m, n), np.arange(m, m + n), tol),
+                    _FloatBasisSearch(_polytope_q(a, m, n), np.arange(m), tol)]
+    vertices, iterations, converged = _visit_alternately(searches, budget)
+    pairs = _completely_labelled_pairs(_nonzero(vertices[0], range(m)),
+                                       _nonzero(vertices[1], range(m, m + n)), m + n)
+    profiles: list[tuple[np.ndarray, ...]] = [(_normalise(x[:m]), _normalise(y[m:])) for x, y in pairs]
+    if not rational:
+        # Rounding near ``tol`` can give one vertex two label sets, hence two copies of one equilibrium.
+        profiles = deduplicate(profiles, tol=1e-6)
+    return nash_result(game, _METHOD, profiles,
+                       parameters={"rational": rational, "tol": tol, "max_seconds": max_seconds,
+                                   "max_iterations": max_iterations},
+                       iterations=iterations, budget=budget, converged=converged, rational=rational)
+
+
+# -- the two polytopes in equality form ``M z = 1, z >= 0`` (variables indexed by label) ---------------------
+
+
+def _polytope_p(b: np.ndarray, m: int, n: int) -> np.ndarray:
+    """``[n, m + n]``: ``B^T x + s = 1`` with ``x`` (labels ``0..m-1``) then slacks ``s`` (labels ``m..``)."""
+    identity = np.zeros((n, n), dtype=b.dtype)
+    np.fill_diagonal(identity, 1)
+    return np.hstack([b.T, identity])
+
+
+def _polytope_q(a: np.ndarray, m: int, n: int) -> np.ndarray:
+    """``[m, m + n]``: ``r + A y = 1`` with slacks ``r`` (labels ``0..m-1``) then ``y`` (labels ``m..``)."""
+    identity = np.zeros((m, m), dtype=a.dtype)
+    np.fill_diagonal(identity, 1)
+    return np.hstack([identity, a])
+
+
+def _float_positive(payoff: np.ndarray) -> np.ndarray:
+    """The payoff matrix mapped affinely onto ``[1, 2]`` (all ones when constant)."""
+    low, span = payoff.min(), np.ptp(payoff)
+    return np.ones_like(payoff) if span == 0 else 1.0 + (payoff - low) / span
+
+
+def _integer_positive(payoff: np.ndarray) -> np.ndarray:
+    """An exact payoff matrix shifted to entries ``>= 1`` and scaled to integers (object array of ints)."""
+    shifted = payoff - min(payoff.ravel()) + 1
+    scale = lcm(*(f.denominator for f in shifted.ravel()))
+    return np.array([[int(f * scale) for f in row] for row in shifted], dtype=object)
+
+
+# -- breadth-first search over lexicographically feasible bases ----------------------------------------------
+
+
+def _bits(indices: Any) -> int:
+    return sum(1 << int(i) for i in indices)
+
+
+class _BasisSearch(Protocol):
+    """A search over the bases of one polytope, advanced a block of bases at a time."""
+
+    @property
+    def done(self) -> bool: ...
+
+    def advance(self, limit: int) -> tuple[int, list[tuple[int, Any]]]: ...
+
+
+class _FloatBasisSearch:
+    """Breadth-first search over the lex-feasible bases of ``matrix z = 1, z >= 0`` in floating point.
+
+    ``initial`` are the columns forming the identity (the slack basis, vertex ``0``), so the tableau's columns
+    ``initial`` are the basis inverse, used for the lexicographic tie-break. Bases are expanded a block at a
+    time: the tableaux, ratio tests and label masks of a whole block are stacked NumPy operations, and only
+    the bookkeeping of which bases were seen is a Python set. Queued bases wait in ``[count, k]`` blocks.
+    """
+
+    def __init__(self, matrix: np.ndarray, initial: np.ndarray, tol: float) -> None:
+        self.matrix = matrix
+        self.initial = np.asarray(initial, dtype=int)
+        self.tol = tol
+        k, n_vars = matrix.shape
+        self.augmented = np.hstack([matrix, np.ones((k, 1))])
+        # Bit weights of the variables when a set of them fits one machine word (else Python-int masks).
+        self.weight = None
+        if n_vars <= 63:
+            self.weight = np.left_shift(np.uint64(1), np.arange(n_vars, dtype=np.uint64))
+        self.seen = {_bits(self.initial)}
+        self.pending: deque[np.ndarray] = deque([self.initial[None, :]])
+        self.n_pending = 1
+
+    @property
+    def done(self) -> bool:
+        return self.n_pending == 0
+
+    def advance(self, limit: int) -> tuple[int, list[tuple[int, Any]]]:
+        """Expand up to ``limit`` queued bases: how many, and ``(label mask, z)`` of the feasible ones."""
+        bases = self._take(limit)  # [F, k]
+        count = len(bases)
+        k, n_vars = self.matrix.shape
+        # Stacked solves: tableau[f] = basis_f^-1 [M | 1], shape [F, k, n_vars + 1].
+        matrices = np.transpose(self.matrix[:, bases], (1, 0, 2))
+        try:
+            tableaux = np.linalg.solve(matrices, self.augmented)
+        except np.linalg.LinAlgError:  # a pivot on rounding noise made a basis singular: drop it
+            regular = np.linalg.det(matrices) != 0
+            bases = bases[regular]
+            tableaux = np.linalg.solve(matrices[regular], self.augmented)
+        rhs = tableaux[:, :, -1]
+        feasible = rhs.min(axis=1) >= -self.tol  # rounding can (rarely) make a basis infeasible: skip it
+        bases, tableaux, rhs = bases[feasible], tableaux[feasible], rhs[feasible]
+        row = np.arange(len(bases))[:, None]
+        values = np.zeros((len(bases), n_vars))
+        values[row, bases] = np.maximum(rhs, 0.0)
+        is_basic = np.zeros((len(bases), n_vars), dtype=bool)
+        is_basic[row, bases] = True
+        entering = np.nonzero(~is_basic)[1].reshape(len(bases), n_vars - k)  # [F, d], sorted per row
+        leaving = _float_leaving_rows(tableaux, entering, self.initial, self.tol)  # [F, d], -1: unbounded
+        self._enqueue_new_children(bases, is_basic, entering, leaving)
+        return count, list(zip(self._masks(values <= self.tol), values, strict=True))
+
+    def _take(self, limit: int) -> np.ndarray:
+        """Dequeue up to ``limit`` bases as one ``[F, k]`` array."""
+        blocks = []
+        while limit > 0 and self.pending:
+            block = self.pending.popleft()
+            if len(block) > limit:
+                self.pending.appendleft(block[limit:])
+                block = block[:limit]
+            blocks.append(block)
+            limit -= len(block)
+        bases = np.concatenate(blocks)
+        self.n_pending -= len(bases)
+        return bases
+
+    def _masks(self, flags: np.ndarray) -> list[Any]:
+        """Each row of a boolean ``[F, n_vars]`` matrix as an integer bitmask (bit ``j``: ``flags[f, j]``)."""
+        if self.weight is not None:
+            return (flags * self.weight).sum(axis=1, dtype=np.uint64).tolist()
+        packed = np.packbits(flags, axis=1, bitorder="little")
+        return [int.from_bytes(row.tobytes(), "little") for row in packed]
+
+    def _enqueue_new_children(self, bases: np.ndarray, is_basic: np.ndarray, entering: np.ndarray,
+                              leaving: np.ndarray) -> None:
+        """Queue each unseen neighbouring basis (``entering[f, j]`` replaces row ``leaving[f, j]``)."""
+        f_index, j_index = np.nonzero(leaving >= 0)
+        e = entering[f_index, j_index]
+        r = leaving[f_index, j_index]
+        left = bases[f_index, r]
+        if self.weight is not None:  # keys fit one machine word: XOR them vectorised, dedupe with np.unique
+            keys = (is_basic * self.weight).sum(axis=1, dtype=np.uint64)
+            child_keys = keys[f_index] ^ self.weight[e] ^ self.weight[left]
+            unique_keys, first = np.unique(child_keys, return_index=True)
+            new = [i for key, i in zip(unique_keys.tolist(), first.tolist(), strict=True)
+                   if key not in self.seen]
+            self.seen.update(unique_keys.tolist())
+        else:
+            new = []
+            base_keys = self._masks(is_basic)
+            moves = zip(f_index.tolist(), e.tolist(), left.tolist(), strict=True)
+            for i, (f, in_var, out_var) in enumerate(moves):
+                key = base_keys[f] ^ (1 << in_var) ^ (1 << out_var)
+                if key not in self.seen:
+                    self.seen.add(key)
+                    new.append(i)
+        if new:
+            chosen = np.asarray(new, dtype=int)
+            children = bases[f_index[chosen]]  # fancy indexing copies
+            children[np.arange(len(chosen)), r[chosen]] = e[chosen]
+            self.pending.append(children)
+            self.n_pending += len(children)
+
+
+def _float_leaving_rows(tableaux: np.ndarray, entering: np.ndarray, inverse_columns: np.ndarray,
+                        tol: float) -> np.ndarray:
+    """``[F, d]``: the lexicographic minimum-ratio row for every basis and entering column (-1: unbounded).
+
+    The plain ratio ``rhs / column`` decides almost every column in one vectorised step; only ties (degenerate
+    vertices) fall back to comparing the rows of the basis inverse, one column of it at a time.
+    """
+    rhs = np.maximum(tableaux[:, :, -1], 0.0)
+    columns = np.take_along_axis(tableaux, entering[:, None, :], axis=2)  # [F, k, d]
+    positive = columns > _PIVOT_EPS
+    ratio = np.full(columns.shape, np.inf)
+    np.divide(np.broadcast_to(rhs[:, :, None], columns.shape), columns, out=ratio, where=positive)
+    best = ratio.min(axis=1, keepdims=True)
+    tied = positive & (ratio <= best + tol * (1.0 + np.abs(best)))
+    n_tied = tied.sum(axis=1)
+    rows = tied.argmax(axis=1)
+    rows[n_tied == 0] = -1
+    for f, j in zip(*np.nonzero(n_tied > 1), strict=True):
+        candidates = np.flatnonzero(tied[f, :, j])
+        rows[f, j] = _lexmin_row(tableaux[f], int(entering[f, j]), candidates, inverse_columns, tol)
+    return rows
+
+
+def _lexmin_row(tableau: np.ndarray, e: int, rows: np.ndarray, inverse_columns: np.ndarray,
+                tol: float) -> int:
+    """Among ``rows`` tied on the ratio, the one whose basis-inverse row divided by the pivot is
+    lexicographically smallest (rows of a nonsingular inverse are never proportional, so one row remains)."""
+    for c in inverse_columns:
+        ratio = tableau[rows, c] / tableau[rows, e]
+        best = ratio.min()
+        rows = rows[ratio <= best + tol * (1.0 + np.abs(ratio).max())]
+        if len(rows) == 1:
+            break
+    return int(rows[0])
+
+
+class _ExactBasisSearch:
+    """Exact twin of :class:`_FloatBasisSearch` on an integer matrix, with fraction-free integer pivoting.
+
+    The tableau holds ``det(basis) * basis^-1 [M | 1]`` in Python integers; a pivot on ``(r, e)`` replaces
+    every other row ``i`` by ``(T_i * T_re - T_ie * T_r) / det`` (an exact division) and the determinant by
+    ``T_re``. Vertices come out as lists of Fractions.
+    """
+
+    def __init__(self, matrix: np.ndarray, initial: list[int]) -> None:
+        self.n_vars = matrix.shape[1]
+        self.initial = initial
+        self.seen = {_bits(initial)}
+        start = ([[int(v) for v in row] + [1] for row in matrix], list(initial), 1)
+        self.queue: deque[tuple[list[list[int]], list[int], int]] = deque([start])
+
+    @property
+    def done(self) -> bool:
+        return not self.queue
+
+    def advance(self, limit: int) -> tuple[int, list[tuple[int, Any]]]:
+        """Expand up to ``limit`` queued bases: how many, and ``(label mask, z)`` of each."""
+        count = min(limit, len(self.queue))
+        found = []
+        for _ in range(count):
+            tableau, basic, det = self.queue.popleft()
+            values = [Fraction(0)] * self.n_vars
+            for i, var in enumerate(basic):
+                values[var] = Fraction(tableau[i][-1], det)
+            found.append((_bits(v for v in range(self.n_vars) if values[v] == 0), values))
+            key = _bits(basic)
+            for e in range(self.n_vars):
+                if (key >> e) & 1:
+                    continue
+                r = _exact_lexmin_row(tableau, e, self.initial)
+                if r < 0:
+                    continue
+                child_key = key ^ (1 << e) ^ (1 << basic[r])
+                if child_key not in self.seen:
+                    self.seen.add(child_key)
+                    self.queue.append(_integer_pivot(tableau, basic, det, r, e))
+        return count, found
+
+
+def _exact_lexmin_row(tableau: list[list[int]], e: int, inverse_columns: list[int]) -> int:
+    """Lexicographic minimum-ratio row for entering column ``e`` by integer cross-multiplication; -1: none."""
+    best = -1
+    for i, row in enumerate(tableau):
+        if row[e] <= 0:
+            continue
+        if best < 0:
+            best = i
+            continue
+        other = tableau[best]
+        for c in (-1, *inverse_columns):
+            lhs, rhs = row[c] * other[e], other[c] * row[e]  # compare row[c]/row[e] with other[c]/other[e]
+            if lhs != rhs:
+                if lhs < rhs:
+                    best = i
+                break
+    return best
+
+
+def _integer_pivot(tableau: list[list[int]], basic: list[int], det: int, r: int,
+                   e: int) -> tuple[list[list[int]], list[int], int]:
+    pivot_row = tableau[r]
+    pivot = pivot_row[e]
+    new = [pivot_row if i == r
+           else [(v * pivot - row[e] * p) // det for v, p in zip(row, pivot_row, strict=True)]
+           for i, row in enumerate(tableau)]
+    child = list(basic)
+    child[r] = e
+    return new, child, pivot
+
+
+# -- driving both searches and matching labels ---------------------------------------------------------------
+
+
+def _visit_alternately(searches: list[_BasisSearch],
+                       budget: Budget) -> tuple[list[dict[int, Any]], int, bool]:
+    """Advance the searches a block of bases at a time, alternately (a budget stop leaves both partly done).
+
+    Returns, per polytope, its vertices keyed by label mask, the number of bases visited and whether both
+    searches finished.
+    """
+    vertices: list[dict[int, Any]] = [{}, {}]
+    iterations = 0
+    while not all(search.done for search in searches):
+        for search, found in zip(searches, vertices, strict=True):
+            if search.done:
+                continue
+            if budget.exhausted(iterations):
+                return vertices, iterations, False
+            allowed = _BLOCK if budget.max_iterations is None else min(_BLOCK,
+                                                                        budget.max_iterations - iterations)
+            visited, points = search.advance(allowed)
+            iterations += visited
+            for mask, point in points:
+                found.setdefault(mask, point)
+    return vertices, iterations, True
+
+
+def _nonzero(vertices: dict[int, Any], own_labels: range) -> dict[int, Any]:
+    """Drop the vertex 0 (all of the player's own strategy variables are zero)."""
+    zero_mask = _bits(own_labels)
+    return {mask: z for mask, z in vertices.items() if mask & zero_mask != zero_mask}
+
+
+def _mask_words(masks: list[int], n_labels: int) -> np.ndarray:
+    """``[len(masks), words]`` uint64 words of each label bitmask (as many words as ``n_labels`` needs)."""
+    n_words = (n_labels + 63) // 64
+    raw = b"".join(mask.to_bytes(8 * n_words, "little") for mask in masks)
+    return np.frombuffer(raw, dtype="<u8").reshape(len(masks), n_words)
+
+
+def _completely_labelled_pairs(p_vertices: dict[int, Any], q_vertices: dict[int, Any],
+                               n_labels: int) -> list[tuple[Any, Any]]:
+    """Every pair whose label sets cover all ``n_labels`` labels (OR of bitmasks, in blocks of P-vertices)."""
+    if not p_vertices or not q_vertices:
+        return []
+    p_points, q_points = list(p_vertices.values()), list(q_vertices.values())
+    p_words = _mask_words(list(p_vertices), n_labels)
+    q_words = _mask_words(list(q_vertices), n_labels)
+    full = _mask_words([(1 << n_labels) - 1], n_labels)[0]
+    block = max(1, 4_000_000 // len(q_points))
+    pairs = []
+    for start in range(0, len(p_points), block):
+        covered = np.ones((len(p_words[start:start + block]), len(q_points)), dtype=bool)
+        for w in range(len(full)):
+            covered &= (p_words[start:start + block, w, None] | q_words[None, :, w]) == full[w]
+        for i, j in zip(*np.nonzero(covered), strict=True):
+            pairs.append((p_points[start + int(i)], q_points[int(j)]))
+    return pairs
+
+
+def _normalise(z: Any) -> np.ndarray:
+    if isinstance(z, list):  # exact: a list of Fractions
+        total = sum(z, Fraction(0))
+        return np.array([v / total for v in z], dtype=object)
+    return np.asarray(z) / np.sum(z)
