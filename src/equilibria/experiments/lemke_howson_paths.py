@@ -32,7 +32,7 @@ class PathsConfig:
 
 def _random_path_lengths(d: int, count: int, seed: int) -> list[int]:
     rng = np.random.default_rng([seed, d])
-    lengths = []
+    lengths: list[int] = []
     for _ in range(count):
         game = random_game((d, d), seed=rng)
         lengths.extend(lemke_howson_path_length(game, label) for label in range(2 * d))

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from equilibria.core.errors import GameError
 from equilibria.core.rational import to_fraction_array
 from equilibria.games.normal_form import NormalFormGame
 
@@ -55,8 +56,6 @@ def nash_conv(game: NormalFormGame, profile: Sequence[Any]) -> Any:
 def _check_joint(game: NormalFormGame, joint: Any, caller: str) -> np.ndarray:
     arr = np.asarray(joint)
     if arr.shape != game.n_actions:
-        from equilibria.core.errors import GameError
-
         raise GameError(f"{caller}: joint distribution must have shape {game.n_actions}, got {arr.shape}")
     return arr
 
@@ -65,18 +64,24 @@ def _payoffs_like(game: NormalFormGame, joint: np.ndarray) -> np.ndarray:
     return to_fraction_array(game.payoffs) if joint.dtype == object else game.payoffs
 
 
+def _per_player_views(game: NormalFormGame, joint: Any, caller: str) -> tuple[np.ndarray, list[tuple]]:
+    """The checked joint and, per player ``i``, ``(u, p)``: utilities and probabilities as ``[a_i, a_-i]`` matrices."""
+    joint = _check_joint(game, joint, caller)
+    payoffs = _payoffs_like(game, joint)
+    views = []
+    for i in range(game.n_players):
+        u = np.moveaxis(payoffs[i], i, 0).reshape(game.n_actions[i], -1)
+        p = np.moveaxis(joint, i, 0).reshape(game.n_actions[i], -1)
+        views.append((u, p))
+    return joint, views
+
+
 def ce_gaps(game: NormalFormGame, joint: Any) -> np.ndarray:
     """``[n_players]``: each player's best swap gain under the joint distribution (<= 0 at a CE)."""
-    joint = _check_joint(game, joint, "ce_gaps(joint)")
-    payoffs = _payoffs_like(game, joint)
-    gaps = []
-    for i in range(game.n_players):
-        u = np.moveaxis(payoffs[i], i, 0).reshape(game.n_actions[i], -1)  # [a_i, a_-i]
-        p = np.moveaxis(joint, i, 0).reshape(game.n_actions[i], -1)
-        # gain[a, a'] = sum_{a_-i} p(a, a_-i) (u(a', a_-i) - u(a, a_-i))
-        gain = p @ u.T - np.sum(p * u, axis=1)[:, None]
-        gaps.append(max(gain.ravel()))
-    return np.array(gaps, dtype=joint.dtype if joint.dtype == object else float)
+    joint, views = _per_player_views(game, joint, "ce_gaps(joint)")
+    # gain[a, a'] = sum_{a_-i} p(a, a_-i) (u(a', a_-i) - u(a, a_-i))
+    gaps = [max((p @ u.T - np.sum(p * u, axis=1)[:, None]).ravel()) for u, p in views]
+    return np.array(gaps, dtype=object if joint.dtype == object else float)
 
 
 def ce_gap(game: NormalFormGame, joint: Any) -> Any:
@@ -86,15 +91,9 @@ def ce_gap(game: NormalFormGame, joint: Any) -> Any:
 
 def cce_gaps(game: NormalFormGame, joint: Any) -> np.ndarray:
     """``[n_players]``: each player's gain from committing to the best fixed action instead of following ``joint``."""
-    joint = _check_joint(game, joint, "cce_gaps(joint)")
-    payoffs = _payoffs_like(game, joint)
-    gaps = []
-    for i in range(game.n_players):
-        u = np.moveaxis(payoffs[i], i, 0).reshape(game.n_actions[i], -1)
-        p = np.moveaxis(joint, i, 0).reshape(game.n_actions[i], -1)
-        marginal_others = p.sum(axis=0)
-        gaps.append(max(u @ marginal_others) - np.sum(p * u))
-    return np.array(gaps, dtype=joint.dtype if joint.dtype == object else float)
+    joint, views = _per_player_views(game, joint, "cce_gaps(joint)")
+    gaps = [max(u @ p.sum(axis=0)) - np.sum(p * u) for u, p in views]
+    return np.array(gaps, dtype=object if joint.dtype == object else float)
 
 
 def cce_gap(game: NormalFormGame, joint: Any) -> Any:
