@@ -18,11 +18,12 @@ equilibria alone. Usage::
     python benchmarks/normal_form.py [--quick] [--write BENCHMARKS.md] [--seed S] [--repeats R]
 
 Timing rules (also printed with the results): only the solve call is timed (game objects are built outside the
-timer); each library gets one untimed warm-up call per part (this excludes numba's JIT compile for quantecon);
-each call is repeated up to ``R`` times and the fastest run kept (fewer repeats once a run exceeds 0.5 s). A
-peer is skipped at a size when its median at the previous size, scaled by a growth law, predicts more than
-``--cap`` seconds per call; pure-Python calls are interrupted at the cap with ``SIGALRM`` (counted as
-failures).
+timer); each library gets one untimed warm-up call per part, and per size for the numba-compiled ones
+(quantecon, and equilibria when numba is installed), so JIT compile time is excluded; each call is repeated
+up to ``R`` times and the fastest run kept (fewer repeats once a run exceeds 0.5 s). A peer is skipped at a
+size when its median at the previous size, scaled by a growth law, predicts more than ``--cap`` seconds per
+call; pure-Python calls are interrupted at the cap with ``SIGALRM`` and pygambit's run in a forked child that
+is killed at the cap (both counted as failures).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ import importlib
 import importlib.metadata
 import math
 import os
+import pickle
 import platform
+import select
 import signal
 import statistics
 import subprocess
@@ -61,13 +64,20 @@ INTRO = """# Benchmarks
 
 Side-by-side comparisons of `equilibria` with peer libraries, produced by the scripts in `benchmarks/`.
 The machine these numbers come from is shared with other work and noisy: read medians and ratios, not
-single timings, and rerun a script before drawing conclusions from small differences.
+single timings, and rerun a script before drawing conclusions from small differences. On such a machine
+multi-threaded OpenBLAS can be far slower than one thread (a 1000 x 1000 Cholesky factorisation measured
+0.6-1.3 s with 2 threads against 16 ms with 1 while other jobs ran), so the recorded runs set
+`OPENBLAS_NUM_THREADS=1` for every library alike; the command line of each section says so.
 """
 
 # A returned profile is valid when its max regret is at most this, relative to the payoff range.
 VALID_REGRET = 1e-6
 # Two profiles are the same equilibrium when they differ by at most this (max norm over both strategies).
 SAME_PROFILE = 1e-6
+# Libraries that compile code on first use (numba): warmed up at every size, not only once per part.
+JIT_LIBRARIES = frozenset({"equilibria", "quantecon"})
+# Libraries whose calls run in a forked child that is killed at the cap (compiled code that can hang).
+ISOLATED_LIBRARIES = frozenset({"pygambit"})
 # Repeats stop once a single run takes longer than this (its noise is small relative to its length).
 LONG_RUN_SECONDS = 0.5
 
@@ -87,9 +97,7 @@ class Config:
     repeats: int = 3
     cap_seconds: float = 10.0
     own_cap_seconds: float = 120.0
-    lh_games: dict[int, int] = field(
-        default_factory=lambda: {10: 20, 20: 20, 50: 20, 100: 10, 200: 5, 500: 3}
-    )
+    lh_games: dict[int, int] = field(default_factory=lambda: {10: 20, 20: 20, 50: 20, 100: 10, 200: 5, 500: 3})
     enum_games: dict[int, int] = field(default_factory=lambda: {6: 10, 8: 10, 10: 5})
     integer_sizes: tuple[int, ...] = (3, 4, 5, 6)
     integer_games_per_size: int = 5
@@ -211,10 +219,66 @@ def measure(call: Callable[[], list[Any]], repeats: int, cap: float) -> Outcome:
         except Exception as exc:  # noqa: BLE001 - a peer's failure is a result, not a crash
             return Outcome(None, [], f"{type(exc).__name__}: {str(exc)[:120]}")
         elapsed = time.perf_counter() - start
+        if elapsed > cap:  # compiled code that the alarm could not interrupt
+            return Outcome(None, [], f"timeout > {cap:g} s")
         best = min(best, elapsed)
         if elapsed > LONG_RUN_SECONDS:
             break
     return Outcome(best, profiles)
+
+
+def measure_in_child(call: Callable[[], list[Any]], repeats: int, cap: float) -> Outcome:
+    """:func:`measure` in a forked child that is killed at the cap.
+
+    For compiled peers (pygambit's C++) that SIGALRM cannot interrupt and that can run for many minutes on some
+    games. The timing is taken inside the child, so the fork itself is not timed; the game object was built
+    before the fork. Falls back to :func:`measure` where there is no ``fork``.
+    """
+    if not hasattr(os, "fork"):
+        return measure(call, repeats, cap)
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # JAX warns on fork; the child never touches JAX
+        pid = os.fork()
+    if pid == 0:  # child: measure, send the pickled outcome, exit without running the parent's cleanup
+        status_code = 0
+        try:
+            os.close(read_end)
+            payload = pickle.dumps(measure(call, repeats, cap))
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(payload)
+        except BaseException:  # noqa: BLE001 - the parent reports an empty answer as an error
+            status_code = 1
+        finally:
+            os._exit(status_code)
+    os.close(write_end)
+    # Repeats stop after one run longer than LONG_RUN_SECONDS, so the child needs at most about this long.
+    deadline = time.monotonic() + cap + max(1, repeats) * LONG_RUN_SECONDS + 1.0
+    chunks = []
+    with os.fdopen(read_end, "rb") as pipe:
+        while True:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([pipe], [], [], max(left, 0.0))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return Outcome(None, [], f"timeout > {cap:g} s (killed)")
+            chunk = os.read(pipe.fileno(), 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    os.waitpid(pid, 0)
+    if not chunks:
+        return Outcome(None, [], "error: the child process returned nothing")
+    outcome: Outcome = pickle.loads(b"".join(chunks))
+    return outcome
+
+
+def measure_method(method: str, call: Callable[[], list[Any]], repeats: int, cap: float) -> Outcome:
+    """pygambit runs in a killable child (see :func:`measure_in_child`); everything else in this process."""
+    if method_library(method) in ISOLATED_LIBRARIES:
+        return measure_in_child(call, repeats, cap)
+    return measure(call, repeats, cap)
 
 
 def float_profile(x: Any, y: Any) -> FloatProfile:
@@ -319,10 +383,38 @@ class LibraryStats:
     errors: list[str] = field(default_factory=list)
     skipped: str | None = None
     stopped_early: bool = False
+    per_game: list[float | None] = field(default_factory=list)  # seconds, None when the call failed
 
     @property
     def median(self) -> float | None:
         return median(self.seconds)
+
+
+def paired_ratio(peer: LibraryStats | None, ours: LibraryStats | None) -> tuple[float, int] | None:
+    """``(peer median / equilibria median, games)`` over the games on which both calls returned.
+
+    Pairing keeps the ratio honest when one side fails on the slow games: medians over different sets of games
+    would compare easy games with hard ones.
+    """
+    if peer is None or ours is None:
+        return None
+    common = [(p, o) for p, o in zip(peer.per_game, ours.per_game, strict=False) if p is not None and o is not None]
+    if not common:
+        return None
+    ours_median = statistics.median(o for _, o in common)
+    if ours_median <= 0:
+        return None
+    return statistics.median(p for p, _ in common) / ours_median, len(common)
+
+
+def converged_profiles(result: Any) -> list[FloatProfile]:
+    """equilibria's profiles as floats; a result with ``converged=False`` is a failure (like a peer's timeout)."""
+    if not result.converged:
+        raise RuntimeError(
+            f"converged=False after {result.iterations} iterations and {result.seconds:.3g} s "
+            f"({len(result.equilibria)} profiles)"
+        )
+    return [float_profile(*p) for p in result.equilibria]
 
 
 def cap_for(config: Config, method: str) -> float:
@@ -344,19 +436,23 @@ def time_at_size(
 ) -> list[Outcome]:
     """Time ``method`` on every game of one size; ``makers[k]()`` builds game k's call outside the timer.
 
-    Returns the outcomes of the games run (all of them, or a prefix when a peer stops early). The first time a
-    method runs in a part, its first game is solved once untimed (warm-up: imports, caches, numba's JIT
-    compile). Peers are skipped when the gate predicts more than the cap, and stop at a size after spending 4
-    caps on it; equilibria always runs (bounded by its own ``max_seconds``).
+    Returns the outcomes of the games run (all of them, or a prefix when a peer stops early). The first game is
+    solved once untimed before the timed runs (warm-up: imports, caches, numba's JIT compile): once per part,
+    and at every size for the JIT-compiled libraries, whose compiled code may depend on the size. Peers are
+    skipped when the gate predicts more than the cap, and stop at a size after spending 4 caps on it;
+    equilibria always runs (bounded by its own ``max_seconds``).
     """
     ours = method_library(method) == "equilibria"
     cap = cap_for(config, method)
+    # equilibria gets max_seconds=cap and returns converged=False itself; the alarm is only a backstop.
+    limit = cap * 1.1 + 1.0 if ours else cap
     if not ours and (reason := gate.skip_reason(method, n)):
         stat.skipped = reason
         return []
-    if method not in gate.warmed and makers:
+    if makers and (method not in gate.warmed or method_library(method) in JIT_LIBRARIES):
         gate.warmed.add(method)
-        measure(lambda: makers[0]()(), 1, cap)
+        with contextlib.suppress(Exception):  # a failing maker is reported by the timed loop below
+            measure_method(method, makers[0](), 1, limit)
     spent = 0.0
     outcomes: list[Outcome] = []
     for make in makers:
@@ -368,7 +464,7 @@ def time_at_size(
         except Exception as exc:  # noqa: BLE001 - e.g. a solver module that does not import
             outcome = Outcome(None, [], f"{type(exc).__name__}: {str(exc)[:120]}")
         else:
-            outcome = measure(call, config.repeats, cap)
+            outcome = measure_method(method, call, config.repeats, limit)
         stat.games += 1
         spent += outcome.seconds if outcome.seconds is not None else cap
         if outcome.seconds is None:
@@ -377,6 +473,7 @@ def time_at_size(
                 stat.errors.append(outcome.error or "")
         else:
             stat.seconds.append(outcome.seconds)
+        stat.per_game.append(outcome.seconds)
         outcomes.append(outcome)
     gate.record(method, n, stat.seconds, stat.timeouts > 0)
     return outcomes
@@ -389,7 +486,7 @@ def time_at_size(
 LH_LIBRARIES = ("equilibria", "quantecon", "pygambit", "nashpy")
 LH_DESCRIPTION = {
     "equilibria": "`lemke_howson_solve(game, initial_label=0)`",
-    "quantecon": "`game_theory.lemke_howson(g, init_pivot=0)` (numba; compile excluded by the warm-up)",
+    "quantecon": "`game_theory.lemke_howson(g, init_pivot=0)` (numba; compile time excluded by the warm-up)",
     "pygambit": "`nash.lcp_solve(Game.from_arrays(A, B), rational=False, stop_after=1)` (one equilibrium)",
     "nashpy": "`Game(A, B).lemke_howson(initial_dropped_label=0)`",
 }
@@ -403,8 +500,7 @@ def lh_solver(library: str, a: np.ndarray, b: np.ndarray, cap: float) -> Callabl
         game = NormalFormGame.bimatrix(a, b)
 
         def solve_equilibria() -> list[FloatProfile]:
-            result = lemke_howson_solve(game, initial_label=0, max_seconds=cap)
-            return [float_profile(*p) for p in result.equilibria[:1]]
+            return converged_profiles(lemke_howson_solve(game, initial_label=0, max_seconds=cap))[:1]
 
         return solve_equilibria
     if library == "quantecon":
@@ -501,21 +597,17 @@ def enum_solver(method: str, a: np.ndarray, b: np.ndarray, cap: float) -> Callab
         from equilibria.solvers.vertex_enumeration import vertex_enumeration_solve
 
         game = NormalFormGame.bimatrix(a, b)
-        return lambda: [float_profile(*p) for p in vertex_enumeration_solve(game, max_seconds=cap).equilibria]
+        return lambda: converged_profiles(vertex_enumeration_solve(game, max_seconds=cap))
     if method == "equilibria support_enumeration":
         from equilibria.solvers.support_enumeration import support_enumeration_solve
 
         game = NormalFormGame.bimatrix(a, b)
-        return lambda: [
-            float_profile(*p) for p in support_enumeration_solve(game, max_seconds=cap).equilibria
-        ]
+        return lambda: converged_profiles(support_enumeration_solve(game, max_seconds=cap))
     if method == "pygambit enummixed_solve":
         import pygambit as gbt
 
         ggame = gbt.Game.from_arrays(a, b)
-        return lambda: [
-            gambit_profile(ggame, eq) for eq in gbt.nash.enummixed_solve(ggame, rational=False).equilibria
-        ]
+        return lambda: [gambit_profile(ggame, eq) for eq in gbt.nash.enummixed_solve(ggame, rational=False).equilibria]
     if method.startswith("nashpy"):
         import nashpy
 
@@ -549,9 +641,7 @@ class EnumRow:
     stats: dict[str, EnumStats]
 
 
-def run_all_equilibria(
-    config: Config, available: dict[str, bool], log: Callable[[str], None]
-) -> list[EnumRow]:
+def run_all_equilibria(config: Config, available: dict[str, bool], log: Callable[[str], None]) -> list[EnumRow]:
     methods = [m for m in ENUM_METHODS if method_library(m) in config.libraries]
     gate = SizeGate(config.cap_seconds, exponential_growth)
     rows = []
@@ -697,6 +787,11 @@ class DegenerateResult:
     gambit_exact: list[tuple[Fraction, ...]] | None
     equilibria_exact: list[tuple[Fraction, ...]]
 
+    @property
+    def gambit_agrees(self) -> bool:
+        """Whether pygambit's exact set equals equilibria's (as sets: pygambit may list a profile twice)."""
+        return self.gambit_exact is not None and set(self.gambit_exact) == set(self.equilibria_exact)
+
     def counts(self, method: str) -> tuple[int, int, int] | None:
         """``(extreme equilibria found, other valid profiles, invalid ones)``; None when it did not run."""
         outcome = self.outcomes[method]
@@ -709,16 +804,13 @@ class DegenerateResult:
         return hits, valid_others, len(others) - valid_others
 
 
-def run_degenerate(
-    config: Config, available: dict[str, bool], log: Callable[[str], None]
-) -> list[DegenerateResult]:
+def run_degenerate(config: Config, available: dict[str, bool], log: Callable[[str], None]) -> list[DegenerateResult]:
     methods = [m for m in DEGENERATE_METHODS if method_library(m) in config.libraries]
     results = []
     for named in degenerate_games(config):
         exact = exact_vertex_enumeration(named.a, named.b)
         reference = [
-            (np.array(p[: len(named.a)], dtype=float), np.array(p[len(named.a) :], dtype=float))
-            for p in exact
+            (np.array(p[: len(named.a)], dtype=float), np.array(p[len(named.a) :], dtype=float)) for p in exact
         ]
         gambit_exact = None
         if "pygambit" in config.libraries and available["pygambit"]:
@@ -730,12 +822,9 @@ def run_degenerate(
                 continue
             a, b = named.a.astype(float), named.b.astype(float)
             cap = cap_for(config, method)
-            outcomes[method] = measure(enum_solver(method, a, b, cap), 1, cap)
+            outcomes[method] = measure_method(method, enum_solver(method, a, b, cap), 1, cap)
         result = DegenerateResult(named, reference, outcomes, gambit_exact, exact)
-        log(
-            f"DEGENERATE {named.name}: {len(exact)} extreme; "
-            + ", ".join(f"{m}={result.counts(m)}" for m in methods)
-        )
+        log(f"DEGENERATE {named.name}: {len(exact)} extreme; " + ", ".join(f"{m}={result.counts(m)}" for m in methods))
         results.append(result)
     return results
 
@@ -761,7 +850,7 @@ def zero_sum_solver(method: str, a: np.ndarray, cap: float) -> Callable[[], list
         from equilibria.solvers.zero_sum_lp import zero_sum_lp_solve
 
         game = NormalFormGame.zero_sum(a)
-        return lambda: [float_profile(*p) for p in zero_sum_lp_solve(game, max_seconds=cap).equilibria[:1]]
+        return lambda: converged_profiles(zero_sum_lp_solve(game, max_seconds=cap))[:1]
     if method == "nashpy linear_program":
         import nashpy
 
@@ -882,9 +971,9 @@ def lh_targets(rows: list[LHRow], config: Config) -> list[Target]:
     def ratio_claim(peer: str, need: float, claim: str) -> Target:
         ratios = []
         for r in rows:
-            theirs, ours = r.stats.get(peer), r.stats.get("equilibria")
-            if theirs and ours and theirs.median is not None and ours.median is not None:
-                ratios.append((r.n, theirs.median / ours.median))
+            paired = paired_ratio(r.stats.get(peer), r.stats.get("equilibria"))
+            if paired is not None:
+                ratios.append((r.n, paired[0]))
         if not ratios:
             return Target(claim, "peer not measured", "not measured")
         text = ", ".join(f"n={n}: {ratio:.3g}x" for n, ratio in ratios)
@@ -898,25 +987,22 @@ def lh_targets(rows: list[LHRow], config: Config) -> list[Target]:
 
 
 def enumeration_targets(rows: list[EnumRow], degenerate: list[DegenerateResult]) -> list[Target]:
-    speed = Target(
-        "All equilibria at n=10: no slower than pygambit enummixed_solve", "n=10 not run", "not measured"
-    )
+    speed = Target("All equilibria at n=10: no slower than pygambit enummixed_solve", "n=10 not run", "not measured")
     for row in rows:
         if row.n != 10:
             continue
         ours, theirs = row.stats.get(REFERENCE_METHOD), row.stats.get("pygambit enummixed_solve")
-        if ours and theirs and ours.median is not None and theirs.median is not None:
+        paired = paired_ratio(theirs, ours)
+        if ours and theirs and paired is not None:
             se = row.stats.get("equilibria support_enumeration")
             se_text = (
-                f"; support_enumeration {fmt_seconds(se.median)}"
-                if se is not None and se.median is not None
-                else ""
+                f"; support_enumeration {fmt_seconds(se.median)}" if se is not None and se.median is not None else ""
             )
             speed = replace(
                 speed,
                 measured=f"vertex_enumeration {fmt_seconds(ours.median)} vs pygambit "
-                f"{fmt_seconds(theirs.median)} ({theirs.median / ours.median:.3g}x){se_text}",
-                status=status(ours.median <= theirs.median),
+                f"{fmt_seconds(theirs.median)} (pygambit/equilibria {paired[0]:.3g}x){se_text}",
+                status=status(paired[0] >= 1.0),
             )
     # Games on which a peer's support enumeration misses an extreme equilibrium.
     missed = [
@@ -928,10 +1014,8 @@ def enumeration_targets(rows: list[EnumRow], degenerate: list[DegenerateResult])
             if m in d.outcomes
         )
     ]
-    complete = [
-        d for d in missed if (c := d.counts(REFERENCE_METHOD)) is not None and c[0] == len(d.reference)
-    ]
-    agree_gambit = [d for d in missed if d.gambit_exact is None or d.gambit_exact == d.equilibria_exact]
+    complete = [d for d in missed if (c := d.counts(REFERENCE_METHOD)) is not None and c[0] == len(d.reference)]
+    agree_gambit = [d for d in missed if d.gambit_exact is None or d.gambit_agrees]
     if missed:
         measured = (
             f"vertex_enumeration complete on {len(complete)}/{len(missed)} games where a peer's support "
@@ -993,13 +1077,24 @@ def failure_note(stat: LibraryStats) -> str:
         parts.append(f"{stat.timeouts} timed out")
     if stat.errors:
         parts.append(f"{len(stat.errors)} errors ({stat.errors[0]})")
+    invalid = stat.games - stat.valid - stat.timeouts - len(stat.errors)
+    if invalid > 0:
+        parts.append(f"{invalid} invalid answers")
     if stat.stopped_early:
         parts.append("stopped early (time budget per size)")
     return "; ".join(parts)
 
 
-def ratio_text(peer: float | None, ours: float | None) -> str:
-    return "-" if peer is None or ours is None or ours == 0 else f"{peer / ours:.3g}"
+def ratio_text(peer: LibraryStats, ours: LibraryStats | None) -> str:
+    """The paired ratio, with the number of games behind it when some games are missing on either side."""
+    if peer is ours:
+        return "1"
+    paired = paired_ratio(peer, ours)
+    if paired is None:
+        return "-"
+    ratio, games = paired
+    everywhere = games == len(peer.per_game) == (len(ours.per_game) if ours else 0)
+    return f"{ratio:.3g}" if everywhere else f"{ratio:.3g} ({games} common games)"
 
 
 def lh_markdown(rows: list[LHRow]) -> list[str]:
@@ -1007,7 +1102,8 @@ def lh_markdown(rows: list[LHRow]) -> list[str]:
     out += [f"- {lib}: {desc}" for lib, desc in LH_DESCRIPTION.items()]
     out += [
         "- valid: max regret (equilibria's `metrics.max_regret`) <= 1e-6 x payoff range; a timeout or error "
-        "counts as not valid. Median over the calls that returned. Ratio: peer median / equilibria median.",
+        "counts as not valid. Median over the calls that returned. Ratio (here and below): peer median / "
+        "equilibria median over the games on which both returned (above 1: equilibria is faster).",
         "",
     ]
     body = []
@@ -1017,7 +1113,7 @@ def lh_markdown(rows: list[LHRow]) -> list[str]:
             if stat.skipped:
                 body.append([str(row.n), lib, "-", "-", "-", stat.skipped])
                 continue
-            ratio = "1" if lib == "equilibria" else ratio_text(stat.median, ours.median if ours else None)
+            ratio = ratio_text(stat, ours)
             body.append(
                 [
                     str(row.n),
@@ -1056,7 +1152,7 @@ def enum_markdown(rows: list[EnumRow]) -> list[str]:
                     str(row.n),
                     method,
                     fmt_seconds(stat.median),
-                    ratio_text(stat.median, ours.median if ours else None),
+                    ratio_text(stat, ours),
                     str(stat.found),
                     agree,
                     f"{stat.valid}/{stat.games}",
@@ -1154,15 +1250,21 @@ def gambit_cross_check(results: list[DegenerateResult]) -> list[str]:
     checked = [r for r in results if r.gambit_exact is not None]
     if not checked:
         return [
-            "Cross-check with pygambit's exact `enummixed_solve`: not run (pygambit not installed or not "
-            "selected)."
+            "Cross-check with pygambit's exact `enummixed_solve`: not run (pygambit not installed or not selected)."
         ]
-    differ = [r for r in checked if r.gambit_exact != r.equilibria_exact]
+    differ = [r for r in checked if not r.gambit_agrees]
+    repeated = [r for r in checked if len(set(r.gambit_exact or [])) < len(r.gambit_exact or [])]
     lines = [
         f"Cross-check: equilibria's exact vertex enumeration and pygambit's exact `enummixed_solve"
         f"(rational=True)` return identical sets of extreme equilibria on {len(checked) - len(differ)}/"
         f"{len(checked)} games."
     ]
+    if repeated:
+        lines[0] += (
+            f" (pygambit lists some extreme equilibria more than once on {len(repeated)} games: "
+            + ", ".join(r.game.name for r in repeated)
+            + "; the sets are compared without the repeats.)"
+        )
     for r in differ:
         only_ours = [p for p in r.equilibria_exact if p not in (r.gambit_exact or [])]
         only_gambit = [p for p in (r.gambit_exact or []) if p not in r.equilibria_exact]
@@ -1205,7 +1307,7 @@ def zero_sum_markdown(rows: list[ZeroSumRow], config: Config) -> list[str]:
                     method,
                     f"{stat.valid}/{stat.games}",
                     fmt_seconds(stat.median),
-                    ratio_text(stat.median, ours.median if ours else None),
+                    ratio_text(stat, ours),
                     gap,
                     failure_note(stat),
                 ]
@@ -1231,21 +1333,37 @@ def machine_info(config: Config, available: dict[str, bool]) -> list[str]:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     versions = [
         f"equilibria {distribution_version('equilibria')} ({git_revision()})",
-        f"numpy {distribution_version('numpy')}",
+        f"numpy {distribution_version('numpy')} ({blas_name()})",
         f"scipy {distribution_version('scipy')}",
     ]
     for lib in ("quantecon", "pygambit", "nashpy", "open_spiel"):
         if lib not in config.libraries:
             continue
         text = f"{lib} {distribution_version(LIBRARY_MODULES[lib][1])}"
-        if lib == "quantecon" and available.get(lib):
-            text += f" (numba {distribution_version('numba')})"
         versions.append(text if available.get(lib) else f"{lib}: not installed, skipped")
+    # equilibria's Lemke-Howson compiles its pivoting loop with numba when numba is importable.
+    versions.append(f"numba {distribution_version('numba')} (used by quantecon, and by equilibria when present)")
     return [
         f"- Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "
-        f"load average at the end {load}",
+        f"load average at the end {load}; thread settings: {' '.join(thread_settings()) or 'library defaults'}",
         f"- Python {platform.python_version()}; " + "; ".join(versions),
     ]
+
+
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+
+def thread_settings() -> list[str]:
+    """The thread-count environment variables that are set, as ``NAME=value`` (part of the command line)."""
+    return [f"{name}={os.environ[name]}" for name in THREAD_VARIABLES if name in os.environ]
+
+
+def blas_name() -> str:
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    except (TypeError, KeyError):
+        return "BLAS unknown"
+    return f"{blas.get('name', 'BLAS')} {blas.get('version', '')}".strip()
 
 
 def git_revision() -> str:
@@ -1291,24 +1409,26 @@ def render(report: Report) -> str:
         "## Normal-form Nash solvers: equilibria vs peer libraries",
         "",
         f"- Command: `{report.command}` ({config.label} configuration, seed {config.seed}, repeats "
-        f"{config.repeats}, per-call cap {config.cap_seconds:g} s); run on "
+        f"{config.repeats}, per-call cap {config.cap_seconds:g} s for peers, "
+        f"{config.own_cap_seconds:g} s for equilibria); run on "
         f"{report.started.strftime('%Y-%m-%d %H:%M UTC')}, took {report.seconds:.0f} s",
         *machine_info(config, report.available),
         "- Timing: one process, same seeded games for every library; only the solve call is timed (game "
-        "objects built outside the timer); one untimed warm-up call per library and part (excludes numba's "
-        "JIT compile for quantecon); best of up to `repeats` runs per game (a single run once one exceeds "
+        "objects built outside the timer); one untimed warm-up call per library and part, and per size for "
+        "the numba-compiled ones (quantecon; equilibria's Lemke-Howson when numba is installed), so JIT "
+        "compile time is excluded; best of up to `repeats` runs per game (a single run once one exceeds "
         f"{LONG_RUN_SECONDS:g} s); medians over games. A peer is skipped at a size when its median at the "
         "previous size, scaled by n^3 (Lemke-Howson), 4^n (enumeration) or n^2.5 (LP), predicts more than "
         "the "
-        "cap; pure-Python calls are interrupted at the cap (SIGALRM) and count as failures.",
+        "cap; pure-Python calls are interrupted at the cap (SIGALRM) and pygambit's run in a forked child "
+        "that is killed at the cap (timed inside the child); both count as failures. equilibria is never "
+        "skipped: it runs with `max_seconds` = its own cap and a `converged=False` result counts as a failure.",
     ]
     if missing:
         lines.append(f"- Not installed, skipped: {', '.join(missing)}")
     lines += [
         "",
-        *targets_markdown(
-            evaluate_targets(report.lh, report.enum, report.degenerate, report.zero_sum, config)
-        ),
+        *targets_markdown(evaluate_targets(report.lh, report.enum, report.degenerate, report.zero_sum, config)),
         "",
         *lh_markdown(report.lh),
         "",
@@ -1339,6 +1459,7 @@ def write_section(path: Path, section: str) -> None:
     try:
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)  # mkstemp makes it 0600
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -1362,9 +1483,7 @@ def run(config: Config, command: str, log: Callable[[str], None] = lambda _: Non
     enum = run_all_equilibria(config, available, log)
     degenerate = run_degenerate(config, available, log)
     zero_sum = run_zero_sum(config, available, log)
-    return Report(
-        config, command, started, time.perf_counter() - clock, available, lh, enum, degenerate, zero_sum
-    )
+    return Report(config, command, started, time.perf_counter() - clock, available, lh, enum, degenerate, zero_sum)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -1399,9 +1518,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     config = config_from_args(args)
-    command = "python benchmarks/normal_form.py" + (
-        "" if argv is None and len(sys.argv) < 2 else " " + " ".join(sys.argv[1:] if argv is None else argv)
-    )
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    command = " ".join([*thread_settings(), "python benchmarks/normal_form.py", *arguments])
     report = run(config, command, log=lambda msg: print(msg, file=sys.stderr, flush=True))
     section = render(report)
     print(section)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from benchmarks import normal_form as nf
 
@@ -76,9 +78,33 @@ def test_pure_python_call_is_cut_off_at_the_cap() -> None:
     assert time.perf_counter() - start < 2.0
 
 
+def test_isolated_call_returns_its_answer_or_is_killed_at_the_cap() -> None:
+    answer = nf.measure_in_child(lambda: [(np.ones(2) / 2, np.ones(3) / 3)], repeats=2, cap=5.0)
+    assert answer.error is None and answer.seconds is not None
+    np.testing.assert_array_equal(answer.profiles[0][1], np.ones(3) / 3)
+
+    def blocked() -> list[object]:
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])  # like compiled code: no interruption
+        time.sleep(30)
+        return []
+
+    start = time.perf_counter()
+    outcome = nf.measure_in_child(blocked, repeats=1, cap=0.2)
+    assert outcome.timed_out and "killed" in (outcome.error or "")
+    assert time.perf_counter() - start < 5.0
+
+
 def test_size_gate_skips_a_peer_predicted_past_the_cap() -> None:
     gate = nf.SizeGate(10.0, nf.cubic_growth)
     gate.record("pygambit", 100, [1.5, 2.0, 2.5], timed_out=False)
     assert gate.skip_reason("pygambit", 150) is None  # 2 s * 1.5^3 = 6.75 s
     assert gate.skip_reason("pygambit", 200) is not None  # 2 s * 8 = 16 s
     assert gate.skip_reason("pygambit", 500) == "skipped: > 10 s"
+
+
+def test_ratio_pairs_games_so_failures_do_not_skew_it() -> None:
+    ours = nf.LibraryStats("equilibria", per_game=[0.01, 40.0, 50.0], seconds=[0.01, 40.0, 50.0])
+    peer = nf.LibraryStats("quantecon", per_game=[0.05, None, None], seconds=[0.05])
+    assert nf.paired_ratio(peer, ours) == (5.0, 1)  # not 0.05 / 40 from medians over different games
+    assert nf.ratio_text(peer, ours) == "5 (1 common games)"
+    assert nf.ratio_text(ours, ours) == "1"

@@ -22,13 +22,20 @@ The leaving variable is chosen by the lexicographic minimum-ratio test on ``[B^-
 broken by the rows of ``B^-1``, slack columns in order). This is Lemke's perturbation ``1 + (eps, eps^2, ...)``
 of the right-hand side: no basis repeats, so paths never cycle, degenerate games included.
 
-Float mode keeps each system in revised form: a basis is the set ``J`` of basic structural variables and the
-set ``N`` of rows whose slack is nonbasic (``|J| = |N| = k``), and ``B^-1`` is determined by
-``W = M[N, J]^-1`` (``M = A`` or ``B^T``). A pivot updates ``W`` by a bordering, Sherman-Morrison or deletion
-formula in ``O(rows k + k^2)`` instead of a dense tableau's ``O(rows cols)``; on random games ``k`` (about the
-support size along the path) stays far below ``cols``. ``W`` is recomputed from the payoffs every
-``_REFACTOR_EVERY`` pivots and at the end of a path, where the final basis' system is solved afresh. Ratio tests
-use relative tolerances. When numba is installed the pivoting loop is compiled (the same code runs either way).
+Float mode has two engines computing the same path. Games with at most ``_DENSE_MAX_ENTRIES`` payoff entries use
+the classical dense compact tableau ``B^-1 [G_N | 1]`` (Gauss-Jordan pivots, ``O(rows cols)`` each). Larger games
+use a revised form: a basis is the set ``J`` of basic structural variables and the set ``N`` of rows whose slack
+is nonbasic (``|J| = |N| = k``), ``B^-1`` is determined by ``W = M[N, J]^-1`` (``M = A`` or ``B^T``), and a pivot
+updates ``W`` by a bordering, Sherman-Morrison or deletion formula in ``O(rows k + k^2)``; on random games ``k``
+(about the support size along the path) stays far below ``cols``, while the paths run to thousands or millions of
+pivots. ``W`` is recomputed from the payoffs every ``_REFACTOR_EVERY`` pivots. Ratio tests use relative
+tolerances. At the end the vertex is re-solved from its basis if it visibly misses its system. On badly
+conditioned games (e.g. Savani and von Stengel's, from ``d = 10``) round-off can make a float path leave the exact
+one; when it then leaves no pivot row, cycles (detected by hashing the bases, Brent's method) or ends at a vertex
+that misses its system by more than ``_VERTEX_TOL``, that path is followed again in exact arithmetic (otherwise
+its end is an equilibrium up to round-off, as its certificate shows). When numba is installed the pivoting loop is
+compiled (an interpreted loop costs tens of microseconds a pivot); the few hot primitives then run as loops
+instead of NumPy calls, computing the same numbers.
 
 Exact mode (``rational=True``) scales the payoffs to integers (common denominator) and pivots on a dense integer
 tableau with Bareiss' fraction-free update: every division is exact, the tableau holds ``det(B) B^-1 [G | 1]``.
@@ -38,8 +45,8 @@ tableau with Bareiss' fraction-free update: every division is exact, the tableau
 
 from __future__ import annotations
 
+import contextlib
 import math
-import warnings
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -62,31 +69,43 @@ _PIVOT_TOL = 1e-10  # direction entries below this fraction of the largest one c
 _TIE_TOL = 1e-11  # ratios within this (relative, floor 1) of the minimum are ties for the lexicographic rule
 _REFACTOR_EVERY = 100  # pivots between recomputations of W from the payoffs
 _TIME_CHECK_EVERY = 256  # pivots between wall-clock checks when max_seconds is set
+_DENSE_MAX_ENTRIES = 128 * 128  # games with at most this many payoff entries use the dense tableau
+_POLISH_TOL = 1e-12  # a final vertex that misses its system by more is also recomputed from its basis
+_VERTEX_TOL = 1e-10  # a final vertex that misses its system by more was spoilt by round-off (exact fallback)
 
-_DONE, _STOPPED, _STUCK = 0, 1, 2  # path status: reached an equilibrium / budget chunk used up / round-off
+# Path status: reached an equilibrium / budget chunk used up / round-off left no pivot row or made the path cycle.
+_DONE, _STOPPED, _STUCK = 0, 1, 2
 
 
 def _jit(function: Callable[..., Any]) -> Callable[..., Any]:
-    return numba.njit(cache=True)(function) if numba is not None else function
+    """``function`` compiled by numba (cached on disk) when numba is installed, else unchanged."""
+    if numba is None:
+        return function
+    try:
+        return numba.njit(cache=True)(function)
+    except RuntimeError:  # no writable cache directory: compile in memory instead
+        return numba.njit(function)
 
 
 # -- float mode: revised pivoting ---------------------------------------------------------------------------
 
 
 class _Polytope(NamedTuple):
-    """Float state of one system ``s + M z = 1`` (P: ``M = B^T``; Q: ``M = A``).
+    """Float state of one system ``s + M z = 1`` (P: ``M = B^T``; Q: ``M = A``), updated in place.
 
-    Slack ``s_r`` has label ``state[1] + r`` and structural ``z_c`` label ``state[2] + c``. Arrays are updated in
-    place; shapes use ``size = min(rows, cols)``, the largest possible ``k``.
+    Slack ``s_r`` has label ``state[1] + r``, structural ``z_c`` label ``state[2] + c``; ``size = min(rows, cols)``
+    bounds ``k``. Every array the pivots multiply is kept C-contiguous, so BLAS runs on it without copies.
     """
 
-    matrix: np.ndarray  # [rows, cols], Fortran order so that entering columns are contiguous
-    inverse: np.ndarray  # [size, size]: W = M[N, J]^-1 in the leading k x k block (rows follow J, columns N)
-    basic_columns: np.ndarray  # [rows, size], Fortran order: M[:, J] in the leading k columns
+    columns: np.ndarray  # [cols, rows]: M^T, so that each column of M is a contiguous row
+    inverse: np.ndarray  # [size * size]: W = M[N, J]^-1, its k x k block stored first (rows follow J, columns N)
+    basic_columns: np.ndarray  # [size, rows]: M[:, J]^T in the leading k rows
     structurals: np.ndarray  # [size] int: J, in W's row order
     nonbasic_rows: np.ndarray  # [size] int: N, in W's column order
     row_position: np.ndarray  # [rows] int: each row's position in N, -1 while its slack is basic
     column_position: np.ndarray  # [cols] int: each column's position in J, -1 while it is nonbasic
+    structural_values: np.ndarray  # [cols]: the vertex's z (0 off J), moved along with each pivot
+    slack_values: np.ndarray  # [rows]: the vertex's s (0 on N)
     state: np.ndarray  # [4] int: k, slack label offset, structural label offset, pivots since refactorising
 
 
@@ -95,89 +114,139 @@ def _new_polytope(matrix: np.ndarray, slack_label: int, structural_label: int) -
     rows, cols = matrix.shape
     size = min(rows, cols)
     return _Polytope(
-        matrix=np.asfortranarray(matrix, dtype=float),
-        inverse=np.zeros((size, size)),
-        basic_columns=np.zeros((rows, size), order="F"),
+        columns=np.ascontiguousarray(matrix.T, dtype=float),
+        inverse=np.zeros(size * size),
+        basic_columns=np.zeros((size, rows)),
         structurals=np.zeros(size, dtype=np.int64),
         nonbasic_rows=np.zeros(size, dtype=np.int64),
         row_position=np.full(rows, -1, dtype=np.int64),
         column_position=np.full(cols, -1, dtype=np.int64),
+        structural_values=np.zeros(cols),
+        slack_values=np.ones(rows),
         state=np.array([0, slack_label, structural_label, 0], dtype=np.int64),
     )
 
 
-# Four linear-algebra primitives on the leading blocks. NumPy calls when interpreted; when numba compiles the
-# loop, plain loops (numba would copy the strided leading blocks before calling BLAS, at O(rows size) a pivot).
+@_jit
+def _inverse(poly: _Polytope, k: int) -> np.ndarray:
+    """``W`` as a ``[k, k]`` view."""
+    return poly.inverse[: k * k].reshape((k, k))
+
+
+# The hot primitives come in two versions computing the same numbers: NumPy calls for the interpreted loop, and
+# plain loops for numba (faster there than BLAS calls on the small blocks, and free of temporary arrays).
+
+
+def _inverse_times_numpy(poly: _Polytope, vector: np.ndarray) -> np.ndarray:
+    """``W @ vector``: ``[k]``."""
+    k = poly.state[0]
+    return _inverse(poly, k) @ vector if k > 0 else np.zeros(0)
+
+
+def _columns_times_numpy(poly: _Polytope, vector: np.ndarray) -> np.ndarray:
+    """``M[:, J] @ vector``: ``[rows]``."""
+    k = poly.state[0]
+    return vector @ poly.basic_columns[:k] if k > 0 else np.zeros(poly.columns.shape[1])
+
+
+def _row_times_inverse_numpy(poly: _Polytope, row: int) -> np.ndarray:
+    """``M[row, J] @ W``: ``[k]``."""
+    k = poly.state[0]
+    return poly.basic_columns[:k, row] @ _inverse(poly, k) if k > 0 else np.zeros(0)
+
+
+def _min_ratio_numpy(values: np.ndarray, direction: np.ndarray) -> tuple[int, np.ndarray]:
+    """Minimum-ratio test over entries with ``direction > _PIVOT_TOL * max(direction)``.
+
+    Returns ``(index, tied)``: the first minimising index (-1 when no entry is positive) and, when several ratios
+    tie within ``_TIE_TOL``, their indices (else an empty array).
+    """
+    top = direction.max()
+    if not top > 0.0:
+        return -1, np.zeros(0, dtype=np.int64)
+    ratios = np.where(direction > _PIVOT_TOL * top, values / direction, np.inf)
+    best_index = int(np.argmin(ratios))
+    best = ratios[best_index]
+    tied = np.flatnonzero(ratios <= best + _TIE_TOL * max(1.0, abs(best)))
+    return best_index, tied if tied.size > 1 else np.zeros(0, dtype=np.int64)
+
+
+def _inverse_times_loops(poly: _Polytope, vector: np.ndarray) -> np.ndarray:
+    k = poly.state[0]
+    inverse = _inverse(poly, k)
+    out = np.zeros(k)
+    for r in range(k):
+        total = 0.0
+        for c in range(k):
+            total += inverse[r, c] * vector[c]
+        out[r] = total
+    return out
+
+
+def _columns_times_loops(poly: _Polytope, vector: np.ndarray) -> np.ndarray:
+    rows = poly.columns.shape[1]
+    out = np.zeros(rows)
+    for c in range(poly.state[0]):
+        weight, column = vector[c], poly.basic_columns[c]
+        for r in range(rows):
+            out[r] += weight * column[r]
+    return out
+
+
+def _row_times_inverse_loops(poly: _Polytope, row: int) -> np.ndarray:
+    k = poly.state[0]
+    inverse = _inverse(poly, k)
+    out = np.zeros(k)
+    for r in range(k):
+        weight = poly.basic_columns[r, row]
+        for c in range(k):
+            out[c] += weight * inverse[r, c]
+    return out
+
+
+def _min_ratio_loops(values: np.ndarray, direction: np.ndarray) -> tuple[int, np.ndarray]:
+    top = 0.0
+    for d in direction:
+        top = max(top, d)
+    if not top > 0.0:
+        return -1, np.zeros(0, dtype=np.int64)
+    threshold = _PIVOT_TOL * top
+    best, best_index = np.inf, -1
+    for i in range(direction.size):
+        if direction[i] > threshold and values[i] / direction[i] < best:
+            best, best_index = values[i] / direction[i], i
+    limit = best + _TIE_TOL * max(1.0, abs(best))
+    count = 0
+    for i in range(direction.size):
+        if direction[i] > threshold and values[i] / direction[i] <= limit:
+            count += 1
+    tied = np.zeros(count if count > 1 else 0, dtype=np.int64)
+    if count > 1:
+        count = 0
+        for i in range(direction.size):
+            if direction[i] > threshold and values[i] / direction[i] <= limit:
+                tied[count] = i
+                count += 1
+    return best_index, tied
+
+
 if numba is None:
-
-    def _columns_times(poly: _Polytope, vector: np.ndarray) -> np.ndarray:
-        """``M[:, J] @ vector``: ``[rows]``."""
-        k = poly.state[0]
-        return poly.basic_columns[:, :k] @ vector if k else np.zeros(poly.matrix.shape[0])
-
-    def _inverse_times(poly: _Polytope, vector: np.ndarray) -> np.ndarray:
-        """``W @ vector``: ``[k]``."""
-        k = poly.state[0]
-        return poly.inverse[:k, :k] @ vector  # type: ignore[no-any-return]
-
-    def _row_times_inverse(poly: _Polytope, row: int) -> np.ndarray:
-        """``M[row, J] @ W``: ``[k]``."""
-        k = poly.state[0]
-        return poly.basic_columns[row, :k] @ poly.inverse[:k, :k]  # type: ignore[no-any-return]
-
-    def _add_outer(poly: _Polytope, left: np.ndarray, right: np.ndarray, scale: float) -> None:
-        """``W += scale * outer(left, right)``."""
-        k = poly.state[0]
-        poly.inverse[:k, :k] += np.outer(left * scale, right)
-
+    _inverse_times, _columns_times = _inverse_times_numpy, _columns_times_numpy
+    _row_times_inverse, _min_ratio = _row_times_inverse_numpy, _min_ratio_numpy
 else:
-
-    @_jit
-    def _columns_times(poly: _Polytope, vector: np.ndarray) -> np.ndarray:
-        rows = poly.matrix.shape[0]
-        out = np.zeros(rows)
-        for c in range(poly.state[0]):
-            for r in range(rows):
-                out[r] += poly.basic_columns[r, c] * vector[c]
-        return out
-
-    @_jit
-    def _inverse_times(poly: _Polytope, vector: np.ndarray) -> np.ndarray:
-        k = poly.state[0]
-        out = np.zeros(k)
-        for r in range(k):
-            total = 0.0
-            for c in range(k):
-                total += poly.inverse[r, c] * vector[c]
-            out[r] = total
-        return out
-
-    @_jit
-    def _row_times_inverse(poly: _Polytope, row: int) -> np.ndarray:
-        k = poly.state[0]
-        out = np.zeros(k)
-        for r in range(k):
-            weight = poly.basic_columns[row, r]
-            for c in range(k):
-                out[c] += weight * poly.inverse[r, c]
-        return out
-
-    @_jit
-    def _add_outer(poly: _Polytope, left: np.ndarray, right: np.ndarray, scale: float) -> None:
-        for r in range(poly.state[0]):
-            weight = left[r] * scale
-            for c in range(right.size):
-                poly.inverse[r, c] += weight * right[c]
+    _inverse_times, _columns_times = _jit(_inverse_times_loops), _jit(_columns_times_loops)
+    _row_times_inverse, _min_ratio = _jit(_row_times_inverse_loops), _jit(_min_ratio_loops)
 
 
 @_jit
-def _basic_values(poly: _Polytope) -> tuple[np.ndarray, np.ndarray]:
-    """``(z_J: [k], s: [rows])``, the vertex ``B^-1 1`` (nonbasic slacks are 0)."""
+def _recompute_values(poly: _Polytope) -> None:
+    """Set the vertex ``B^-1 1`` afresh from ``W``: ``z_J = W 1``, ``s = 1 - M[:, J] z_J`` (0 on N)."""
     k = poly.state[0]
-    structural = _inverse_times(poly, np.ones(k))  # W 1
-    slack = 1.0 - _columns_times(poly, structural)
-    slack[poly.nonbasic_rows[:k]] = 0.0
-    return structural, slack
+    structural = _inverse(poly, k).sum(axis=1)
+    poly.structural_values[:] = 0.0
+    poly.structural_values[poly.structurals[:k]] = structural
+    poly.slack_values[:] = 1.0 - _columns_times(poly, structural)
+    poly.slack_values[poly.nonbasic_rows[:k]] = 0.0
 
 
 @_jit
@@ -185,12 +254,12 @@ def _direction(poly: _Polytope, label: int) -> tuple[np.ndarray, np.ndarray]:
     """``B^-1`` times the entering variable's column: ``(structural part [k], slack part [rows])``."""
     k = poly.state[0]
     column = label - poly.state[2]
-    if 0 <= column < poly.matrix.shape[1]:
-        entering = poly.matrix[:, column]
+    if 0 <= column < poly.columns.shape[0]:
+        entering = poly.columns[column]
         structural = _inverse_times(poly, entering[poly.nonbasic_rows[:k]])
         slack = entering - _columns_times(poly, structural)
     else:  # a nonbasic slack, whose column is a unit vector
-        structural = poly.inverse[:k, poly.row_position[label - poly.state[1]]].copy()
+        structural = _inverse(poly, k)[:, poly.row_position[label - poly.state[1]]].copy()
         slack = -_columns_times(poly, structural)
     slack[poly.nonbasic_rows[:k]] = 0.0
     return structural, slack
@@ -203,13 +272,13 @@ def _break_tie(poly: _Polytope, candidates: np.ndarray, direction: np.ndarray) -
     Compares the candidates' rows of ``B^-1`` divided by ``direction``, column after column (slacks in row order).
     """
     k = poly.state[0]
-    for row in range(poly.matrix.shape[0]):
+    for row in range(poly.columns.shape[1]):
         position = poly.row_position[row]
         if position < 0:
             # A basic slack's column of B^-1 is a unit vector: only that slack's own entry has a positive ratio.
             candidates = candidates[candidates != k + row]
         else:
-            structural = poly.inverse[:k, position].copy()
+            structural = _inverse(poly, k)[:, position].copy()
             key = np.concatenate((structural, -_columns_times(poly, structural)))
             ratios = key[candidates] / direction[candidates]
             best = ratios.min()
@@ -221,31 +290,26 @@ def _break_tie(poly: _Polytope, candidates: np.ndarray, direction: np.ndarray) -
 
 @_jit
 def _leaving_index(poly: _Polytope, values: np.ndarray, direction: np.ndarray) -> int:
-    """Lexicographic minimum-ratio test: the leaving position in ``[J, rows]`` (-1 when none is positive)."""
-    top = direction.max()
-    if not top > 0.0:
-        return -1  # cannot happen in exact arithmetic: P and Q are bounded
-    candidates = np.flatnonzero(direction > _PIVOT_TOL * top)
-    ratios = values[candidates] / direction[candidates]
-    best_index = np.argmin(ratios)
-    best = ratios[best_index]
-    tied = ratios <= best + _TIE_TOL * max(1.0, abs(best))
-    if np.count_nonzero(tied) == 1:
-        return int(candidates[best_index])
-    return _break_tie(poly, candidates[tied], direction)
+    """Lexicographic minimum-ratio test: the leaving position in ``[J, rows]``.
+
+    -1 when no direction entry is positive, which cannot happen in exact arithmetic (P and Q are bounded).
+    """
+    best_index, tied = _min_ratio(values, direction)
+    return best_index if tied.size == 0 else _break_tie(poly, tied, direction)
 
 
 @_jit
 def _border(poly: _Polytope, row: int, column: int, structural: np.ndarray, pivot: float) -> None:
     """``z_column`` enters, the slack of ``row`` leaves: ``M[N, J]`` grows by that row and column."""
     k = poly.state[0]
-    inverse = poly.inverse
     row_times_inverse = _row_times_inverse(poly, row)
-    _add_outer(poly, structural, row_times_inverse, 1.0 / pivot)
-    inverse[:k, k] = -structural / pivot
-    inverse[k, :k] = -row_times_inverse / pivot
-    inverse[k, k] = 1.0 / pivot
-    poly.basic_columns[:, k] = poly.matrix[:, column]
+    old = _inverse(poly, k).copy()
+    grown = _inverse(poly, k + 1)  # the same storage, re-read as (k + 1) x (k + 1)
+    grown[:k, :k] = old + np.outer(structural / pivot, row_times_inverse)
+    grown[:k, k] = -structural / pivot
+    grown[k, :k] = -row_times_inverse / pivot
+    grown[k, k] = 1.0 / pivot
+    poly.basic_columns[k] = poly.columns[column]
     poly.structurals[k], poly.nonbasic_rows[k] = column, row
     poly.column_position[column], poly.row_position[row] = k, k
     poly.state[0] = k + 1
@@ -254,13 +318,11 @@ def _border(poly: _Polytope, row: int, column: int, structural: np.ndarray, pivo
 @_jit
 def _replace_column(poly: _Polytope, position: int, column: int, structural: np.ndarray) -> None:
     """``z_column`` enters, the structural at ``position`` of J leaves (Sherman-Morrison on a column)."""
-    k = poly.state[0]
-    inverse = poly.inverse
-    pivot_row = inverse[position, :k].copy()
-    change = structural.copy()
-    change[position] -= 1.0
-    _add_outer(poly, change, pivot_row, -1.0 / structural[position])
-    poly.basic_columns[:, position] = poly.matrix[:, column]
+    inverse = _inverse(poly, poly.state[0])
+    change = structural / structural[position]
+    change[position] -= 1.0 / structural[position]
+    inverse -= np.outer(change, inverse[position].copy())
+    poly.basic_columns[position] = poly.columns[column]
     poly.column_position[poly.structurals[position]] = -1
     poly.structurals[position] = column
     poly.column_position[column] = position
@@ -269,13 +331,11 @@ def _replace_column(poly: _Polytope, position: int, column: int, structural: np.
 @_jit
 def _replace_row(poly: _Polytope, position: int, row: int) -> None:
     """The slack at ``position`` of N enters, the slack of ``row`` leaves (Sherman-Morrison on a row)."""
-    k = poly.state[0]
-    inverse = poly.inverse
-    row_times_inverse = _row_times_inverse(poly, row)
-    pivot = row_times_inverse[position]
-    pivot_column = inverse[:k, position].copy()
-    row_times_inverse[position] -= 1.0
-    _add_outer(poly, pivot_column, row_times_inverse, -1.0 / pivot)
+    inverse = _inverse(poly, poly.state[0])
+    change = _row_times_inverse(poly, row)
+    pivot = change[position]
+    change[position] -= 1.0
+    inverse -= np.outer(inverse[:, position] / pivot, change)
     poly.row_position[poly.nonbasic_rows[position]] = -1
     poly.nonbasic_rows[position] = row
     poly.row_position[row] = position
@@ -285,13 +345,13 @@ def _replace_row(poly: _Polytope, position: int, row: int) -> None:
 def _remove(poly: _Polytope, position: int, row_position: int) -> None:
     """The slack at ``row_position`` of N enters, the structural at ``position`` of J leaves: both go."""
     k = poly.state[0]
-    inverse = poly.inverse
-    pivot = inverse[position, row_position]
-    _add_outer(poly, inverse[:k, row_position].copy(), inverse[position, :k].copy(), -1.0 / pivot)
+    inverse = _inverse(poly, k)
+    shrunk = inverse - np.outer(inverse[:, row_position] / inverse[position, row_position], inverse[position])
     # Delete by moving the last row and column of W (and the matching J, N entries) into the freed slots.
-    inverse[position, :k] = inverse[k - 1, :k]
-    inverse[:k, row_position] = inverse[:k, k - 1]
-    poly.basic_columns[:, position] = poly.basic_columns[:, k - 1]
+    shrunk[position] = shrunk[k - 1]
+    shrunk[:, row_position] = shrunk[:, k - 1]
+    _inverse(poly, k - 1)[:, :] = shrunk[: k - 1, : k - 1]
+    poly.basic_columns[position] = poly.basic_columns[k - 1]
     poly.column_position[poly.structurals[position]] = -1
     poly.row_position[poly.nonbasic_rows[row_position]] = -1
     last_column, last_row = poly.structurals[k - 1], poly.nonbasic_rows[k - 1]
@@ -311,27 +371,39 @@ def _refactorise(poly: _Polytope) -> None:
     poly.state[3] = 0
     if k == 0:
         return
-    block = np.ascontiguousarray(poly.basic_columns[poly.nonbasic_rows[:k], :k])
+    block = poly.basic_columns[:k][:, poly.nonbasic_rows[:k]]  # M[N, J]^T
     try:
-        poly.inverse[:k, :k] = np.linalg.inv(block)
+        inverse = np.linalg.inv(np.ascontiguousarray(block.T))
     except Exception:  # noqa: BLE001 - numba raises a plain exception for singular matrices
-        pass  # keep the updated inverse (a basis is never singular in exact arithmetic)
+        return  # keep the updated inverse (a basis is never singular in exact arithmetic)
+    _inverse(poly, k)[:, :] = inverse
+    _recompute_values(poly)
 
 
 @_jit
 def _enter(poly: _Polytope, label: int) -> int:
     """Pivot the variable with ``label`` into the basis; returns the leaving variable's label (-1: no pivot)."""
     structural, slack = _direction(poly, label)
-    basic_structural, basic_slack = _basic_values(poly)
-    values = np.concatenate((basic_structural, basic_slack))
-    index = _leaving_index(poly, values, np.concatenate((structural, slack)))
+    k, slack_label, structural_label = poly.state[0], poly.state[1], poly.state[2]
+    basis = poly.structurals[:k]
+    values = np.concatenate((poly.structural_values[basis], poly.slack_values))
+    direction = np.concatenate((structural, slack))
+    index = _leaving_index(poly, values, direction)
     if index < 0:
         return -1
-    k, slack_label, structural_label = poly.state[0], poly.state[1], poly.state[2]
+    # Move along the edge by the minimum ratio: the leaving variable drops to 0, the entering one rises to step.
+    step = max(values[index] / direction[index], 0.0)
+    poly.structural_values[basis] = poly.structural_values[basis] - step * structural
+    poly.slack_values[:] = poly.slack_values - step * slack
     column = label - structural_label
-    entering_structural = 0 <= column < poly.matrix.shape[1]
+    entering_structural = 0 <= column < poly.columns.shape[0]
+    if entering_structural:
+        poly.structural_values[column] = step
+    else:
+        poly.slack_values[label - slack_label] = step
     if index < k:
         leaving = structural_label + poly.structurals[index]
+        poly.structural_values[poly.structurals[index]] = 0.0
         if entering_structural:
             _replace_column(poly, index, column, structural)
         else:
@@ -339,6 +411,7 @@ def _enter(poly: _Polytope, label: int) -> int:
     else:
         row = index - k
         leaving = slack_label + row
+        poly.slack_values[row] = 0.0
         if entering_structural:
             _border(poly, row, column, structural, slack[row])
         else:
@@ -349,27 +422,161 @@ def _enter(poly: _Polytope, label: int) -> int:
     return int(leaving)
 
 
-@_jit
-def _walk(p: _Polytope, q: _Polytope, walk: np.ndarray, label: int, max_pivots: int) -> int:
-    """Up to ``max_pivots`` pivots of the path dropping ``label``; ``walk = [entering label, 0 (P) / 1 (Q), pivots]``.
+# -- float mode: dense compact tableau (small games) ---------------------------------------------------------
 
-    Returns ``_DONE``, ``_STOPPED`` (``max_pivots`` used up, resumable) or ``_STUCK`` (round-off: no pivot row).
+
+class _Tableau(NamedTuple):
+    """Float dense compact tableau of one system ``s + M z = 1``, its variables indexed by their labels.
+
+    ``values: [rows, cols + 1]`` holds ``B^-1 [G_N | 1]``: the nonbasic variables' columns and, last, the basic
+    variables' values. Gauss-Jordan pivoting on it (the classical implementation) costs ``O(rows cols)`` a pivot
+    and stays on the exact path longer than the revised form on badly conditioned games.
+    """
+
+    values: np.ndarray  # [rows, cols + 1]
+    basic: np.ndarray  # [rows] int: the label of each row's basic variable
+    nonbasic: np.ndarray  # [cols] int: the label of each column's nonbasic variable
+    row_of: np.ndarray  # [rows + cols] int: a basic label's row, else -1
+    col_of: np.ndarray  # [rows + cols] int: a nonbasic label's column, else -1
+    slacks: np.ndarray  # [rows] int: the slack labels in order; their columns form B^-1 (ties)
+
+
+def _new_tableau(matrix: np.ndarray, slack_label: int, structural_label: int) -> _Tableau:
+    """The system at its artificial vertex: every slack basic."""
+    rows, cols = matrix.shape
+    basic = np.arange(slack_label, slack_label + rows, dtype=np.int64)
+    nonbasic = np.arange(structural_label, structural_label + cols, dtype=np.int64)
+    row_of = np.full(rows + cols, -1, dtype=np.int64)
+    col_of = np.full(rows + cols, -1, dtype=np.int64)
+    row_of[basic], col_of[nonbasic] = np.arange(rows), np.arange(cols)
+    values = np.ascontiguousarray(np.hstack([matrix, np.ones((rows, 1))]), dtype=float)
+    return _Tableau(values, basic, nonbasic, row_of, col_of, basic.copy())
+
+
+def _subtract_outer_numpy(values: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
+    """``values -= outer(left, right)`` in place."""
+    values -= np.outer(left, right)
+
+
+def _subtract_outer_loops(values: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
+    for r in range(values.shape[0]):
+        weight = left[r]
+        if weight != 0.0:  # zero rows are common in degenerate and sparse games
+            for c in range(values.shape[1]):
+                values[r, c] -= weight * right[c]
+
+
+_subtract_outer = _subtract_outer_numpy if numba is None else _jit(_subtract_outer_loops)
+
+
+@_jit
+def _dense_break_tie(tableau: _Tableau, candidates: np.ndarray, column: np.ndarray) -> int:
+    """Lexicographic rule among rows ``candidates`` with equal ratios (columns of ``B^-1`` in slack order)."""
+    for slack in tableau.slacks:
+        row = tableau.row_of[slack]
+        if row >= 0:
+            # A basic slack's column of B^-1 is a unit vector: only its own row has a positive ratio.
+            candidates = candidates[candidates != row]
+        else:
+            ratios = tableau.values[:, tableau.col_of[slack]][candidates] / column[candidates]
+            best = ratios.min()
+            candidates = candidates[ratios <= best + _TIE_TOL * max(1.0, np.abs(ratios).max())]
+        if candidates.size == 1:
+            break
+    return int(candidates[0])  # in exact arithmetic exactly one is left: B^-1 has full rank
+
+
+@_jit
+def _dense_enter(tableau: _Tableau, label: int) -> int:
+    """Pivot the variable with ``label`` into the basis; returns the leaving variable's label (-1: no pivot)."""
+    values = tableau.values
+    col = tableau.col_of[label]
+    column = values[:, col].copy()
+    row, tied = _min_ratio(values[:, -1], column)
+    if row < 0:
+        return -1
+    if tied.size > 0:
+        row = _dense_break_tie(tableau, tied, column)
+    pivot = column[row]
+    pivot_row = values[row] / pivot
+    _subtract_outer(values, column, pivot_row)
+    # The leaving variable takes over the entering one's column: its unit column e_row, transformed.
+    values[:, col] = -column / pivot
+    values[row] = pivot_row
+    values[row, col] = 1.0 / pivot
+    leaving = tableau.basic[row]
+    tableau.basic[row], tableau.nonbasic[col] = label, leaving
+    tableau.row_of[label], tableau.col_of[label] = row, -1
+    tableau.row_of[leaving], tableau.col_of[leaving] = -1, col
+    return int(leaving)
+
+
+# -- float mode: the path -----------------------------------------------------------------------------------
+
+
+@_jit
+def _advance(walk: np.ndarray, keys: np.ndarray, entering: int, leaving: int, label: int) -> int:
+    """Book-keeping after a pivot: ``_DONE``, ``_STUCK`` (the path cycles) or -1 (go on).
+
+    ``walk = [entering label, side (0: P, 1: Q), pivots, basis hash, saved hash, saved entering, saved side,
+    next checkpoint]``. The basis pair is hashed incrementally (Zobrist: XOR of a random key per basic label and
+    side). An exact path never revisits a state, but float round-off can make the lexicographic rule cycle; Brent's
+    method (save the state at pivots 1, 2, 4, ...; compare every later state with it) detects that in time
+    proportional to the cycle's start plus its length.
+    """
+    side = walk[1]
+    walk[2] += 1
+    if leaving == label:
+        return _DONE
+    walk[3] ^= keys[side, entering] ^ keys[side, leaving]
+    walk[0], walk[1] = leaving, 1 - side  # the label just picked up is carried twice: drop it in the other system
+    if walk[3] == walk[4] and walk[0] == walk[5] and walk[1] == walk[6]:
+        return _STUCK
+    if walk[2] == walk[7]:
+        walk[4], walk[5], walk[6], walk[7] = walk[3], walk[0], walk[1], 2 * walk[7]
+    return -1
+
+
+@_jit
+def _walk_revised(p: _Polytope, q: _Polytope, walk: np.ndarray, keys: np.ndarray, label: int,
+                  max_pivots: int) -> int:
+    """Up to ``max_pivots`` pivots of the path dropping ``label`` (state in ``walk``, see :func:`_advance`).
+
+    Returns ``_DONE``, ``_STOPPED`` (``max_pivots`` used up, resumable) or ``_STUCK`` (round-off left no pivot
+    row, or made the path cycle).
     """
     for _ in range(max_pivots):
-        leaving = _enter(p if walk[1] == 0 else q, walk[0])
+        entering = walk[0]
+        leaving = _enter(p if walk[1] == 0 else q, entering)
         if leaving < 0:
             return _STUCK
-        walk[2] += 1
-        if leaving == label:
-            return _DONE
-        # The label just picked up is now carried twice: drop it in the other system.
-        walk[0], walk[1] = leaving, 1 - walk[1]
+        status = _advance(walk, keys, entering, leaving, label)
+        if status >= 0:
+            return status
     return _STOPPED
 
 
-def _float_path(p: _Polytope, q: _Polytope, m: int, label: int, budget: Budget, spent: int) -> tuple[str, int]:
+@_jit
+def _walk_dense(p: _Tableau, q: _Tableau, walk: np.ndarray, keys: np.ndarray, label: int, max_pivots: int) -> int:
+    """As :func:`_walk_revised`, on dense tableaux."""
+    for _ in range(max_pivots):
+        entering = walk[0]
+        leaving = _dense_enter(p if walk[1] == 0 else q, entering)
+        if leaving < 0:
+            return _STUCK
+        status = _advance(walk, keys, entering, leaving, label)
+        if status >= 0:
+            return status
+    return _STOPPED
+
+
+def _float_path(p: _Polytope | _Tableau, q: _Polytope | _Tableau, m: int, label: int, budget: Budget,
+                spent: int) -> tuple[str, int]:
     """Run the path in chunks so that the budget is checked; returns ``(status, pivots)``."""
-    walk = np.array([label, 0 if label < m else 1, 0], dtype=np.int64)
+    walker = _walk_dense if isinstance(p, _Tableau) else _walk_revised
+    n_labels = len(p.row_of) if isinstance(p, _Tableau) else p.columns.shape[0] + p.columns.shape[1]
+    keys = np.random.default_rng(0).integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, size=(2, n_labels))
+    walk = np.array([label, 0 if label < m else 1, 0, 0, 0, -1, -1, 1], dtype=np.int64)
     chunk = _TIME_CHECK_EVERY if budget.max_seconds is not None else 2**62
     while True:
         if budget.exhausted(spent + int(walk[2])):
@@ -377,23 +584,55 @@ def _float_path(p: _Polytope, q: _Polytope, m: int, label: int, budget: Budget, 
         allowed = chunk
         if budget.max_iterations is not None:
             allowed = min(chunk, budget.max_iterations - spent - int(walk[2]))
-        with warnings.catch_warnings():
-            # numba notes at compile time that '@' on W's leading block (a strided view) is not contiguous.
-            warnings.filterwarnings("ignore", message=".*contiguous.*")
-            status = _walk(p, q, walk, label, allowed)
+        with np.errstate(divide="ignore", invalid="ignore"):  # ratios of ineligible rows are masked out
+            status = walker(p, q, walk, keys, label, allowed)
         if status == _DONE:
             return "done", int(walk[2])
         if status == _STUCK:
             return "numerical", int(walk[2])
 
 
-def _float_solution(poly: _Polytope) -> np.ndarray:
-    """``[cols]``: the structural part of the final vertex, from the final basis' system solved afresh."""
-    _refactorise(poly)
-    structural, _ = _basic_values(poly)
-    z = np.zeros(poly.matrix.shape[1])
-    z[poly.structurals[: poly.state[0]]] = structural
-    return np.maximum(z, 0.0)
+def _residual(matrix: np.ndarray, structural: np.ndarray, slack: np.ndarray) -> float:
+    """How far a vertex ``(z, s)`` of ``s + M z = 1, z, s >= 0`` misses the equations or the signs."""
+    miss = np.abs(matrix @ structural + slack - 1.0).max()
+    return float(max(miss, -structural.min(initial=0.0), -slack.min(initial=0.0)))
+
+
+def _float_strategy(system: _Polytope | _Tableau, matrix: np.ndarray, slack_label: int,
+                    structural_label: int) -> np.ndarray | None:
+    """``[cols]``: the final vertex's structural part, normalised to sum 1; None when round-off spoilt it.
+
+    When the pivoted vertex visibly misses its system (more than ``_POLISH_TOL``), it is recomputed from the final
+    basis by a fresh factorisation and the one with the smaller residual is kept (on badly conditioned games the
+    pivoted values can be the better ones). Complementarity holds by construction, so a vertex that satisfies
+    ``s + M z = 1, z, s >= 0`` to ``_VERTEX_TOL`` is an equilibrium; one that does not means the path went astray.
+    """
+    rows, cols = matrix.shape
+    if isinstance(system, _Polytope):
+        candidates = [(system.structural_values.copy(), system.slack_values.copy())]
+    else:
+        z = np.zeros(rows + cols)
+        z[system.basic] = system.values[:, -1]
+        candidates = [(z[structural_label: structural_label + cols], z[slack_label: slack_label + rows])]
+    errors = [_residual(matrix, *candidates[0])]
+    if errors[0] > _POLISH_TOL:
+        if isinstance(system, _Polytope):
+            _refactorise(system)
+            candidates.append((system.structural_values.copy(), system.slack_values.copy()))
+        else:
+            full = np.zeros((rows, rows + cols))  # G, columns by label
+            full[:, structural_label: structural_label + cols] = matrix
+            full[:, slack_label: slack_label + rows] = np.eye(rows)
+            with contextlib.suppress(np.linalg.LinAlgError):
+                z = np.zeros(rows + cols)
+                z[system.basic] = np.linalg.solve(full[:, system.basic], np.ones(rows))
+                candidates.append((z[structural_label: structural_label + cols], z[slack_label: slack_label + rows]))
+        errors += [_residual(matrix, *candidate) for candidate in candidates[1:]]
+    if not min(errors) <= _VERTEX_TOL:
+        return None
+    structural = np.maximum(candidates[int(np.argmin(errors))][0], 0.0)
+    total = structural.sum()
+    return structural / total if total > 0 else None
 
 
 # -- exact mode: fraction-free integer tableau ------------------------------------------------------------
@@ -514,31 +753,61 @@ def _positive_floats(matrix: np.ndarray) -> np.ndarray:
     return 1.0 + (matrix - low) / (high - low)
 
 
-def _one_path(game: NormalFormGame, label: int, rational: bool, budget: Budget, spent: int
-              ) -> tuple[str, int, tuple[np.ndarray, np.ndarray] | None]:
-    """Follow the path that drops ``label``: ``(status, pivots, equilibrium or None)``."""
+def _positive_payoffs(game: NormalFormGame, rational: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(A, B)`` made positive: floats in ``[1, 2]``, or Python ints >= 1 for exact mode."""
     a, b = game.payoff_matrices()
-    m, n = a.shape
     if rational:
-        a_int, b_int = _positive_integers(a), _positive_integers(b)
-        p_values, q_values = np.empty((n, m + 1), dtype=object), np.empty((m, n + 1), dtype=object)
-        p_values[:, :m], p_values[:, m] = b_int.T, 1
-        q_values[:, :n], q_values[:, n] = a_int, 1
-        x_labels, y_labels = range(m), range(m, m + n)
-        p, q = _IntegerTableau(p_values, y_labels, x_labels), _IntegerTableau(q_values, x_labels, y_labels)
-        status, pivots = _integer_path(p, q, m, label, budget, spent)
-        if status != "done":
-            return status, pivots, None
-        return status, pivots, (p.structural_solution(x_labels), q.structural_solution(y_labels))
-    p_float = _new_polytope(_positive_floats(b).T, slack_label=m, structural_label=0)
-    q_float = _new_polytope(_positive_floats(a), slack_label=0, structural_label=m)
-    status, pivots = _float_path(p_float, q_float, m, label, budget, spent)
+        return _positive_integers(a), _positive_integers(b)
+    return _positive_floats(a), _positive_floats(b)
+
+
+def _exact_equilibrium(a: np.ndarray, b: np.ndarray, label: int, budget: Budget, spent: int
+                       ) -> tuple[str, int, tuple[np.ndarray, np.ndarray] | None]:
+    """The path dropping ``label`` on integer tableaux (``a, b``: Python ints >= 1): ``(status, pivots, profile)``."""
+    m, n = a.shape
+    p_values, q_values = np.empty((n, m + 1), dtype=object), np.empty((m, n + 1), dtype=object)
+    p_values[:, :m], p_values[:, m] = b.T, 1
+    q_values[:, :n], q_values[:, n] = a, 1
+    x_labels, y_labels = range(m), range(m, m + n)
+    p, q = _IntegerTableau(p_values, y_labels, x_labels), _IntegerTableau(q_values, x_labels, y_labels)
+    status, pivots = _integer_path(p, q, m, label, budget, spent)
     if status != "done":
         return status, pivots, None
-    x, y = _float_solution(p_float), _float_solution(q_float)
-    if not (x.sum() > 0 and y.sum() > 0):
+    return status, pivots, (p.structural_solution(x_labels), q.structural_solution(y_labels))
+
+
+def _float_equilibrium(a: np.ndarray, b: np.ndarray, label: int, budget: Budget, spent: int
+                       ) -> tuple[str, int, tuple[np.ndarray, np.ndarray] | None]:
+    """The path dropping ``label`` in floats (``a, b`` in ``[1, 2]``): ``(status, pivots, profile)``."""
+    m, n = a.shape
+    engine = _new_tableau if m * n <= _DENSE_MAX_ENTRIES else _new_polytope
+    p, q = engine(b.T, m, 0), engine(a, 0, m)
+    status, pivots = _float_path(p, q, m, label, budget, spent)
+    if status != "done":
+        return status, pivots, None
+    x, y = _float_strategy(p, b.T, m, 0), _float_strategy(q, a, 0, m)
+    if x is None or y is None:
         return "numerical", pivots, None
-    return status, pivots, (x / x.sum(), y / y.sum())
+    return status, pivots, (x, y)
+
+
+def _one_path(game: NormalFormGame, payoffs: tuple[np.ndarray, np.ndarray], label: int, budget: Budget,
+              spent: int, *, fallback: bool = True) -> tuple[str, int, tuple[np.ndarray, np.ndarray] | None]:
+    """Follow the path that drops ``label``: ``(status, pivots, equilibrium or None)``.
+
+    ``payoffs`` come from :func:`_positive_payoffs` (ints: exact mode). With ``fallback``, a float path stopped
+    by round-off is followed again in exact arithmetic (its pivots are added, its profile converted to floats).
+    """
+    a, b = payoffs
+    if a.dtype == object:
+        return _exact_equilibrium(a, b, label, budget, spent)
+    status, pivots, profile = _float_equilibrium(a, b, label, budget, spent)
+    if status != "numerical" or not fallback:
+        return status, pivots, profile
+    status, more, profile = _exact_equilibrium(*_positive_payoffs(game, True), label, budget, spent + pivots)
+    if profile is not None:
+        profile = (np.asarray(profile[0], dtype=float), np.asarray(profile[1], dtype=float))
+    return status, pivots + more, profile
 
 
 def _check_label(label: Any, n_labels: int, caller: str) -> int:
@@ -581,7 +850,8 @@ def lemke_howson_solve(
     Returns:
       A SolveResult (method ``"lemke_howson"``, ``iterations`` = total pivots, profiles ``(x: [m], y: [n])``).
       When the budget runs out the path in progress is abandoned: the equilibria of the paths already completed
-      are returned, with ``converged=False``.
+      are returned, with ``converged=False``. A float path that round-off stops is redone in exact arithmetic
+      (see the module docstring); for badly conditioned games prefer ``rational=True``.
     """
     caller = "lemke_howson_solve"
     game = require_normal_form(game, f"{caller}(game)", players=2)
@@ -596,10 +866,11 @@ def lemke_howson_solve(
         labels = [_check_label(initial_label, m + n, caller)]
     _check_budget(max_iterations, max_seconds, caller)
     budget = Budget(max_iterations=max_iterations, max_seconds=max_seconds)
+    payoffs = _positive_payoffs(game, rational)
     found: list[tuple[np.ndarray, np.ndarray]] = []
     pivots, converged = 0, True
     for label in labels:
-        status, used, profile = _one_path(game, label, rational, budget, pivots)
+        status, used, profile = _one_path(game, payoffs, label, budget, pivots)
         pivots += used
         if profile is not None:
             found.append(profile)
@@ -616,14 +887,17 @@ def lemke_howson_solve(
 def lemke_howson_path_length(game: Any, initial_label: int, *, rational: bool = False) -> int:
     """The number of pivots of the Lemke-Howson path that drops ``initial_label`` (as in lemke_howson_solve).
 
+    In float mode a path that round-off stops (no pivot row, or a cycle) is counted in exact arithmetic; on badly
+    conditioned games (e.g. Savani-von Stengel's, ``d >= 10``) the float path can also leave the exact path and
+    end early or late, so count those with ``rational=True``.
+
     Raises:
       GameError: not a two-player game, or a label outside ``range(m + n)``.
-      ArithmeticError: float round-off stopped the path (use ``rational=True``).
     """
     caller = "lemke_howson_path_length"
     game = require_normal_form(game, f"{caller}(game)", players=2)
     label = _check_label(initial_label, sum(game.n_actions), caller)
-    status, pivots, _ = _one_path(game, label, rational, Budget(), 0)
-    if status != "done":
-        raise ArithmeticError(f"{caller}: float round-off stopped the path after {pivots} pivots; use rational=True")
+    status, pivots, _ = _one_path(game, _positive_payoffs(game, rational), label, Budget(), 0, fallback=False)
+    if status == "numerical":  # float round-off stopped the path: count it in exact arithmetic
+        status, pivots, _ = _one_path(game, _positive_payoffs(game, True), label, Budget(), 0)
     return pivots

@@ -1,0 +1,331 @@
+"""Lemke-Howson: known answers (von Stengel 2002), degenerate games, random integer games, budgets, bad input."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from equilibria import GameError, NormalFormGame
+from equilibria.solvers import lemke_howson as lh
+from equilibria.solvers.lemke_howson import lemke_howson_path_length, lemke_howson_solve
+
+F = Fraction
+
+# von Stengel (2002), "Computing equilibria for two-person games", the 3x2 example: exactly three equilibria.
+VON_STENGEL_A = [[3, 3], [2, 5], [0, 6]]
+VON_STENGEL_B = [[3, 2], [2, 6], [3, 1]]
+VON_STENGEL_EQUILIBRIA = [
+    ((F(1), F(0), F(0)), (F(1), F(0))),
+    ((F(4, 5), F(1, 5), F(0)), (F(2, 3), F(1, 3))),
+    ((F(0), F(1, 3), F(2, 3)), (F(1, 3), F(2, 3))),
+]
+
+
+def von_stengel() -> NormalFormGame:
+    return NormalFormGame.bimatrix(VON_STENGEL_A, VON_STENGEL_B, name="von Stengel 3x2")
+
+
+def as_tuple(profile: tuple[np.ndarray, ...]) -> tuple[tuple[Fraction, ...], ...]:
+    return tuple(tuple(s) for s in profile)
+
+
+def close_to(profile: tuple[np.ndarray, ...], exact: tuple[tuple[Fraction, ...], ...], tol: float = 1e-9) -> bool:
+    return all(np.max(np.abs(np.asarray(s, dtype=float) - np.asarray(e, dtype=float))) <= tol
+               for s, e in zip(profile, exact, strict=True))
+
+
+def all_label_results(game: NormalFormGame, *, rational: bool) -> list:
+    return [lemke_howson_solve(game, initial_label=k, rational=rational) for k in range(sum(game.n_actions))]
+
+
+# Float mode picks the dense tableau for small games and the revised form for large ones; these tests run both.
+ENGINES = {"dense": 10**12, "revised": 0}
+
+
+def use_engine(monkeypatch: pytest.MonkeyPatch, engine: str) -> None:
+    monkeypatch.setattr(lh, "_DENSE_MAX_ENTRIES", ENGINES[engine])
+
+
+# -- known answers ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", range(5))
+def test_von_stengel_float_from_each_label(label: int) -> None:
+    result = lemke_howson_solve(von_stengel(), initial_label=label)
+    assert result.method == "lemke_howson" and result.converged and len(result) == 1
+    assert any(close_to(result.equilibrium, eq) for eq in VON_STENGEL_EQUILIBRIA)
+    assert result.certificate[0] <= 1e-9
+    assert result.iterations == lemke_howson_path_length(von_stengel(), label)
+
+
+@pytest.mark.parametrize("label", range(5))
+def test_von_stengel_rational_from_each_label(label: int) -> None:
+    result = lemke_howson_solve(von_stengel(), initial_label=label, rational=True)
+    assert result.rational and result.converged
+    assert as_tuple(result.equilibrium) in VON_STENGEL_EQUILIBRIA
+    assert all(isinstance(p, Fraction) for s in result.equilibrium for p in s)
+    assert result.certificate[0] == 0
+    assert result.iterations == lemke_howson_path_length(von_stengel(), label, rational=True)
+
+
+def test_von_stengel_all_labels_misses_the_middle_equilibrium() -> None:
+    # The artificial equilibrium's paths end at equilibria of the opposite index; the middle equilibrium
+    # ((4/5, 1/5, 0), (2/3, 1/3)) has the artificial one's index, so no label reaches it.
+    result = lemke_howson_solve(von_stengel(), all_labels=True, rational=True)
+    assert {as_tuple(p) for p in result} == {VON_STENGEL_EQUILIBRIA[0], VON_STENGEL_EQUILIBRIA[2]}
+    assert result.iterations == sum(lemke_howson_path_length(von_stengel(), k) for k in range(5))
+    floats = lemke_howson_solve(von_stengel(), all_labels=True)
+    assert len(floats) == 2 and floats.iterations == result.iterations
+
+
+@pytest.mark.parametrize("rational", [False, True])
+def test_matching_pennies(rational: bool) -> None:
+    game = NormalFormGame.zero_sum([[1, -1], [-1, 1]])
+    for result in all_label_results(game, rational=rational):
+        x, y = result.equilibrium
+        if rational:
+            assert list(x) == [F(1, 2)] * 2 and list(y) == [F(1, 2)] * 2 and result.certificate[0] == 0
+        else:
+            np.testing.assert_allclose(np.concatenate([x, y]), 0.5, atol=1e-12)
+
+
+@pytest.mark.parametrize("rational", [False, True])
+def test_rock_paper_scissors(rational: bool) -> None:
+    game = NormalFormGame.zero_sum([[0, -1, 1], [1, 0, -1], [-1, 1, 0]])
+    for result in all_label_results(game, rational=rational):
+        x, y = result.equilibrium
+        if rational:
+            assert list(x) == [F(1, 3)] * 3 and list(y) == [F(1, 3)] * 3 and result.certificate[0] == 0
+        else:
+            np.testing.assert_allclose(np.concatenate([x, y]), 1 / 3, atol=1e-12)
+
+
+def test_pure_dominant_equilibrium_prisoners_dilemma() -> None:
+    game = NormalFormGame.bimatrix([[3, 0], [5, 1]], [[3, 5], [0, 1]])
+    for result in all_label_results(game, rational=True):
+        assert as_tuple(result.equilibrium) == ((F(0), F(1)), (F(0), F(1)))
+
+
+def test_parameters_are_recorded() -> None:
+    result = lemke_howson_solve(von_stengel(), initial_label=3, max_iterations=50, max_seconds=10.0)
+    assert result.parameters == {"initial_label": 3, "all_labels": False, "rational": False,
+                                 "max_iterations": 50, "max_seconds": 10.0}
+
+
+# -- degenerate games ---------------------------------------------------------------------------------------
+
+DEGENERATE_GAMES = {
+    "von Stengel degenerate": ([[3, 3], [2, 5], [0, 6]], [[3, 3], [2, 6], [3, 1]]),
+    "constant": (np.full((3, 4), 2.0), np.full((3, 4), -1.0)),
+    "all zero": (np.zeros((4, 4)), np.zeros((4, 4))),
+    "zero columns": ([[0, 1, 0], [0, 2, 0], [0, 0, 0]], [[0, 1, 0], [0, 0, 0], [0, 3, 0]]),
+    "one row": ([[1, 1, 0, 1]], [[2, 2, 2, 1]]),
+    "one column": ([[1], [3], [3]], [[0], [0], [5]]),
+    "one by one": ([[7]], [[-3]]),
+    "coordination with ties": ([[1, 1, 0], [1, 1, 0], [0, 0, 1]], [[1, 1, 0], [1, 1, 0], [0, 0, 1]]),
+    "identical rows": ([[1, 2, 3], [1, 2, 3], [1, 2, 3]], [[3, 2, 1], [3, 2, 1], [3, 2, 1]]),
+    "fractional payoffs": ([[0.1, 0.2], [0.3, 0.1], [0.2, 0.2]], [[0.5, 0.25], [0.25, 0.5], [0.5, 0.5]]),
+}
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+@pytest.mark.parametrize("name", sorted(DEGENERATE_GAMES))
+def test_degenerate_games_terminate_from_every_label(name: str, engine: str, monkeypatch: pytest.MonkeyPatch
+                                                     ) -> None:
+    use_engine(monkeypatch, engine)
+    a, b = DEGENERATE_GAMES[name]
+    game = NormalFormGame.bimatrix(a, b, name=name)
+    floats = all_label_results(game, rational=False)
+    exact = all_label_results(game, rational=True)
+    for f, e in zip(floats, exact, strict=True):
+        assert f.converged and e.converged and len(f) == len(e) == 1
+        assert f.certificate[0] <= 1e-9
+        assert e.certificate[0] == 0
+        # The float path follows the same lexicographic pivots as the exact one.
+        assert f.iterations == e.iterations
+        assert close_to(f.equilibrium, as_tuple(e.equilibrium))
+
+
+# -- random games ------------------------------------------------------------------------------------------
+
+
+@st.composite
+def small_integer_games(draw: st.DrawFn) -> NormalFormGame:
+    m, n = draw(st.integers(1, 7)), draw(st.integers(1, 7))
+    payoffs = st.lists(st.integers(-2, 2), min_size=m * n, max_size=m * n)
+    a = np.array(draw(payoffs)).reshape(m, n)
+    b = np.array(draw(payoffs)).reshape(m, n)
+    return NormalFormGame.bimatrix(a, b)
+
+
+@settings(max_examples=150, deadline=None)
+@given(small_integer_games(), st.sampled_from(sorted(ENGINES)))
+def test_random_integer_games_every_label(game: NormalFormGame, engine: str) -> None:
+    """Small payoff ranges make ties and degeneracy common; every path must end at a certified equilibrium."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        use_engine(monkeypatch, engine)
+        for label in range(sum(game.n_actions)):
+            budget = 10_000  # far above any path here: hitting it would mean cycling
+            f = lemke_howson_solve(game, initial_label=label, max_iterations=budget)
+            e = lemke_howson_solve(game, initial_label=label, rational=True, max_iterations=budget)
+            assert f.converged and e.converged
+            assert f.certificate[0] <= 1e-9
+            assert e.certificate[0] == 0
+            # The float path takes the same lexicographic pivots as the exact one.
+            assert f.iterations == e.iterations
+            assert close_to(f.equilibrium, as_tuple(e.equilibrium))
+
+
+@settings(max_examples=20, deadline=None)
+@given(small_integer_games())
+def test_all_labels_returns_distinct_certified_equilibria(game: NormalFormGame) -> None:
+    result = lemke_howson_solve(game, all_labels=True, rational=True)
+    profiles = [as_tuple(p) for p in result]
+    assert result.converged and 1 <= len(profiles) <= sum(game.n_actions)
+    assert len(set(profiles)) == len(profiles)
+    assert all(c == 0 for c in result.certificate)
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+def test_larger_random_games_long_paths(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Paths longer than the refactorisation interval stay accurate; float and exact paths agree."""
+    use_engine(monkeypatch, engine)
+    rng = np.random.default_rng(7)
+    longest = 0
+    for size in (12, 30, 60):
+        game = NormalFormGame.bimatrix(rng.random((size, size + 3)), rng.random((size, size + 3)))
+        for label in (0, size + 1):
+            result = lemke_howson_solve(game, initial_label=label)
+            assert result.converged and result.certificate[0] <= 1e-9
+            longest = max(longest, result.iterations)
+    assert longest > 100
+    game = NormalFormGame.bimatrix(rng.integers(0, 9, (15, 15)), rng.integers(0, 9, (15, 15)))
+    f, e = lemke_howson_solve(game), lemke_howson_solve(game, rational=True)
+    assert f.iterations == e.iterations and close_to(f.equilibrium, as_tuple(e.equilibrium))
+
+
+def test_loop_primitives_match_numpy_primitives() -> None:
+    """The loops that numba compiles (when installed) compute what the NumPy versions compute."""
+    rng = np.random.default_rng(11)
+    a = lh._positive_floats(rng.random((9, 12)))
+    p = lh._new_polytope(a.T, slack_label=9, structural_label=0)
+    q = lh._new_polytope(a, slack_label=0, structural_label=9)
+    walk = np.array([0, 0, 0, 0, 0, -1, -1, 1], dtype=np.int64)
+    keys = np.random.default_rng(0).integers(-2**62, 2**62, size=(2, 21))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lh._walk_revised(p, q, walk, keys, 0, 6)
+    for poly in (p, q):
+        k = int(poly.state[0])
+        assert k > 0
+        vector = rng.random(k)
+        np.testing.assert_allclose(lh._inverse_times_loops(poly, vector), lh._inverse_times_numpy(poly, vector))
+        np.testing.assert_allclose(lh._columns_times_loops(poly, vector), lh._columns_times_numpy(poly, vector))
+        np.testing.assert_allclose(lh._row_times_inverse_loops(poly, 2), lh._row_times_inverse_numpy(poly, 2))
+    values = np.array([0.0, 1.0, 2.0, 1.0, 3.0, 0.5])
+    for direction in ([0.0, 1.0, 4.0, 1.0, -1.0, 0.25], [1.0, 1.0, 1.0, 1.0, 1.0, 1.0], [0.0, -1, 0, 0, 0, 0],
+                      [1e-12, 2.0, 2.0, 1.0, 3.0, 0.5], [0.0, 2.0, 4.0, 2.0, 6.0, 1.0]):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            index, tied = lh._min_ratio_numpy(values, np.asarray(direction))
+        loop_index, loop_tied = lh._min_ratio_loops(values, np.asarray(direction))
+        assert index == loop_index and list(tied) == list(loop_tied)
+    assert list(lh._min_ratio_loops(values, np.array([0.0, 2.0, 4.0, 2.0, 6.0, 1.0]))[1]) == [1, 2, 3, 4, 5]
+    table, left, right = rng.random((4, 5)), rng.random(4), rng.random(5)
+    expected = table - np.outer(left, right)
+    lh._subtract_outer_loops(table, left, right)
+    np.testing.assert_allclose(table, expected)
+
+
+def test_engines_follow_the_same_path_on_a_large_game() -> None:
+    rng = np.random.default_rng(5)
+    game = NormalFormGame.bimatrix(rng.random((140, 130)), rng.random((140, 130)))  # revised form by default
+    revised = lemke_howson_solve(game, initial_label=3)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        use_engine(monkeypatch, "dense")
+        dense = lemke_howson_solve(game, initial_label=3)
+    assert revised.iterations == dense.iterations > 10
+    assert close_to(revised.equilibrium, as_tuple(dense.equilibrium), tol=1e-12)
+    assert revised.certificate[0] <= 1e-12
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+def test_spoilt_float_paths_are_redone_exactly(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A float path whose end misses its system falls back to exact pivoting (its pivots are counted too)."""
+    use_engine(monkeypatch, engine)
+    monkeypatch.setattr(lh, "_VERTEX_TOL", -1.0)  # every float vertex now counts as spoilt
+    game = von_stengel()
+    for label in range(5):
+        result = lemke_howson_solve(game, initial_label=label)
+        exact = lemke_howson_solve(game, initial_label=label, rational=True)
+        assert result.converged and not result.rational and result.equilibrium[0].dtype == float
+        assert close_to(result.equilibrium, as_tuple(exact.equilibrium), tol=0.0)
+        assert result.iterations == 2 * exact.iterations
+        assert lemke_howson_path_length(game, label) == exact.iterations
+
+
+def test_cycle_detection() -> None:
+    """Brent's method on the hashed bases stops a walk that revisits a state (as round-off could make it)."""
+    keys = np.random.default_rng(0).integers(-2**62, 2**62, size=(2, 6))
+    walk = np.array([1, 0, 0, 0, 0, -1, -1, 1], dtype=np.int64)
+    statuses = []
+    for _ in range(40):  # P: 1 in, 2 out; Q: 2 in, 1 out; ... every 4 pivots the same state comes back
+        entering = int(walk[0])
+        statuses.append(lh._advance(walk, keys, entering, 2 if entering == 1 else 1, label=5))
+        if statuses[-1] >= 0:
+            break
+    assert statuses[-1] == lh._STUCK and len(statuses) < 40
+    keys = np.random.default_rng(0).integers(-2**62, 2**62, size=(2, 32))
+    walk = np.array([1, 0, 0, 0, 0, -1, -1, 1], dtype=np.int64)
+    for step in range(1, 30):  # a walk whose states are all different is not stopped
+        assert lh._advance(walk, keys, step, step + 1, label=31) == -1
+
+
+# -- budgets and bad input ----------------------------------------------------------------------------------
+
+
+def test_iteration_budget_returns_unconverged() -> None:
+    game = NormalFormGame.zero_sum([[0, -1, 1], [1, 0, -1], [-1, 1, 0]])
+    assert lemke_howson_path_length(game, 0) > 1
+    for rational in (False, True):
+        result = lemke_howson_solve(game, max_iterations=1, rational=rational)
+        assert not result.converged and len(result) == 0 and result.iterations == 1
+
+
+def test_budget_keeps_the_paths_already_completed() -> None:
+    game = von_stengel()
+    first = lemke_howson_path_length(game, 0)
+    result = lemke_howson_solve(game, all_labels=True, max_iterations=first + 1)
+    assert not result.converged and len(result) == 1 and result.iterations == first + 1
+
+
+def test_time_budget_returns_unconverged() -> None:
+    rng = np.random.default_rng(3)
+    game = NormalFormGame.bimatrix(rng.random((40, 40)), rng.random((40, 40)))
+    result = lemke_howson_solve(game, max_seconds=1e-9)
+    assert not result.converged and len(result) == 0
+
+
+def test_bad_input() -> None:
+    game = von_stengel()
+    three_players = NormalFormGame(np.zeros((3, 2, 2, 2)))
+    with pytest.raises(GameError, match="lemke_howson_solve"):
+        lemke_howson_solve(three_players)
+    with pytest.raises(GameError, match="NormalFormGame"):
+        lemke_howson_solve([[1, 2], [3, 4]])
+    for label in (-1, 5, 1.0, True, "0"):
+        with pytest.raises(GameError, match="initial_label"):
+            lemke_howson_solve(game, initial_label=label)  # type: ignore[arg-type]
+    with pytest.raises(GameError, match="initial_label"):
+        lemke_howson_solve(game, initial_label=None)
+    with pytest.raises(GameError, match="max_iterations"):
+        lemke_howson_solve(game, max_iterations=0)
+    with pytest.raises(GameError, match="max_seconds"):
+        lemke_howson_solve(game, max_seconds=-1.0)
+    with pytest.raises(GameError, match="lemke_howson_path_length"):
+        lemke_howson_path_length(game, 5)
+    with pytest.raises(GameError, match="lemke_howson_path_length"):
+        lemke_howson_path_length(three_players, 0)
+    assert len(lemke_howson_solve(game, initial_label=None, all_labels=True)) == 2
