@@ -1289,7 +1289,7 @@ def zero_sum_markdown(rows: list[ZeroSumRow], config: Config) -> list[str]:
         "(value = x^T A y of the returned profile). quantecon has no zero-sum solver.",
         "",
     ]
-    if "open_spiel" in config.libraries:
+    if "open_spiel" in config.libraries and library_available("open_spiel"):
         problem = open_spiel_lp_problem()
         if problem:
             out += [f"open_spiel: {problem}.", ""]

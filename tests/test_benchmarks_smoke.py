@@ -21,12 +21,19 @@ def test_tiny_run_renders_every_part(tiny_report: nf.Report) -> None:
     text = nf.render(tiny_report)
     assert text.startswith(nf.BEGIN_MARKER)
     assert text.rstrip().endswith(nf.END_MARKER)
-    for heading in ("### Targets", "### 1. Lemke-Howson", "### 2. All equilibria", "### 3. Degenerate games",
-                    "### 4. Zero-sum LP"):
+    for heading in (
+        "### Targets",
+        "### 1. Lemke-Howson",
+        "### 2. All equilibria",
+        "### 3. Degenerate games",
+        "### 4. Zero-sum LP",
+    ):
         assert heading in text
-    for header in ("| n | library | valid | median | peer / equilibria | notes |",
-                   "| game | extreme eq. | equilibria vertex_enumeration |",
-                   "| n | method | valid | median | peer / equilibria | value gap | notes |"):
+    for header in (
+        "| n | library | valid | median | peer / equilibria | notes |",
+        "| game | extreme eq. | equilibria vertex_enumeration |",
+        "| n | method | valid | median | peer / equilibria | value gap | notes |",
+    ):
         assert header in text
 
 

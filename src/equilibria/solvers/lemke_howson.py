@@ -62,7 +62,7 @@ from equilibria.solvers._common import Budget, deduplicate, nash_result, require
 try:  # optional: compiles the float pivoting loop (a sequential loop that NumPy cannot vectorise)
     import numba
 except ImportError:  # pragma: no cover - depends on the environment
-    numba = None
+    numba = None  # type: ignore[assignment]
 
 # Float mode tolerances. Payoffs are mapped into [1, 2], so the systems start at unit scale.
 _PIVOT_TOL = 1e-10  # direction entries below this fraction of the largest one count as zero
