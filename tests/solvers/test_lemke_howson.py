@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from fractions import Fraction
 
 import numpy as np
@@ -120,6 +123,7 @@ def test_parameters_are_recorded() -> None:
 
 DEGENERATE_GAMES = {
     "von Stengel degenerate": ([[3, 3], [2, 5], [0, 6]], [[3, 3], [2, 6], [3, 1]]),
+    "von Stengel degenerate, as row payoffs": ([[3, 3], [2, 6], [3, 1]], [[3, 2], [2, 6], [3, 1]]),
     "constant": (np.full((3, 4), 2.0), np.full((3, 4), -1.0)),
     "all zero": (np.zeros((4, 4)), np.zeros((4, 4))),
     "zero columns": ([[0, 1, 0], [0, 2, 0], [0, 0, 0]], [[0, 1, 0], [0, 0, 0], [0, 3, 0]]),
@@ -239,9 +243,22 @@ def test_loop_primitives_match_numpy_primitives() -> None:
     np.testing.assert_allclose(table, expected)
 
 
+def test_savani_von_stengel_paths_float_equals_exact() -> None:
+    """On the hard games (unique equilibrium, long paths from every label) float and exact pivoting agree for d=6."""
+    from equilibria.games.generators import savani_von_stengel_game
+
+    game = savani_von_stengel_game(6)
+    for label in range(12):
+        f = lemke_howson_solve(game, initial_label=label)
+        e = lemke_howson_solve(game, initial_label=label, rational=True)
+        assert f.iterations == e.iterations >= 16 and e.certificate[0] == 0
+        assert close_to(f.equilibrium, as_tuple(e.equilibrium))
+    assert len(lemke_howson_solve(game, all_labels=True, rational=True)) == 1
+
+
 def test_engines_follow_the_same_path_on_a_large_game() -> None:
     rng = np.random.default_rng(5)
-    game = NormalFormGame.bimatrix(rng.random((140, 130)), rng.random((140, 130)))  # revised form by default
+    game = NormalFormGame.bimatrix(rng.random((130, 127)), rng.random((130, 127)))  # revised form by default
     revised = lemke_howson_solve(game, initial_label=3)
     with pytest.MonkeyPatch.context() as monkeypatch:
         use_engine(monkeypatch, "dense")
@@ -264,6 +281,32 @@ def test_spoilt_float_paths_are_redone_exactly(engine: str, monkeypatch: pytest.
         assert close_to(result.equilibrium, as_tuple(exact.equilibrium), tol=0.0)
         assert result.iterations == 2 * exact.iterations
         assert lemke_howson_path_length(game, label) == exact.iterations
+
+
+def test_interpreted_numpy_engines_without_numba() -> None:
+    """With numba unavailable the same code runs interpreted on the NumPy primitives; it must give the same paths."""
+    script = textwrap.dedent("""
+        import sys
+        sys.modules["numba"] = None  # makes "import numba" fail
+        import numpy as np
+        from equilibria import NormalFormGame
+        from equilibria.solvers import lemke_howson as lh
+        assert lh.numba is None and lh._columns_times is lh._columns_times_numpy
+        rng = np.random.default_rng(3)
+        for engine_limit in (10**12, 0):
+            lh._DENSE_MAX_ENTRIES = engine_limit
+            for _ in range(15):
+                m, n = rng.integers(1, 7, size=2)
+                game = NormalFormGame.bimatrix(rng.integers(-2, 3, (m, n)), rng.integers(-2, 3, (m, n)))
+                for label in range(m + n):
+                    f = lh.lemke_howson_solve(game, initial_label=label)
+                    e = lh.lemke_howson_solve(game, initial_label=label, rational=True)
+                    assert f.converged and f.certificate[0] <= 1e-9 and f.iterations == e.iterations
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
 
 
 def test_cycle_detection() -> None:

@@ -73,8 +73,9 @@ _DENSE_MAX_ENTRIES = 128 * 128  # games with at most this many payoff entries us
 _POLISH_TOL = 1e-12  # a final vertex that misses its system by more is also recomputed from its basis
 _VERTEX_TOL = 1e-10  # a final vertex that misses its system by more was spoilt by round-off (exact fallback)
 
-# Path status: reached an equilibrium / budget chunk used up / round-off left no pivot row or made the path cycle.
-_DONE, _STOPPED, _STUCK = 0, 1, 2
+# Path status: reached an equilibrium / budget chunk used up / round-off left no pivot row or made the path cycle /
+# W is due for recomputation.
+_DONE, _STOPPED, _STUCK, _REFACTOR = 0, 1, 2, 3
 
 
 def _jit(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -364,19 +365,22 @@ def _remove(poly: _Polytope, position: int, row_position: int) -> None:
     poly.state[0] = k - 1
 
 
-@_jit
 def _refactorise(poly: _Polytope) -> None:
-    """Recompute ``W = M[N, J]^-1`` from the payoffs, so that round-off cannot build up along long paths."""
-    k = poly.state[0]
+    """Recompute ``W = M[N, J]^-1`` from the payoffs, so that round-off cannot build up along long paths.
+
+    Runs interpreted (the compiled walk returns to Python for it every ``_REFACTOR_EVERY`` pivots), which keeps
+    LAPACK out of the compiled code.
+    """
+    k = int(poly.state[0])
     poly.state[3] = 0
     if k == 0:
         return
-    block = poly.basic_columns[:k][:, poly.nonbasic_rows[:k]]  # M[N, J]^T
+    block = poly.basic_columns[:k][:, poly.nonbasic_rows[:k]].T  # M[N, J]
     try:
-        inverse = np.linalg.inv(np.ascontiguousarray(block.T))
-    except Exception:  # noqa: BLE001 - numba raises a plain exception for singular matrices
+        inverse = np.linalg.inv(block)
+    except np.linalg.LinAlgError:
         return  # keep the updated inverse (a basis is never singular in exact arithmetic)
-    _inverse(poly, k)[:, :] = inverse
+    poly.inverse[: k * k] = inverse.ravel()
     _recompute_values(poly)
 
 
@@ -417,8 +421,6 @@ def _enter(poly: _Polytope, label: int) -> int:
         else:
             _replace_row(poly, poly.row_position[label - slack_label], row)
     poly.state[3] += 1
-    if poly.state[3] >= _REFACTOR_EVERY:
-        _refactorise(poly)
     return int(leaving)
 
 
@@ -542,17 +544,20 @@ def _walk_revised(p: _Polytope, q: _Polytope, walk: np.ndarray, keys: np.ndarray
                   max_pivots: int) -> int:
     """Up to ``max_pivots`` pivots of the path dropping ``label`` (state in ``walk``, see :func:`_advance`).
 
-    Returns ``_DONE``, ``_STOPPED`` (``max_pivots`` used up, resumable) or ``_STUCK`` (round-off left no pivot
-    row, or made the path cycle).
+    Returns ``_DONE``, ``_STOPPED`` (``max_pivots`` used up, resumable), ``_REFACTOR`` (a polytope is due for
+    :func:`_refactorise`, resumable) or ``_STUCK`` (round-off left no pivot row, or made the path cycle).
     """
     for _ in range(max_pivots):
         entering = walk[0]
-        leaving = _enter(p if walk[1] == 0 else q, entering)
+        poly = p if walk[1] == 0 else q
+        leaving = _enter(poly, entering)
         if leaving < 0:
             return _STUCK
         status = _advance(walk, keys, entering, leaving, label)
         if status >= 0:
             return status
+        if poly.state[3] >= _REFACTOR_EVERY:
+            return _REFACTOR
     return _STOPPED
 
 
@@ -590,6 +595,10 @@ def _float_path(p: _Polytope | _Tableau, q: _Polytope | _Tableau, m: int, label:
             return "done", int(walk[2])
         if status == _STUCK:
             return "numerical", int(walk[2])
+        if status == _REFACTOR:
+            for poly in (p, q):
+                if isinstance(poly, _Polytope) and poly.state[3] >= _REFACTOR_EVERY:
+                    _refactorise(poly)
 
 
 def _residual(matrix: np.ndarray, structural: np.ndarray, slack: np.ndarray) -> float:
