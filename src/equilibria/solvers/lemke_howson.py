@@ -267,6 +267,13 @@ def _direction(poly: _Polytope, label: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @_jit
+def _ratio_ties(candidates: np.ndarray, ratios: np.ndarray) -> np.ndarray:
+    """The candidates whose ratio ties the minimum (relative tolerance): one round of the lexicographic test."""
+    best = ratios.min()
+    return candidates[ratios <= best + _TIE_TOL * max(1.0, np.abs(ratios).max())]
+
+
+@_jit
 def _break_tie(poly: _Polytope, candidates: np.ndarray, direction: np.ndarray) -> int:
     """Lexicographic rule among ``candidates`` (positions in ``[J, rows]``) with equal ratios.
 
@@ -281,9 +288,7 @@ def _break_tie(poly: _Polytope, candidates: np.ndarray, direction: np.ndarray) -
         else:
             structural = _inverse(poly, k)[:, position].copy()
             key = np.concatenate((structural, -_columns_times(poly, structural)))
-            ratios = key[candidates] / direction[candidates]
-            best = ratios.min()
-            candidates = candidates[ratios <= best + _TIE_TOL * max(1.0, np.abs(ratios).max())]
+            candidates = _ratio_ties(candidates, key[candidates] / direction[candidates])
         if candidates.size == 1:
             break
     return int(candidates[0])  # in exact arithmetic exactly one is left: B^-1 has full rank
@@ -480,9 +485,8 @@ def _dense_break_tie(tableau: _Tableau, candidates: np.ndarray, column: np.ndarr
             # A basic slack's column of B^-1 is a unit vector: only its own row has a positive ratio.
             candidates = candidates[candidates != row]
         else:
-            ratios = tableau.values[:, tableau.col_of[slack]][candidates] / column[candidates]
-            best = ratios.min()
-            candidates = candidates[ratios <= best + _TIE_TOL * max(1.0, np.abs(ratios).max())]
+            inverse_column = tableau.values[:, tableau.col_of[slack]]
+            candidates = _ratio_ties(candidates, inverse_column[candidates] / column[candidates])
         if candidates.size == 1:
             break
     return int(candidates[0])  # in exact arithmetic exactly one is left: B^-1 has full rank

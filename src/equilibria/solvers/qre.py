@@ -45,7 +45,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.linalg import solve_triangular
@@ -436,6 +436,31 @@ def _check_budget(max_iterations: int | None, max_seconds: float | None, caller:
     return Budget(max_iterations=max_iterations, max_seconds=max_seconds)
 
 
+class _Trace(NamedTuple):
+    """A validated game, its payoff scale, the logit system and a path tracer ready to run."""
+
+    game: NormalFormGame
+    scale: float
+    system: _LogitSystem
+    tracer: _PathTracer
+    budget: Budget
+    max_lambda: float
+    step: float
+
+
+def _start_trace(game: Any, caller: str, *, max_lambda: float, step: float, max_iterations: int | None,
+                 max_seconds: float | None) -> _Trace:
+    """Validate the shared arguments of :func:`logit_qre_path` and :func:`qre_solve` and set up the trace."""
+    game = require_normal_form(game, f"{caller}(game)")
+    max_lambda = _check_positive(max_lambda, caller, "max_lambda")
+    step = _check_positive(step, caller, "step")
+    budget = _check_budget(max_iterations, max_seconds, caller)
+    scale = _payoff_scale(game)
+    system = _LogitSystem(game.payoffs / scale)
+    tracer = _PathTracer(system, lambda_max=max_lambda * scale, step=step, budget=budget, max_steps=max_iterations)
+    return _Trace(game, scale, system, tracer, budget, max_lambda, step)
+
+
 def logit_qre_path(game: Any, *, max_lambda: float, step: float = 0.1, max_iterations: int | None = None,
                    max_seconds: float | None = None) -> QREPath:
     """The principal branch of logit QREs from ``lambda = 0`` to ``max_lambda`` (every accepted point).
@@ -448,15 +473,9 @@ def logit_qre_path(game: Any, *, max_lambda: float, step: float = 0.1, max_itera
       max_iterations: cap on accepted steps; ``max_seconds``: wall-clock cap. Either ends the trace early,
         with ``complete=False``.
     """
-    caller = "logit_qre_path"
-    game = require_normal_form(game, f"{caller}(game)")
-    max_lambda = _check_positive(max_lambda, caller, "max_lambda")
-    step = _check_positive(step, caller, "step")
-    budget = _check_budget(max_iterations, max_seconds, caller)
-    scale = _payoff_scale(game)
-    system = _LogitSystem(game.payoffs / scale)
-    tracer = _PathTracer(system, lambda_max=max_lambda * scale, step=step, budget=budget,
-                         max_steps=max_iterations)
+    trace = _start_trace(game, "logit_qre_path", max_lambda=max_lambda, step=step, max_iterations=max_iterations,
+                         max_seconds=max_seconds)
+    scale, system, tracer = trace.scale, trace.system, trace.tracer
     lambdas, profiles = [], []
     for x in tracer.points():
         lambdas.append(x[-1] / scale)
@@ -533,16 +552,11 @@ def qre_solve(game: Any, *, tol: float = 1e-9, max_lambda: float = 1e6, step: fl
       step: initial arclength step (see :func:`logit_qre_path`).
       max_iterations, max_seconds: budget; see above for what is returned when it runs out.
     """
-    caller = "qre_solve"
-    game = require_normal_form(game, f"{caller}(game)")
-    tol = _check_positive(tol, caller, "tol")
-    max_lambda = _check_positive(max_lambda, caller, "max_lambda")
-    step = _check_positive(step, caller, "step")
-    budget = _check_budget(max_iterations, max_seconds, caller)
-    scale = _payoff_scale(game)
-    system = _LogitSystem(game.payoffs / scale)
-    tracer = _PathTracer(system, lambda_max=max_lambda * scale, step=step, budget=budget,
-                         max_steps=max_iterations)
+    tol = _check_positive(tol, "qre_solve", "tol")
+    trace = _start_trace(game, "qre_solve", max_lambda=max_lambda, step=step, max_iterations=max_iterations,
+                         max_seconds=max_seconds)
+    game, scale, system, tracer, budget = trace.game, trace.scale, trace.system, trace.tracer, trace.budget
+    max_lambda, step = trace.max_lambda, trace.step
     x = system.start()
     uniform = system.profile(x)
     refinements = _Refinements(game, system, tol, best=uniform, best_regret=float(max_regret(game, uniform)))
