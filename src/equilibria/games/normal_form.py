@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import numpy as np
@@ -30,6 +30,9 @@ from scipy.optimize import linprog
 
 from equilibria.core.errors import GameError
 from equilibria.core.rational import to_fraction_array
+
+if TYPE_CHECKING:
+    from equilibria.games.differentiable import DifferentiableGame
 
 MixedProfile = tuple[np.ndarray, ...]
 
@@ -273,8 +276,46 @@ class NormalFormGame:
             if not removed:
                 return self.restrict(kept), tuple(tuple(k) for k in kept)
 
+    # -- the gradient world -----------------------------------------------------------------------------------
+    def mixed_extension(self, parametrisation: str = "simplex") -> DifferentiableGame:
+        """The game over mixed strategies as a :class:`~equilibria.games.differentiable.DifferentiableGame`.
+
+        Player ``i``'s utility is its expected payoff, multilinear in the profile, so its gradient with respect
+        to its own strategy is :meth:`action_values` (and ``xi_i = -action_values``: losses are negated
+        utilities).
+
+        Args:
+          parametrisation: ``"simplex"``: ``params[i]: [n_actions[i]]`` is the mixed strategy itself, constrained
+            to the probability simplex (projected dynamics, no-regret learners); ``"softmax"``: ``params[i]`` are
+            unconstrained logits and the strategy is ``softmax(params[i])``.
+        """
+        from equilibria.core.sets import Reals, Simplex
+        from equilibria.games.differentiable import DifferentiableGame
+
+        if parametrisation not in ("simplex", "softmax"):
+            raise GameError(f"NormalFormGame.mixed_extension: parametrisation must be 'simplex' or 'softmax', "
+                            f"got {parametrisation!r}")
+        constraint = Simplex() if parametrisation == "simplex" else Reals()
+        return DifferentiableGame.from_utilities(
+            _ExpectedPayoffs(softmax=parametrisation == "softmax"), jax.numpy.asarray(self.payoffs),
+            (constraint,) * self.n_players, name=self.name or "mixed extension")
+
     def __repr__(self) -> str:
         return f"NormalFormGame({self.describe()})"
+
+
+@dataclass(frozen=True)
+class _ExpectedPayoffs:
+    """``[n_players]`` expected payoffs of a mixed profile (JAX), from ``payoffs: [n_players, *n_actions]``."""
+
+    softmax: bool
+
+    def __call__(self, payoffs: Any, params: tuple[Any, ...]) -> Any:
+        strategies = [jax.nn.softmax(p) if self.softmax else p for p in params]
+        values = payoffs
+        for s in strategies:  # each contraction removes the next player's axis, which is then axis 1
+            values = jax.numpy.tensordot(values, s, axes=([1], [0]))
+        return values
 
 
 def _is_dominated(game: NormalFormGame, player: int, action: int, *, weak: bool, mixed: bool) -> bool:

@@ -1,0 +1,223 @@
+"""One runner for every learning dynamic: ``jax.lax.scan`` over ``update``, recording every ``k`` steps.
+
+``run(dynamics, game, state, steps=T, record_every=k)`` applies ``dynamics.update`` ``T`` times and returns a
+:class:`Trajectory` with ``T // k + 1`` records (step 0, k, 2k, ..., T) of
+
+- the last iterate ``params``;
+- the time average of the iterates *played* so far, ``(x_0 + ... + x_{t-1}) / t`` (``x_0`` at step 0): the
+  quantity no-regret learning guarantees, and the one that converges where the last iterate cycles;
+- with ``joint=True`` (mixed strategies only), the average of the product distributions played, the empirical
+  joint play that no-regret learners drive to the set of coarse correlated equilibria;
+- any metrics, each a function ``metric(game, params) -> scalar`` evaluated on both the last iterate and the
+  average (factories below: distance to a known equilibrium, NashConv, duality gap, gradient norm, projected
+  residual).
+
+Divergence is never silent: after each step the new state is checked for NaN or infinity; the first such step
+freezes the run at the last finite state and sets ``diverged`` and ``diverged_at``.
+
+The runner is a pure function of arrays, so ``jax.vmap`` over starting states, seeds or (stacked) games batches
+whole runs, and ``jax.jit`` compiles it (pass ``dynamics`` and the integers as static arguments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.flatten_util import ravel_pytree
+
+from equilibria.core.errors import GameError
+from equilibria.dynamics.base import (
+    Dynamics,
+    action_values,
+    require_simplex_game,
+    state_dataclass,
+    tree_add,
+    tree_all_finite,
+    tree_scale,
+)
+from equilibria.games.differentiable import DifferentiableGame, Params
+
+Metric = Callable[[DifferentiableGame, Params], jax.Array]
+
+
+@state_dataclass
+class Trajectory:
+    """What :func:`run` recorded. ``R = steps // record_every + 1`` records.
+
+    Attributes:
+      steps: ``[R]`` step index of each record.
+      params: the last iterate at each record, shaped like the profile with a leading ``[R]`` axis.
+      average: the time average of the played iterates at each record (same shape as ``params``).
+      metrics: ``name -> [R]`` metric values of the last iterate.
+      average_metrics: ``name -> [R]`` metric values of the average.
+      joint_average: ``[*n_actions]`` average product distribution over the whole run (``joint=True``), else None.
+      final_state: the dynamic's state after the last step (resume by passing it back to :func:`run`).
+      diverged: ``[]`` bool, whether a step produced a non-finite state (the run then stopped there).
+      diverged_at: ``[]`` int, the first step whose update was non-finite, or -1.
+    """
+
+    steps: jax.Array
+    params: Any
+    average: Any
+    metrics: dict[str, jax.Array]
+    average_metrics: dict[str, jax.Array]
+    joint_average: jax.Array | None
+    final_state: Any
+    diverged: jax.Array
+    diverged_at: jax.Array
+
+
+@state_dataclass
+class _Carry:
+    state: Any
+    total: Any  # sum of played iterates
+    joint_total: Any
+    count: jax.Array
+    diverged: jax.Array
+    diverged_at: jax.Array
+
+
+def _is_concrete(tree: Any) -> bool:
+    return not any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(tree))
+
+
+def _check_arguments(dynamics: Any, game: Any, state: Any, steps: Any, record_every: Any,
+                     metrics: Mapping[str, Metric]) -> None:
+    if not isinstance(dynamics, Dynamics):
+        raise GameError(f"run: dynamics must be a Dynamics (init, update) pair, got {type(dynamics).__name__}")
+    if not isinstance(game, DifferentiableGame):
+        fix = "; for a NormalFormGame pass game.mixed_extension()" if hasattr(game, "mixed_extension") else ""
+        raise GameError(f"run: game must be a DifferentiableGame, got {type(game).__name__}{fix}")
+    if not hasattr(state, "params") or not hasattr(state, "step"):
+        raise GameError(f"run: state must come from dynamics.init (with .params and .step), got "
+                        f"{type(state).__name__}")
+    for name, value in (("steps", steps), ("record_every", record_every)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise GameError(f"run: {name} must be a positive integer, got {value!r}")
+    if steps % record_every:
+        raise GameError(f"run: steps ({steps}) must be a multiple of record_every ({record_every})")
+    for name, metric in metrics.items():
+        if not callable(metric):
+            raise GameError(f"run: metric {name!r} must be a function (game, params) -> scalar")
+    if _is_concrete(state.params):
+        game.check_params(state.params, "run: state.params")
+
+
+def _product_distribution(params: Params) -> jax.Array:
+    joint = params[0]
+    for s in params[1:]:
+        joint = jnp.multiply.outer(joint, s)
+    return joint
+
+
+def _tree_where(condition: jax.Array, on_true: Any, on_false: Any) -> Any:
+    return jax.tree_util.tree_map(lambda a, b: jnp.where(condition, a, b), on_true, on_false)
+
+
+def run(dynamics: Dynamics, game: DifferentiableGame, state: Any, *, steps: int, record_every: int = 1,
+        metrics: Mapping[str, Metric] | None = None, joint: bool = False) -> Trajectory:
+    """Run ``dynamics`` for ``steps`` updates from ``state`` (from ``dynamics.init``), recording every
+    ``record_every`` steps. See the module docstring for what is recorded."""
+    metrics = dict(metrics or {})
+    _check_arguments(dynamics, game, state, steps, record_every, metrics)
+    if joint:
+        require_simplex_game(game, "run(joint=True)")
+
+    def measure(params: Params) -> dict[str, jax.Array]:
+        return {name: jnp.asarray(metric(game, params)) for name, metric in metrics.items()}
+
+    def one_step(carry: _Carry, _: None) -> tuple[_Carry, None]:
+        played = carry.state.params
+        new_state = dynamics.update(game, carry.state)
+        stop = carry.diverged | ~tree_all_finite(new_state)
+        first = stop & ~carry.diverged
+        live = ~stop
+        total = _tree_where(live, tree_add(carry.total, played), carry.total)
+        joint_total = carry.joint_total
+        if joint:
+            joint_total = jnp.where(live, joint_total + _product_distribution(played), joint_total)
+        return _Carry(
+            state=_tree_where(stop, carry.state, new_state),
+            total=total,
+            joint_total=joint_total,
+            count=carry.count + live.astype(carry.count.dtype),
+            diverged=stop,
+            diverged_at=jnp.where(first, carry.state.step, carry.diverged_at),
+        ), None
+
+    def average(carry: _Carry) -> Params:
+        safe = jnp.maximum(carry.count, 1)
+        mean = tree_scale(1.0 / safe, carry.total)
+        return _tree_where(carry.count > 0, mean, carry.state.params)
+
+    def one_record(carry: _Carry, _: None) -> tuple[_Carry, tuple[Any, ...]]:
+        carry, _ = jax.lax.scan(one_step, carry, None, length=record_every)
+        avg = average(carry)
+        return carry, (carry.state.step, carry.state.params, avg, measure(carry.state.params), measure(avg))
+
+    params0 = state.params
+    carry0 = _Carry(
+        state=state,
+        total=jax.tree_util.tree_map(jnp.zeros_like, params0),
+        joint_total=jnp.zeros(tuple(jnp.shape(p)[-1] for p in params0)) if joint else jnp.zeros(()),
+        count=jnp.zeros((), dtype=jnp.int32),
+        diverged=jnp.asarray(False),
+        diverged_at=jnp.asarray(-1, dtype=jnp.int32),
+    )
+    final, records = jax.lax.scan(one_record, carry0, None, length=steps // record_every)
+    first = (state.step, params0, params0, measure(params0), measure(params0))
+    step_r, params_r, avg_r, metrics_r, avg_metrics_r = jax.tree_util.tree_map(
+        lambda a, b: jnp.concatenate([jnp.asarray(a)[None], b]), first, records)
+    joint_average = final.joint_total / jnp.maximum(final.count, 1) if joint else None
+    return Trajectory(steps=step_r, params=params_r, average=avg_r, metrics=metrics_r, average_metrics=avg_metrics_r,
+                      joint_average=joint_average, final_state=final.state, diverged=final.diverged,
+                      diverged_at=final.diverged_at)
+
+
+# -- metric factories ------------------------------------------------------------------------------------------
+def distance_to(target: Params) -> Metric:
+    """Euclidean distance of the flat profile to ``target`` (a known equilibrium)."""
+    flat_target, _ = ravel_pytree(tuple(target))
+
+    def metric(game: DifferentiableGame, params: Params) -> jax.Array:
+        flat, _ = ravel_pytree(tuple(params))
+        return jnp.linalg.norm(flat - flat_target)
+
+    return metric
+
+
+def nash_conv(game: DifferentiableGame, params: Params) -> jax.Array:
+    """Sum over players of the best pure deviation's gain (mixed strategies only): 0 exactly at a Nash equilibrium."""
+    values = action_values(game, params)
+    return sum((jnp.max(v) - jnp.vdot(v, x) for v, x in zip(values, params, strict=True)), jnp.zeros(()))
+
+
+def duality_gap(game: DifferentiableGame, params: Params) -> jax.Array:
+    """``max_y f(x, y) - min_x f(x, y)`` of a two-player zero-sum game over mixed strategies.
+
+    In a zero-sum game this equals :func:`nash_conv` (the two players' deviation gains add up to the gap).
+    """
+    if game.n_players != 2:
+        raise GameError(f"duality_gap: needs a two-player game, got {game.n_players} players")
+    return nash_conv(game, params)
+
+
+def gradient_norm(game: DifferentiableGame, params: Params) -> jax.Array:
+    """``||xi(params)||``: zero at a stationary point of an unconstrained game."""
+    flat, _ = ravel_pytree(game.gradient(params))
+    return jnp.linalg.norm(flat)
+
+
+def projected_residual(game: DifferentiableGame, params: Params) -> jax.Array:
+    """``||params - project(params - xi)||``: zero exactly at a first-order stationary point of a constrained game."""
+    params = tuple(params)
+    stepped = game.project(jax.tree_util.tree_map(jnp.subtract, params, game.gradient(params)))
+    flat, _ = ravel_pytree(jax.tree_util.tree_map(jnp.subtract, params, stepped))
+    return jnp.linalg.norm(flat)
+
+
+STANDARD_METRICS: dict[str, Metric] = {"gradient_norm": gradient_norm, "projected_residual": projected_residual}
