@@ -1323,14 +1323,22 @@ def targets_markdown(targets: list[Target]) -> list[str]:
     ]
 
 
-def machine_info(config: Config, available: dict[str, bool]) -> list[str]:
+def cpu_name() -> str:
     cpu = platform.processor() or "unknown CPU"
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+                return line.split(":", 1)[1].strip()
+    return cpu
+
+
+def load_average() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+
+
+def machine_info(config: Config, available: dict[str, bool]) -> list[str]:
+    cpu = cpu_name()
+    load = load_average()
     versions = [
         f"equilibria {distribution_version('equilibria')} ({git_revision()})",
         f"numpy {distribution_version('numpy')} ({blas_name()})",
@@ -1443,18 +1451,19 @@ def render(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def replace_section(existing: str, section: str) -> str:
+def replace_section(existing: str, section: str, markers: tuple[str, str] = (BEGIN_MARKER, END_MARKER)) -> str:
     """``existing`` with the marked section replaced by ``section`` (appended when there is none)."""
-    start, end = existing.find(BEGIN_MARKER), existing.find(END_MARKER)
+    begin_marker, end_marker = markers
+    start, end = existing.find(begin_marker), existing.find(end_marker)
     if start != -1 and end > start:
-        return existing[:start] + section.rstrip("\n") + existing[end + len(END_MARKER) :]
+        return existing[:start] + section.rstrip("\n") + existing[end + len(end_marker) :]
     return existing.rstrip("\n") + "\n\n" + section
 
 
-def write_section(path: Path, section: str) -> None:
+def write_section(path: Path, section: str, markers: tuple[str, str] = (BEGIN_MARKER, END_MARKER)) -> None:
     """Replace the marked section of ``path`` (created with the intro if missing), atomically."""
     existing = path.read_text() if path.exists() else INTRO
-    text = replace_section(existing, section)
+    text = replace_section(existing, section, markers)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as handle:

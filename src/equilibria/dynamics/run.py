@@ -39,7 +39,7 @@ from equilibria.dynamics.base import (
     tree_all_finite,
     tree_scale,
 )
-from equilibria.games.differentiable import DifferentiableGame, Params
+from equilibria.games.differentiable import DifferentiableGame, Params, is_concrete
 
 Metric = Callable[[DifferentiableGame, Params], jax.Array]
 
@@ -81,10 +81,6 @@ class _Carry:
     diverged_at: jax.Array
 
 
-def _is_concrete(tree: Any) -> bool:
-    return not any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(tree))
-
-
 def _check_arguments(dynamics: Any, game: Any, state: Any, steps: Any, record_every: Any,
                      metrics: Mapping[str, Metric]) -> None:
     if not isinstance(dynamics, Dynamics):
@@ -103,7 +99,7 @@ def _check_arguments(dynamics: Any, game: Any, state: Any, steps: Any, record_ev
     for name, metric in metrics.items():
         if not callable(metric):
             raise GameError(f"run: metric {name!r} must be a function (game, params) -> scalar")
-    if _is_concrete(state.params):
+    if is_concrete(state.params):
         game.check_params(state.params, "run: state.params")
 
 

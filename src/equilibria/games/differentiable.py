@@ -46,6 +46,11 @@ LossFn = Callable[[Any, Params], jax.Array]
 ConstraintSet = Reals | Simplex | Box | Ball
 
 
+def is_concrete(tree: Any) -> bool:
+    """Whether no leaf of ``tree`` is a JAX tracer (validation that reads values only runs on concrete inputs)."""
+    return not any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(tree))
+
+
 def _replace(params: Params, player: int, value: Any) -> Params:
     return params[:player] + (value,) + params[player + 1:]
 
@@ -83,7 +88,7 @@ class DifferentiableGame:
                 raise GameError(f"DifferentiableGame.constraints[{i}]: expected a set from equilibria.core.sets "
                                 f"(Reals, Simplex, Box, Ball), got {type(c).__name__}")
         object.__setattr__(self, "constraints", constraints)
-        leaves = jax.tree_util.tree_leaves(self.data)
+        leaves = jax.tree_util.tree_leaves(self.data) if is_concrete(self.data) else []
         for leaf in leaves:
             arr = np.asarray(leaf)
             if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):

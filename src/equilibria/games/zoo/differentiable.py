@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from equilibria.core.errors import GameError
-from equilibria.games.differentiable import DifferentiableGame, Params
+from equilibria.games.differentiable import DifferentiableGame, Params, is_concrete
 from equilibria.games.zoo.normal_form import get as get_normal_form
 
 
@@ -71,9 +71,9 @@ def _dirac_gan_objective(_: jax.Array, theta: jax.Array, psi: jax.Array) -> jax.
     return phi(psi * theta) + phi(jnp.zeros_like(theta))
 
 
-def bilinear(sigma: float = 1.0) -> DifferentiableGame:
-    """``min_x max_y sigma * x * y`` over the reals (scalars)."""
-    if not np.isfinite(sigma):
+def bilinear(sigma: float | jax.Array = 1.0) -> DifferentiableGame:
+    """``min_x max_y sigma * x * y`` over the reals (scalars); ``sigma`` may be traced (``jax.vmap`` over games)."""
+    if is_concrete(sigma) and not np.isfinite(sigma):
         raise GameError(f"bilinear: sigma must be finite, got {sigma!r}")
     return DifferentiableGame.zero_sum(_bilinear_objective, jnp.asarray(sigma, dtype=float), name="bilinear")
 

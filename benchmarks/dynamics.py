@@ -1,0 +1,347 @@
+"""Throughput of equilibria's learning dynamics: batched game-steps per second, side by side with baselines.
+
+1. **Batched bilinear games.** ``B`` games ``min_x max_y sigma_b x y`` (``sigma_b`` uniform in [0.5, 1.5]), each
+   from its own start, run ``T`` steps of simultaneous GDA, optimistic GDA and extragradient through the public
+   runner (``jax.vmap`` over stacked games and starts of :func:`equilibria.dynamics.run.run`, compiled once by
+   ``jax.jit``). Throughput = ``B * T / seconds``. Baselines in the same run: a plain Python loop (one game at a
+   time, float arithmetic) and the same update vectorised over the batch in NumPy.
+2. **Regret matching on a 50 x 50 game**, ``10^4`` iterations: equilibria's ``regret_matching`` through the
+   runner against OpenSpiel's ``open_spiel.python.algorithms.regret_matching.regret_matching`` (pure Python and
+   NumPy) on the same random general-sum game; both answers judged by one checker, the NashConv of the average
+   strategies (:func:`equilibria.metrics.regret.nash_conv`).
+
+Timing: the compiled function is called once untimed (compilation is reported separately), then timed
+``repeats`` times; medians are reported. Usage::
+
+    python benchmarks/dynamics.py [--quick] [--write BENCHMARKS.md] [--repeats R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from benchmarks.normal_form import (
+    cpu_name,
+    distribution_version,
+    fmt_seconds,
+    git_revision,
+    library_available,
+    load_average,
+    table,
+    thread_settings,
+    write_section,
+)
+from equilibria.dynamics import gradient
+from equilibria.dynamics.run import run
+from equilibria.games.normal_form import NormalFormGame
+from equilibria.games.zoo.differentiable import bilinear
+from equilibria.metrics.regret import nash_conv
+
+MARKERS = ("<!-- dynamics:begin -->", "<!-- dynamics:end -->")
+BILINEAR_TARGET = 50e6  # game-steps per second
+REGRET_MATCHING_TARGET = 10.0  # OpenSpiel time / equilibria time
+
+
+@dataclass(frozen=True)
+class Config:
+    batch: int = 100_000
+    steps: int = 1_000
+    python_games: int = 20
+    python_steps: int = 1_000
+    rm_actions: int = 50
+    rm_iterations: int = 10_000
+    repeats: int = 5
+    seed: int = 0
+    methods: tuple[str, ...] = ("gda", "optimistic_gda", "extragradient")
+    label: str = "full"
+
+
+FULL = Config()
+QUICK = Config(batch=20_000, steps=500, python_games=5, python_steps=500, rm_iterations=2_000, repeats=3,
+               label="quick")
+TINY = Config(batch=256, steps=20, python_games=2, python_steps=20, rm_actions=5, rm_iterations=50, repeats=1,
+              methods=("gda",), label="tiny")
+
+
+def median_seconds(call: Callable[[], Any], repeats: int) -> tuple[float, float]:
+    """``(first call seconds, median of repeats)``; the first call includes compilation."""
+    start = time.perf_counter()
+    jax.block_until_ready(call())
+    first = time.perf_counter() - start
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        jax.block_until_ready(call())
+        times.append(time.perf_counter() - start)
+    return first, statistics.median(times)
+
+
+# -- part 1: batched bilinear games --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThroughputRow:
+    method: str
+    implementation: str
+    games: int
+    steps: int
+    seconds: float
+    compile_seconds: float | None = None
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.games * self.steps / self.seconds
+
+
+def bilinear_batch(config: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng([config.seed, 1])
+    sigma = rng.uniform(0.5, 1.5, config.batch)
+    x0, y0 = rng.normal(size=(2, config.batch))
+    return sigma, x0, y0
+
+
+def equilibria_bilinear(method: str, config: Config, sigma: np.ndarray, x0: np.ndarray,
+                        y0: np.ndarray) -> ThroughputRow:
+    dynamics = getattr(gradient, method)(0.01)
+
+    def one(s: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array:
+        game = bilinear(s)
+        trajectory = run(dynamics, game, dynamics.init(game, (x, y)), steps=config.steps, record_every=config.steps)
+        return trajectory.params[0][-1]
+
+    batched = jax.jit(jax.vmap(one))
+    xs, ys = jnp.asarray(x0, dtype=jnp.float32), jnp.asarray(y0, dtype=jnp.float32)
+    sigmas = jnp.asarray(sigma, dtype=jnp.float32)
+    first, seconds = median_seconds(lambda: batched(sigmas, xs, ys), config.repeats)
+    return ThroughputRow(method, "equilibria (jit + vmap + lax.scan)", config.batch, config.steps, seconds,
+                         compile_seconds=first - seconds)
+
+
+def python_gda(sigma: Sequence[float], x0: Sequence[float], y0: Sequence[float], steps: int, eta: float) -> float:
+    total = 0.0
+    for s, x, y in zip(sigma, x0, y0, strict=True):
+        for _ in range(steps):
+            x, y = x - eta * s * y, y + eta * s * x
+        total += x
+    return total
+
+
+def numpy_gda(sigma: np.ndarray, x: np.ndarray, y: np.ndarray, steps: int, eta: float) -> np.ndarray:
+    a = eta * sigma
+    for _ in range(steps):
+        x, y = x - a * y, y + a * x
+    return x
+
+
+def run_bilinear(config: Config, log: Callable[[str], None]) -> list[ThroughputRow]:
+    sigma, x0, y0 = bilinear_batch(config)
+    rows = []
+    for method in config.methods:
+        log(f"bilinear: equilibria {method}")
+        rows.append(equilibria_bilinear(method, config, sigma, x0, y0))
+    log("bilinear: Python loop")
+    k = config.python_games
+    start = time.perf_counter()
+    python_gda(sigma[:k].tolist(), x0[:k].tolist(), y0[:k].tolist(), config.python_steps, 0.01)
+    rows.append(ThroughputRow("gda", "plain Python loop (one game at a time)", k, config.python_steps,
+                              time.perf_counter() - start))
+    log("bilinear: NumPy")
+    _, seconds = median_seconds(lambda: numpy_gda(sigma, x0, y0, config.steps, 0.01), max(1, config.repeats // 2))
+    rows.append(ThroughputRow("gda", "NumPy, vectorised over the batch", config.batch, config.steps, seconds))
+    return rows
+
+
+# -- part 2: regret matching on a 50 x 50 game ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegretMatchingRow:
+    implementation: str
+    seconds: float | None
+    nash_conv: float | None
+    compile_seconds: float | None = None
+    note: str = ""
+
+
+def rm_game(config: Config) -> NormalFormGame:
+    rng = np.random.default_rng([config.seed, 2])
+    n = config.rm_actions
+    return NormalFormGame(rng.uniform(-1, 1, size=(2, n, n)), name=f"random {n}x{n}")
+
+
+def equilibria_regret_matching(game: NormalFormGame, config: Config) -> RegretMatchingRow:
+    from equilibria.dynamics.no_regret import regret_matching
+
+    extension = game.mixed_extension()
+    dynamics = regret_matching()
+    start_profile = tuple(jnp.full(n, 1.0 / n) for n in game.n_actions)
+
+    @jax.jit
+    def solve() -> Any:
+        trajectory = run(dynamics, extension, dynamics.init(extension, start_profile), steps=config.rm_iterations,
+                         record_every=config.rm_iterations)
+        return tuple(a[-1] for a in trajectory.average)
+
+    first, seconds = median_seconds(solve, config.repeats)
+    average = tuple(np.asarray(a, dtype=float) / np.sum(a) for a in solve())
+    return RegretMatchingRow("equilibria regret_matching (jit + lax.scan)", seconds, float(nash_conv(game, average)),
+                             compile_seconds=first - seconds)
+
+
+def open_spiel_regret_matching(game: NormalFormGame, config: Config) -> RegretMatchingRow:
+    if not library_available("open_spiel"):
+        return RegretMatchingRow("OpenSpiel regret_matching", None, None, note="open_spiel not installed: skipped")
+    from open_spiel.python.algorithms import regret_matching as os_rm
+
+    tensors = [np.asarray(game.payoffs[0]), np.asarray(game.payoffs[1])]
+    times, answer = [], None
+    for _ in range(max(1, config.repeats // 2)):
+        start = time.perf_counter()
+        answer = os_rm.regret_matching(tensors, iterations=config.rm_iterations)
+        times.append(time.perf_counter() - start)
+    average = tuple(np.asarray(s, dtype=float) / np.sum(s) for s in answer)
+    return RegretMatchingRow("OpenSpiel regret_matching (NumPy)", statistics.median(times),
+                             float(nash_conv(game, average)))
+
+
+def run_regret_matching(config: Config, log: Callable[[str], None]) -> list[RegretMatchingRow]:
+    game = rm_game(config)
+    log("regret matching: equilibria")
+    rows = [equilibria_regret_matching(game, config)]
+    log("regret matching: OpenSpiel")
+    rows.append(open_spiel_regret_matching(game, config))
+    return rows
+
+
+# -- report --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    config: Config
+    command: str
+    started: str
+    seconds: float
+    bilinear: list[ThroughputRow] = field(default_factory=list)
+    regret_matching: list[RegretMatchingRow] = field(default_factory=list)
+
+
+def targets(report: Report) -> list[list[str]]:
+    rows = []
+    best = max((r for r in report.bilinear if r.implementation.startswith("equilibria")), key=lambda r: r.rate,
+               default=None)
+    gda = next((r for r in report.bilinear if r.method == "gda" and r.implementation.startswith("equilibria")), None)
+    if gda is not None:
+        ok = gda.rate >= BILINEAR_TARGET
+        rows.append([f"bilinear games batched: >= {BILINEAR_TARGET / 1e6:.0f} million game-steps/s",
+                     f"GDA {gda.rate / 1e6:.0f} M/s" + (f"; best {best.method} {best.rate / 1e6:.0f} M/s"
+                                                        if best and best is not gda else ""),
+                     "**met**" if ok else "**not met**"])
+    ours, peer = report.regret_matching[0], report.regret_matching[1]
+    if ours.seconds and peer.seconds:
+        ratio = peer.seconds / ours.seconds
+        c = report.config
+        rows.append([f"regret matching {c.rm_actions}x{c.rm_actions}, {c.rm_iterations} iterations: "
+                     f">= {REGRET_MATCHING_TARGET:.0f}x faster than OpenSpiel",
+                     f"{ratio:.0f}x ({fmt_seconds(ours.seconds)} vs {fmt_seconds(peer.seconds)})",
+                     "**met**" if ratio >= REGRET_MATCHING_TARGET else "**not met**"])
+    return rows
+
+
+def render(report: Report) -> str:
+    c = report.config
+    lines = [
+        MARKERS[0],
+        "## Learning dynamics: batched throughput",
+        "",
+        f"- Command: `{report.command}` ({c.label} configuration, seed {c.seed}, repeats {c.repeats}); run on "
+        f"{report.started}, took {report.seconds:.0f} s",
+        f"- Machine: {cpu_name()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; load average "
+        f"at the end {load_average()}; thread settings: {' '.join(thread_settings()) or 'library defaults'}; "
+        f"JAX backend {jax.default_backend()}, {jax.device_count()} device(s)",
+        f"- Python {platform.python_version()}; equilibria {distribution_version('equilibria')} ({git_revision()}); "
+        f"jax {distribution_version('jax')}; optax {distribution_version('optax')}; numpy "
+        f"{distribution_version('numpy')}; open_spiel {distribution_version('open_spiel')}",
+        "- Timing: one untimed call first (it compiles; its extra time is the *compile* column), then the median of "
+        "the timed calls. Game-steps/s = games x steps / seconds.",
+        "",
+        "### Targets",
+        "",
+        *table(["target", "measured", "status"], targets(report)),
+        "",
+        f"### 1. Bilinear games min_x max_y sigma x y, learning rate 0.01, float32 ({c.batch} games x {c.steps} "
+        f"steps batched)",
+        "",
+    ]
+    gda_numpy = next((r for r in report.bilinear if r.implementation.startswith("NumPy")), None)
+    body = []
+    for r in report.bilinear:
+        speedup = f"{r.rate / gda_numpy.rate:.1f}x" if gda_numpy else "-"
+        body.append([r.method, r.implementation, f"{r.games} x {r.steps}", fmt_seconds(r.seconds),
+                     f"{r.rate / 1e6:.2f} M", speedup,
+                     fmt_seconds(r.compile_seconds) if r.compile_seconds is not None else "-"])
+    lines += table(["method", "implementation", "games x steps", "median", "game-steps/s", "vs NumPy GDA",
+                    "compile"], body)
+    lines += ["", f"### 2. Regret matching, random {c.rm_actions}x{c.rm_actions} general-sum game, "
+              f"{c.rm_iterations} iterations", "",
+              "NashConv of the average strategies (equilibria's `metrics.regret.nash_conv`) says both ran the same "
+              "algorithm to a comparable answer (OpenSpiel adds a 1e-6 exploration floor to every probability).", ""]
+    peer = report.regret_matching[1]
+    rm_body = []
+    for r in report.regret_matching:
+        ratio = f"{peer.seconds / r.seconds:.1f}" if (r.seconds and peer.seconds) else "-"
+        rm_body.append([r.implementation, fmt_seconds(r.seconds), ratio,
+                        "-" if r.nash_conv is None else f"{r.nash_conv:.2e}",
+                        fmt_seconds(r.compile_seconds) if r.compile_seconds is not None else "-", r.note])
+    lines += table(["implementation", "median", "OpenSpiel / this", "NashConv of average", "compile", "notes"],
+                   rm_body)
+    lines += ["", MARKERS[1], ""]
+    return "\n".join(lines)
+
+
+def run_benchmark(config: Config, command: str, log: Callable[[str], None] = lambda _: None) -> Report:
+    started = datetime.datetime.now(datetime.UTC)
+    clock = time.perf_counter()
+    report = Report(config, command, started.strftime("%Y-%m-%d %H:%M UTC"), 0.0)
+    report.bilinear = run_bilinear(config, log)
+    report.regret_matching = run_regret_matching(config, log)
+    report.seconds = time.perf_counter() - clock
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller batch and fewer iterations")
+    parser.add_argument("--write", type=Path, default=None, help="replace the dynamics section of this markdown file")
+    parser.add_argument("--repeats", type=int, default=None)
+    args = parser.parse_args(argv)
+    config = QUICK if args.quick else FULL
+    if args.repeats is not None:
+        config = Config(**{**config.__dict__, "repeats": args.repeats})
+    command = " ".join(["python", "benchmarks/dynamics.py", *(argv if argv is not None else sys.argv[1:])])
+    report = run_benchmark(config, command, log=lambda m: print(m, file=sys.stderr, flush=True))
+    text = render(report)
+    print(text)
+    if args.write:
+        write_section(args.write, text, MARKERS)
+    return 0 if not math.isnan(report.seconds) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
