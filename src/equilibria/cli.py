@@ -10,11 +10,15 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import traceback
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, NoReturn
+
+import numpy as np
 
 from equilibria.core.errors import GameError
 from equilibria.core.result import SolveResult
@@ -125,8 +129,10 @@ def _action_name(game: NormalFormGame, player: int, action: int) -> str:
 
 def cmd_games(args: argparse.Namespace) -> int:
     from equilibria.games import zoo
+    from equilibria.games.zoo import differentiable
 
     rows = [(e.name, e.game().describe().split(": ", 1)[-1], e.description) for e in zoo.ENTRIES]
+    rows += [(e.name, f"differentiable, {e.game().n_players} players", e.description) for e in differentiable.ENTRIES]
     if args.format == "json":
         print(json.dumps([{"name": n, "shape": s, "description": d} for n, s, d in rows], indent=1))
         return EXIT_OK
@@ -171,6 +177,171 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return EXIT_OK if all(o.result.passed for o in outcomes) else EXIT_INTERNAL
 
 
+@dataclass(frozen=True)
+class _DynamicsProblem:
+    """A game for ``equilibria dynamics``: the differentiable game, where to start, the known equilibrium."""
+
+    game: Any
+    label: str
+    start: tuple[Any, ...]
+    equilibrium: tuple[Any, ...] | None
+    action_labels: tuple[tuple[str, ...], ...] | None = None
+
+
+def _default_start(n_actions: Sequence[int]) -> tuple[np.ndarray, ...]:
+    """An interior, non-uniform profile: weights 1..n for even players, n..1 for odd ones (deterministic)."""
+    start = []
+    for i, n in enumerate(n_actions):
+        weights = np.arange(1.0, n + 1.0)[:: 1 if i % 2 == 0 else -1]
+        start.append(weights / weights.sum())
+    return tuple(start)
+
+
+def load_dynamics_problem(spec: str) -> _DynamicsProblem:
+    """A differentiable zoo name, else a normal-form game (zoo name or file) through its mixed extension."""
+    import jax.numpy as jnp
+
+    from equilibria.games.zoo import differentiable as differentiable_zoo
+    from equilibria.games.zoo import normal_form as normal_form_zoo
+
+    if spec in differentiable_zoo.names():
+        entry = differentiable_zoo.entry(spec)
+        return _DynamicsProblem(entry.build(), spec, entry.start(), entry.equilibrium())
+    game = load_game(spec)
+    equilibrium = None
+    if spec in normal_form_zoo.names():
+        known = normal_form_zoo.entry(spec)
+        if known.known_complete and len(known.known_equilibria) == 1:
+            equilibrium = tuple(jnp.asarray([float(p) for p in s]) for s in known.known_equilibria[0])
+    start = tuple(jnp.asarray(s) for s in _default_start(game.n_actions))
+    return _DynamicsProblem(game.mixed_extension(), game.name or spec, start, equilibrium, game.action_labels)
+
+
+def _record_every(steps: int, max_records: int = 500) -> int:
+    """The smallest divisor of ``steps`` that keeps the number of records at most ``max_records``."""
+    return next(k for k in range(max(1, -(-steps // max_records)), steps + 1) if steps % k == 0)
+
+
+def _dynamics_metrics(problem: _DynamicsProblem) -> dict[str, Any]:
+    from equilibria.core.sets import Reals, Simplex
+    from equilibria.dynamics.run import distance_to, gradient_norm, nash_conv, projected_residual
+
+    metrics: dict[str, Any] = {}
+    if problem.equilibrium is not None:
+        metrics["distance"] = distance_to(problem.equilibrium)
+    if all(isinstance(c, Simplex) for c in problem.game.constraints):
+        metrics["nash_conv"] = nash_conv
+    elif all(isinstance(c, Reals) for c in problem.game.constraints):
+        metrics["gradient_norm"] = gradient_norm
+    else:
+        metrics["projected_residual"] = projected_residual
+    return metrics
+
+
+def _linear_analysis(spec: Any, dynamics: Any, problem: _DynamicsProblem) -> dict[str, Any] | None:
+    """Spectral radius of the linearised update at the known equilibrium (gradient methods only)."""
+    if problem.equilibrium is None or spec.family != "gradient":
+        return None
+    from equilibria.dynamics.analysis import classify, spectral_radius
+
+    radius = float(spectral_radius(dynamics, problem.game, dynamics.init(problem.game, problem.equilibrium)))
+    return {"at": "known equilibrium", "spectral_radius": radius, "classification": classify(radius)}
+
+
+def _finite_or_none(x: Any) -> float | None:
+    """JSON has no infinity: a metric that overflowed (a diverged run) is reported as null."""
+    value = float(x)
+    return value if np.isfinite(value) else None
+
+
+def _tolist(x: Any) -> Any:
+    return np.asarray(x, dtype=float).tolist()
+
+
+def cmd_dynamics(args: argparse.Namespace) -> int:
+    import jax
+
+    from equilibria.dynamics.methods import method
+    from equilibria.dynamics.run import run
+
+    jax.config.update("jax_enable_x64", True)  # the command line reports figures to many digits
+    problem = load_dynamics_problem(args.game)
+    spec = method(args.method)
+    dynamics = spec.build(args.lr)
+    state = dynamics.init(problem.game, problem.start)
+    trajectory = run(dynamics, problem.game, state, steps=args.steps, record_every=_record_every(args.steps),
+                     metrics=_dynamics_metrics(problem))
+    analysis = _linear_analysis(spec, dynamics, problem)
+    if args.plot:
+        _save_plot(args.plot, trajectory, problem, f"{spec.name} on {problem.label}")
+    report = {
+        "game": problem.label,
+        "method": spec.name,
+        "hyperparameters": {k: v for k, v in dynamics.hyperparameters if isinstance(v, int | float | str | bool)},
+        "steps": args.steps,
+        "diverged": bool(trajectory.diverged),
+        "diverged_at": int(trajectory.diverged_at) if bool(trajectory.diverged) else None,
+        "final": {"last_iterate": [_tolist(p[-1]) for p in trajectory.params],
+                  "time_average": [_tolist(a[-1]) for a in trajectory.average]},
+        "metrics": {name: {"start": _finite_or_none(values[0]), "last_iterate": _finite_or_none(values[-1]),
+                           "time_average": _finite_or_none(trajectory.average_metrics[name][-1])}
+                    for name, values in trajectory.metrics.items()},
+        "linear_analysis": analysis,
+        "trajectory": {"steps": _tolist(trajectory.steps), "params": [_tolist(p) for p in trajectory.params]},
+    }
+    if args.format == "json":
+        print(json.dumps(report, indent=1))
+    else:
+        print(_dynamics_table(report))
+    return EXIT_OK
+
+
+def _dynamics_table(report: dict[str, Any]) -> str:
+    hyper = ", ".join(f"{k}={v}" for k, v in report["hyperparameters"].items())
+    lines = [f"{report['method']} on {report['game']}, {report['steps']} steps ({hyper})"]
+    if report["diverged"]:
+        lines.append(f"DIVERGED: the update at step {report['diverged_at']} was not finite; stopped there")
+    for name, values in report["metrics"].items():
+        start, last, average = (_format_metric(values[k]) for k in ("start", "last_iterate", "time_average"))
+        lines.append(f"  {name:<14} start {start}  last iterate {last}  time average {average}")
+    for key, label in (("last_iterate", "last iterate"), ("time_average", "time average")):
+        profile = "; ".join(", ".join(f"{v:.4g}" for v in np.ravel(p)) for p in report["final"][key])
+        lines.append(f"  {label:<14} {profile}")
+    if report["linear_analysis"]:
+        a = report["linear_analysis"]
+        lines.append(f"  linearised update at the equilibrium: spectral radius {a['spectral_radius']:.6f} "
+                     f"({a['classification']})")
+    return "\n".join(lines)
+
+
+def _format_metric(value: float | None) -> str:
+    return "overflow" if value is None else f"{value:.6g}"
+
+
+def _save_plot(path_text: str, trajectory: Any, problem: _DynamicsProblem, title: str) -> None:
+    """Write the figure atomically (a temporary file beside the target, then a rename)."""
+    from equilibria.report.trajectories import plot_trajectory
+
+    path = Path(path_text)
+    if path.suffix.lower() not in {".png", ".pdf", ".svg"}:
+        raise GameError(f"dynamics --plot: expected a .png, .pdf or .svg file name, got {path_text!r}")
+    if not path.parent.is_dir():
+        raise GameError(f"dynamics --plot: directory {path.parent} does not exist")
+    figure = plot_trajectory(trajectory, problem.game, title=title, equilibrium=problem.equilibrium,
+                             action_labels=problem.action_labels)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        figure.savefig(tmp, dpi=120)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -178,6 +349,16 @@ def _positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
     if not value > 0 or value != value or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
 
 
@@ -205,6 +386,22 @@ def build_parser() -> argparse.ArgumentParser:
                        help="stop after this long and return what was found, marked not converged")
     solve.add_argument("--format", choices=("table", "json"), default="table")
     solve.set_defaults(handler=cmd_solve)
+
+    from equilibria.dynamics.methods import METHODS
+
+    dynamics = commands.add_parser(
+        "dynamics", help="run a learning dynamic on a game, with metrics, linear analysis and a plot",
+        description="GAME is a differentiable zoo game (bilinear, matrix-bilinear, dirac-gan, rps-mixed) or a "
+        "normal-form game (zoo name or .nfg/.json file; its mixed extension is used). Methods: "
+        + "; ".join(f"{m.name} ({m.family}): {m.description}" for m in METHODS.values()))
+    dynamics.add_argument("game", metavar="GAME")
+    dynamics.add_argument("--method", "-m", required=True, choices=sorted(METHODS), metavar="M",
+                          help="the dynamic (see above)")
+    dynamics.add_argument("--steps", type=_positive_int, default=1000)
+    dynamics.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate / step size (default 0.1)")
+    dynamics.add_argument("--plot", default=None, metavar="FILE", help="write a trajectory figure (.png/.pdf/.svg)")
+    dynamics.add_argument("--format", choices=("table", "json"), default="table")
+    dynamics.set_defaults(handler=cmd_dynamics)
 
     reproduce = commands.add_parser("reproduce", help="run registered reproductions and write an HTML report")
     reproduce.add_argument("names", nargs="*", metavar="NAME", help="experiments to run (default: all)")

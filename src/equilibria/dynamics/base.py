@@ -23,10 +23,11 @@ from typing import Any, NamedTuple, TypeVar, dataclass_transform
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from equilibria.core.errors import GameError, NotApplicableError
 from equilibria.core.sets import Simplex
-from equilibria.games.differentiable import DifferentiableGame, Params
+from equilibria.games.differentiable import DifferentiableGame, Params, is_concrete
 
 T = TypeVar("T")
 
@@ -96,8 +97,13 @@ def tree_all_finite(tree: Any) -> jax.Array:
     return jnp.all(jnp.stack(checks)) if checks else jnp.asarray(True)
 
 
-def check_learning_rate(value: Any, caller: str, name: str = "learning_rate") -> float:
-    """A positive finite step size, or a one-line GameError naming the caller."""
+def check_learning_rate(value: Any, caller: str, name: str = "learning_rate") -> Any:
+    """A positive finite step size, or a one-line GameError naming the caller.
+
+    A traced value (a sweep: ``jax.vmap`` over a function that builds the dynamics) passes unchecked.
+    """
+    if isinstance(value, jax.core.Tracer):
+        return value
     try:
         rate = float(value)
     except (TypeError, ValueError):
@@ -121,3 +127,39 @@ def action_values(game: DifferentiableGame, params: Params) -> Params:
     """Each player's expected payoff of every pure action, ``-xi_i`` in a mixed extension (utilities are linear
     in the own strategy, so the gradient of the own utility is the vector of action values)."""
     return tuple(jax.tree_util.tree_map(jnp.negative, g) for g in game.gradient(params))
+
+
+# -- checks shared by the normal-form learners -------------------------------------------------------------------
+def check_step_fraction(value: Any, caller: str, name: str = "step_size") -> Any:
+    """A step size in ``(0, 1]`` (a convex-combination weight), or a one-line GameError; traced values pass."""
+    step = check_learning_rate(value, caller, name)
+    if not isinstance(step, jax.core.Tracer) and step > 1:
+        raise GameError(f"{caller}: {name} must lie in (0, 1] (it mixes the current strategy with a response), "
+                        f"got {value!r}")
+    return step
+
+
+def check_mixed_start(game: DifferentiableGame, params: Any, caller: str) -> Params:
+    """The starting profile of a normal-form dynamic: ``game`` over probability simplices, ``params`` one mixed
+    strategy (a vector on the simplex, within 1e-6) per player, returned exactly on it (negative rounding
+    residue clipped, renormalised). Traced profiles are not checked."""
+    require_simplex_game(game, caller)
+    if any(c.total != 1.0 for c in game.constraints if isinstance(c, Simplex)):
+        raise NotApplicableError(f"{caller}: needs probability simplices (Simplex(total=1)) for every player; use "
+                                 f"NormalFormGame.mixed_extension('simplex')")
+    if is_concrete(params):
+        _check_on_simplex(game, params, caller)
+    clipped = tuple(jnp.maximum(jnp.asarray(p), 0.0) for p in params)
+    return tuple(p / jnp.sum(p) for p in clipped)
+
+
+def _check_on_simplex(game: DifferentiableGame, params: Any, caller: str) -> None:
+    params = game.check_params(params, f"{caller}(params)")
+    for i, p in enumerate(params):
+        arr = np.asarray(p)
+        if arr.ndim != 1 or arr.shape[0] < 1:
+            raise GameError(f"{caller}(params): player {i}'s strategy must be a vector of action probabilities, "
+                            f"got shape {arr.shape}")
+        if not Simplex().contains(arr, tol=1e-6):
+            raise GameError(f"{caller}(params): player {i}'s strategy must be nonnegative and sum to 1, got "
+                            f"{np.array2string(arr, precision=4)}")

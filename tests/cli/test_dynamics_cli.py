@@ -1,0 +1,91 @@
+"""`equilibria dynamics`: the JSON shape, plots, linear analysis and one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from equilibria.cli import _record_every, main
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_reports_metrics_analysis_and_the_trajectory(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "dynamics", "bilinear", "--method", "gda", "--steps", "200", "--lr", "0.1",
+                           "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["game"] == "bilinear" and doc["method"] == "gda" and doc["steps"] == 200
+    assert doc["diverged"] is False and doc["diverged_at"] is None
+    distance = doc["metrics"]["distance"]
+    # sim-GDA grows the distance by sqrt(1 + 0.01) per step
+    assert distance["last_iterate"] == pytest.approx(distance["start"] * 1.01 ** 100, rel=1e-9)
+    assert doc["linear_analysis"]["spectral_radius"] == pytest.approx(1.01 ** 0.5, abs=1e-9)
+    assert doc["linear_analysis"]["classification"] == "diverging"
+    assert doc["trajectory"]["steps"][0] == 0 and doc["trajectory"]["steps"][-1] == 200
+    assert len(doc["trajectory"]["params"]) == 2
+
+
+def test_normal_form_games_run_through_their_mixed_extension(capsys: pytest.CaptureFixture[str],
+                                                             tmp_path: Path) -> None:
+    plot = tmp_path / "hedge.png"
+    code, out, _ = run_cli(capsys, "dynamics", "rock-paper-scissors", "--method", "hedge", "--steps", "300",
+                           "--lr", "0.1", "--plot", str(plot))
+    assert code == 0
+    assert "nash_conv" in out and "time average" in out
+    assert plot.stat().st_size > 1000
+    assert [p.name for p in tmp_path.iterdir()] == ["hedge.png"]  # no temporary file left behind
+
+
+def test_phase_plane_plot_for_two_scalar_players(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    plot = tmp_path / "eg.svg"
+    code, out, _ = run_cli(capsys, "dynamics", "dirac-gan", "--method", "extragradient", "--steps", "100",
+                           "--plot", str(plot))
+    assert code == 0 and plot.read_text().startswith("<?xml")
+    assert "spectral radius" in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["dynamics", "bilinear", "--method", "hedge"], "Simplex"),
+    (["dynamics", "no-such-game", "--method", "gda"], "no-such-game"),
+    (["dynamics", "bilinear", "--method", "gda", "--plot", "out.txt"], ".png, .pdf or .svg"),
+    (["dynamics", "bilinear", "--method", "gda", "--plot", "/no/such/dir/x.png"], "does not exist"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str],
+                                          message: str) -> None:
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2 and out == ""
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv", [
+    ["dynamics", "bilinear", "--method", "nope"],
+    ["dynamics", "bilinear", "--method", "gda", "--lr", "-1"],
+    ["dynamics", "bilinear", "--method", "gda", "--steps", "0"],
+])
+def test_bad_options_are_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_divergence_is_reported_not_hidden(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "dynamics", "bilinear", "--method", "gda", "--lr", "50", "--steps", "500",
+                           "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["diverged"] is True and doc["diverged_at"] > 0
+    assert "NaN" not in out and "Infinity" not in out
+
+
+def test_record_every_divides_steps_and_bounds_the_records() -> None:
+    for steps in (1, 7, 500, 1000, 1013, 4096):
+        k = _record_every(steps)
+        assert steps % k == 0 and steps // k <= 500 or k == steps
