@@ -35,7 +35,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from benchmarks.normal_form import (
+if __package__ in (None, ""):  # run as a script: make the sibling module importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.normal_form import (  # noqa: E402
     cpu_name,
     distribution_version,
     fmt_seconds,
@@ -46,11 +49,11 @@ from benchmarks.normal_form import (
     thread_settings,
     write_section,
 )
-from equilibria.dynamics import gradient
-from equilibria.dynamics.run import run
-from equilibria.games.normal_form import NormalFormGame
-from equilibria.games.zoo.differentiable import bilinear
-from equilibria.metrics.regret import nash_conv
+from equilibria.dynamics import gradient  # noqa: E402
+from equilibria.dynamics.run import run  # noqa: E402
+from equilibria.games.normal_form import NormalFormGame  # noqa: E402
+from equilibria.games.zoo.differentiable import bilinear  # noqa: E402
+from equilibria.metrics.regret import nash_conv  # noqa: E402
 
 MARKERS = ("<!-- dynamics:begin -->", "<!-- dynamics:end -->")
 BILINEAR_TARGET = 50e6  # game-steps per second

@@ -82,6 +82,17 @@ def test_mixed_extension_gradient_is_minus_action_values(n_actions: list[int], s
         np.testing.assert_allclose(np.asarray(g), -game.action_values(profile, i), rtol=1e-4, atol=1e-5)
 
 
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=2, max_size=3), st.integers(0, 2**32 - 1))
+def test_closed_form_mixed_extension_gradient_equals_autodiff(n_actions: list[int], seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    extension = NormalFormGame(rng.normal(size=(len(n_actions), *n_actions))).mixed_extension()
+    params = tuple(jnp.asarray(p, dtype=jnp.float32) for p in _random_profile(rng, tuple(n_actions)))
+    for i, closed_form in enumerate(extension.gradient(params)):
+        autodiff = jax.grad(lambda own, i=i: extension.losses(params[:i] + (own,) + params[i + 1:])[i])(params[i])
+        np.testing.assert_allclose(np.asarray(closed_form), np.asarray(autodiff), rtol=1e-5, atol=1e-6)
+
+
 def test_softmax_parametrisation_plays_softmax_strategies() -> None:
     game = get_normal_form("zero-sum-2x2")
     extension = game.mixed_extension("softmax")

@@ -203,7 +203,17 @@ class DifferentiableGame:
         return tuple(out)
 
     def player_gradient(self, params: Params, player: int) -> Any:
-        """``xi_i``: player ``player``'s gradient of its own loss (one backward pass)."""
+        """``xi_i``: player ``player``'s gradient of its own loss (one backward pass).
+
+        A loss function may supply the closed form as a method ``player_gradient(data, params, player)``
+        (returning None where it has none); mixed extensions do, which saves the contraction of every other
+        player's payoffs that autodiff of the stacked losses would do.
+        """
+        closed_form = getattr(self.loss_fn, "player_gradient", None)
+        if closed_form is not None:
+            gradient = closed_form(self.data, tuple(params), player)
+            if gradient is not None:
+                return gradient
         return jax.grad(lambda own: self.player_loss(_replace(params, player, own), player))(params[player])
 
     def jacobian(self, params: Params) -> jax.Array:
@@ -240,6 +250,11 @@ class _NegatedUtilities:
 
     def __call__(self, data: Any, params: Params) -> jax.Array:
         return -jnp.asarray(self.utility_fn(data, params))
+
+    def player_gradient(self, data: Any, params: Params, player: int) -> Any:
+        closed_form = getattr(self.utility_fn, "player_gradient", None)
+        gradient = closed_form(data, params, player) if closed_form is not None else None
+        return None if gradient is None else jax.tree_util.tree_map(jnp.negative, gradient)
 
 
 @dataclass(frozen=True)

@@ -317,6 +317,17 @@ class _ExpectedPayoffs:
             values = jax.numpy.tensordot(values, s, axes=([1], [0]))
         return values
 
+    def player_gradient(self, payoffs: Any, params: tuple[Any, ...], player: int) -> Any:
+        """Closed form of ``d utility_player / d params[player]``: the action values (one contraction of the
+        player's own payoff tensor; autodiff would contract every player's). Simplex parametrisation only."""
+        if self.softmax:
+            return None
+        values = payoffs[player]
+        for j in range(len(params) - 1, -1, -1):  # last axis first, so the remaining axis numbers stay valid
+            if j != player:
+                values = jax.numpy.tensordot(values, params[j], axes=([j], [0]))
+        return values
+
 
 def _is_dominated(game: NormalFormGame, player: int, action: int, *, weak: bool, mixed: bool) -> bool:
     """Whether ``action`` of ``player`` is (strictly or weakly) dominated by another pure or mixed strategy."""
