@@ -32,6 +32,7 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) benchmarks/normal_form.py --write BENCHMARKS.md
+	$(PY) benchmarks/dynamics.py --write BENCHMARKS.md
 
 report: demo
 
