@@ -1,0 +1,448 @@
+"""Extensive-form (game-tree) games with chance and imperfect information, stored as flat arrays.
+
+Conventions (written once, here):
+
+- **Nodes** are numbered in breadth-first order: node 0 is the root, ``parent[k] < k``, and the children of a node are
+  the contiguous block ``first_child[k] : first_child[k] + n_children[k]``, in action order. ``depth[k]`` is the
+  number of moves from the root; :attr:`ExtensiveFormGame.levels` lists the nodes of each depth, so algorithms sweep
+  the tree level by level with array operations (forward for reach probabilities, backward for values) instead of
+  recursing in Python.
+- **Who moves.** ``player[k]`` is the acting player ``0..n_players-1``, :data:`CHANCE` (-1) or :data:`TERMINAL` (-2).
+  Chance nodes carry the probability of each outgoing edge in ``chance_prob[child]`` (1 for every other edge).
+- **Payoffs are utilities to maximise** (as for normal-form games): ``payoffs[k, i]`` is player ``i``'s utility at
+  terminal node ``k`` (0 at other nodes).
+- **Information sets.** ``infoset[k]`` is the information set of a decision node (-1 otherwise). All nodes of an
+  information set belong to one player and have the same number of actions; the game must have **perfect recall**
+  (every node of an information set is reached by the same sequence of its player's own actions), which the
+  constructor checks.
+- **Infoset-actions** are numbered ``0..n_infoset_actions-1``: information set ``I``'s actions are
+  ``infoset_action_offset[I] + a``. A **behaviour profile** (``policy``) is one flat array ``[n_infoset_actions]`` of
+  action probabilities, summing to 1 within each information set; CFR's regrets and averages use the same indexing.
+- **Sequences.** Player ``p``'s sequences are the empty sequence (index 0) and one sequence per infoset-action of
+  ``p`` (index ``1 + rank`` of that infoset-action among ``p``'s). ``infoset_parent_sequence[I]`` is the sequence of
+  its player that leads to ``I``; ``node_sequence[k, p]`` is player ``p``'s last sequence on the path to node ``k``.
+  These are the index sets of the sequence form (Koller, Megiddo and von Stengel 1996; von Stengel 1996).
+
+Trees are written in Python with :class:`Terminal`, :class:`Chance` and :class:`Decision` and flattened by
+:meth:`ExtensiveFormGame.from_tree`; validation raises :class:`equilibria.GameError` naming the node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from equilibria.core.errors import GameError
+
+CHANCE = -1
+TERMINAL = -2
+_PROBABILITY_TOL = 1e-9
+
+
+# -- the nested description users write ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Terminal:
+    """A leaf: one utility per player."""
+
+    payoffs: Sequence[float]
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Chance:
+    """A chance node: ``outcomes`` are ``(probability, label, subtree)`` triples."""
+
+    outcomes: Sequence[tuple[float, str, Any]]
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision node of ``player`` in information set ``infoset`` (a name shared by indistinguishable nodes):
+    ``moves`` are ``(action label, subtree)`` pairs, in the same action order at every node of the set."""
+
+    player: int
+    infoset: str
+    moves: Sequence[tuple[str, Any]]
+    label: str = ""
+
+
+Node = Terminal | Chance | Decision
+
+
+# -- the flat game ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class ExtensiveFormGame:
+    """A finite extensive-form game (see the module docstring for every array's meaning).
+
+    Build one with :meth:`from_tree`; the constructor validates the arrays.
+    """
+
+    n_players: int
+    parent: np.ndarray
+    player: np.ndarray
+    first_child: np.ndarray
+    n_children: np.ndarray
+    chance_prob: np.ndarray
+    infoset: np.ndarray
+    payoffs: np.ndarray
+    infoset_player: np.ndarray
+    infoset_labels: tuple[str, ...]
+    action_labels: tuple[tuple[str, ...], ...]
+    node_labels: tuple[str, ...] = ()
+    player_labels: tuple[str, ...] | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    # -- construction ------------------------------------------------------------------------------------------
+    @classmethod
+    def from_tree(cls, root: Node, *, n_players: int | None = None, name: str = "",
+                  player_labels: Sequence[str] | None = None) -> ExtensiveFormGame:
+        """Flatten a tree of :class:`Terminal`, :class:`Chance` and :class:`Decision` nodes (breadth-first)."""
+        return _flatten(root, n_players, name, player_labels)
+
+    # -- sizes -------------------------------------------------------------------------------------------------
+    @property
+    def n_nodes(self) -> int:
+        return int(self.parent.shape[0])
+
+    @property
+    def n_infosets(self) -> int:
+        return int(self.infoset_player.shape[0])
+
+    @cached_property
+    def infoset_n_actions(self) -> np.ndarray:
+        """``[n_infosets]`` number of actions of each information set."""
+        return np.array([len(a) for a in self.action_labels], dtype=np.int64)
+
+    @cached_property
+    def infoset_action_offset(self) -> np.ndarray:
+        """``[n_infosets + 1]``: information set ``I``'s actions are ``offset[I] : offset[I + 1]``."""
+        return np.concatenate([[0], np.cumsum(self.infoset_n_actions)]).astype(np.int64)
+
+    @property
+    def n_infoset_actions(self) -> int:
+        return int(self.infoset_action_offset[-1])
+
+    @cached_property
+    def action_infoset(self) -> np.ndarray:
+        """``[n_infoset_actions]`` the information set of each infoset-action."""
+        return np.repeat(np.arange(self.n_infosets), self.infoset_n_actions)
+
+    @cached_property
+    def action_player(self) -> np.ndarray:
+        """``[n_infoset_actions]`` the player of each infoset-action."""
+        return self.infoset_player[self.action_infoset]
+
+    @cached_property
+    def depth(self) -> np.ndarray:
+        """``[n_nodes]`` moves from the root."""
+        depth = np.zeros(self.n_nodes, dtype=np.int64)
+        for k in range(1, self.n_nodes):
+            depth[k] = depth[self.parent[k]] + 1
+        return depth
+
+    @cached_property
+    def levels(self) -> tuple[np.ndarray, ...]:
+        """The nodes of each depth, root first (breadth-first numbering makes each a contiguous range)."""
+        bounds = np.searchsorted(self.depth, np.arange(int(self.depth.max()) + 2))
+        return tuple(np.arange(bounds[d], bounds[d + 1]) for d in range(len(bounds) - 1))
+
+    @cached_property
+    def parent_action(self) -> np.ndarray:
+        """``[n_nodes]`` the index of the move that leads from ``parent[k]`` to ``k`` (-1 at the root)."""
+        out = np.full(self.n_nodes, -1, dtype=np.int64)
+        children = np.arange(1, self.n_nodes)
+        out[1:] = children - self.first_child[self.parent[1:]]
+        return out
+
+    @cached_property
+    def edge_action(self) -> np.ndarray:
+        """``[n_nodes]`` the infoset-action on the edge into ``k`` (-1 below chance nodes and at the root)."""
+        out = np.full(self.n_nodes, -1, dtype=np.int64)
+        k = np.arange(1, self.n_nodes)
+        parents = self.parent[k]
+        decided = self.player[parents] >= 0
+        out[k[decided]] = self.infoset_action_offset[self.infoset[parents[decided]]] + self.parent_action[k[decided]]
+        return out
+
+    @cached_property
+    def terminals(self) -> np.ndarray:
+        return np.flatnonzero(self.player == TERMINAL)
+
+    # -- sequences (perfect recall is checked on construction) --------------------------------------------------
+    @cached_property
+    def sequence_of_action(self) -> np.ndarray:
+        """``[n_infoset_actions]`` the sequence index (within its player's sequences) of each infoset-action."""
+        out = np.zeros(self.n_infoset_actions, dtype=np.int64)
+        for p in range(self.n_players):
+            mine = np.flatnonzero(self.action_player == p)
+            out[mine] = 1 + np.arange(mine.shape[0])
+        return out
+
+    @cached_property
+    def n_sequences(self) -> tuple[int, ...]:
+        """Per player: 1 (the empty sequence) + the number of its infoset-actions."""
+        return tuple(1 + int(np.sum(self.action_player == p)) for p in range(self.n_players))
+
+    @cached_property
+    def node_sequence(self) -> np.ndarray:
+        """``[n_nodes, n_players]`` each player's last sequence on the path from the root to the node."""
+        return _node_sequences(self)
+
+    @cached_property
+    def infoset_parent_sequence(self) -> np.ndarray:
+        """``[n_infosets]`` the sequence of the infoset's player that leads to it (0: the empty sequence)."""
+        out = np.zeros(self.n_infosets, dtype=np.int64)
+        decision = np.flatnonzero(self.infoset >= 0)
+        sets = self.infoset[decision]
+        out[sets] = self.node_sequence[decision, self.infoset_player[sets]]
+        return out
+
+    # -- policies ----------------------------------------------------------------------------------------------
+    def uniform_policy(self) -> np.ndarray:
+        """``[n_infoset_actions]`` every information set plays its actions uniformly."""
+        return 1.0 / self.infoset_n_actions[self.action_infoset]
+
+    def first_action_policy(self) -> np.ndarray:
+        """``[n_infoset_actions]`` every information set plays its first action."""
+        policy = np.zeros(self.n_infoset_actions)
+        policy[self.infoset_action_offset[:-1]] = 1.0
+        return policy
+
+    def check_policy(self, policy: Any, caller: str = "policy", tol: float = 1e-6) -> np.ndarray:
+        """Validate a behaviour profile: shape ``[n_infoset_actions]``, finite, nonnegative, summing to 1 per set."""
+        arr = np.asarray(policy, dtype=float)
+        if arr.shape != (self.n_infoset_actions,):
+            raise GameError(f"{caller}: expected a behaviour profile of shape ({self.n_infoset_actions},) (one "
+                            f"probability per infoset-action), got {arr.shape}")
+        if not np.all(np.isfinite(arr)) or np.any(arr < -tol):
+            raise GameError(f"{caller}: probabilities must be finite and nonnegative")
+        totals = np.add.reduceat(arr, self.infoset_action_offset[:-1]) if self.n_infosets else np.zeros(0)
+        bad = np.flatnonzero(np.abs(totals - 1) > tol)
+        if bad.size:
+            i = int(bad[0])
+            raise GameError(f"{caller}: probabilities at information set {self.infoset_labels[i]!r} sum to "
+                            f"{totals[i]:.6g}, not 1")
+        return arr
+
+    def reach_probabilities(self, policy: np.ndarray) -> np.ndarray:
+        """``[n_nodes]`` probability of reaching each node when everyone (and chance) plays ``policy``."""
+        reach = np.ones(self.n_nodes)
+        edge_prob = self.edge_probabilities(policy)
+        for level in self.levels[1:]:
+            reach[level] = reach[self.parent[level]] * edge_prob[level]
+        return reach
+
+    def edge_probabilities(self, policy: np.ndarray) -> np.ndarray:
+        """``[n_nodes]`` probability of the edge into each node (chance probability or the acting player's)."""
+        prob = self.chance_prob.copy()
+        decided = self.edge_action >= 0
+        prob[decided] = policy[self.edge_action[decided]]
+        return prob
+
+    def expected_payoffs(self, policy: Any) -> np.ndarray:
+        """``[n_players]`` each player's expected utility under the behaviour profile."""
+        arr = self.check_policy(policy, "ExtensiveFormGame.expected_payoffs(policy)")
+        return self.reach_probabilities(arr) @ self.payoffs
+
+    # -- properties --------------------------------------------------------------------------------------------
+    def is_zero_sum(self, tol: float = 1e-12) -> bool:
+        total = self.payoffs[self.terminals].sum(axis=1)
+        return bool(np.all(np.abs(total) <= tol * max(1.0, float(np.abs(self.payoffs).max()))))
+
+    @property
+    def has_chance(self) -> bool:
+        return bool(np.any(self.player == CHANCE))
+
+    @property
+    def is_perfect_information(self) -> bool:
+        decision = self.infoset[self.infoset >= 0]
+        return bool(np.unique(decision).shape[0] == decision.shape[0])
+
+    def infoset_nodes(self, infoset: int) -> np.ndarray:
+        return np.flatnonzero(self.infoset == infoset)
+
+    def describe(self) -> str:
+        label = f"{self.name}: " if self.name else ""
+        return (f"{label}{self.n_players}-player tree, {self.n_nodes} nodes, {self.n_infosets} information sets"
+                f"{', chance' if self.has_chance else ''}")
+
+    def __repr__(self) -> str:
+        return f"ExtensiveFormGame({self.describe()})"
+
+
+# -- flattening ------------------------------------------------------------------------------------------------
+def _flatten(root: Node, n_players: int | None, name: str, player_labels: Sequence[str] | None) -> ExtensiveFormGame:
+    nodes: list[Node] = [root]
+    parent, first_child, n_children, chance_prob, labels = [-1], [], [], [1.0], [getattr(root, "label", "")]
+    k = 0
+    while k < len(nodes):  # breadth-first: children are appended as one contiguous block
+        node = nodes[k]
+        children = _children(node, k, labels[k])
+        first_child.append(len(nodes) if children else -1)
+        n_children.append(len(children))
+        for prob, label, child in children:
+            nodes.append(child)
+            parent.append(k)
+            chance_prob.append(prob)
+            labels.append(label)
+        k += 1
+    players = sorted({n.player for n in nodes if isinstance(n, Decision)})
+    count = n_players if n_players is not None else (max(players) + 1 if players else 1)
+    payoff_lengths = {len(n.payoffs) for n in nodes if isinstance(n, Terminal)}
+    if n_players is None and payoff_lengths:
+        count = max(count, *payoff_lengths)
+    infoset_index: dict[tuple[int, str], int] = {}
+    infoset = np.full(len(nodes), -1, dtype=np.int64)
+    player = np.full(len(nodes), TERMINAL, dtype=np.int64)
+    payoffs = np.zeros((len(nodes), count))
+    action_labels: list[tuple[str, ...]] = []
+    infoset_player: list[int] = []
+    infoset_labels: list[str] = []
+    for k, node in enumerate(nodes):
+        if isinstance(node, Terminal):
+            payoffs[k] = _terminal_payoffs(node, count, labels[k])
+        elif isinstance(node, Chance):
+            player[k] = CHANCE
+        else:
+            player[k] = node.player
+            key = (node.player, str(node.infoset))
+            moves = tuple(str(m[0]) for m in node.moves)
+            if key not in infoset_index:
+                infoset_index[key] = len(infoset_player)
+                infoset_player.append(node.player)
+                infoset_labels.append(str(node.infoset))
+                action_labels.append(moves)
+            elif action_labels[infoset_index[key]] != moves:
+                raise GameError(f"ExtensiveFormGame: information set {node.infoset!r} has actions "
+                                f"{action_labels[infoset_index[key]]} at one node and {moves} at node {labels[k]!r}; "
+                                f"every node of an information set needs the same actions")
+            infoset[k] = infoset_index[key]
+    return ExtensiveFormGame(
+        n_players=count, parent=np.asarray(parent, dtype=np.int64), player=player,
+        first_child=np.asarray(first_child, dtype=np.int64), n_children=np.asarray(n_children, dtype=np.int64),
+        chance_prob=np.asarray(chance_prob, dtype=float), infoset=infoset, payoffs=payoffs,
+        infoset_player=np.asarray(infoset_player, dtype=np.int64), infoset_labels=tuple(infoset_labels),
+        action_labels=tuple(action_labels), node_labels=tuple(labels), name=name,
+        player_labels=tuple(player_labels) if player_labels is not None else None)
+
+
+def _children(node: Any, index: int, label: str) -> list[tuple[float, str, Any]]:
+    where = f"node {index}" + (f" ({label!r})" if label else "")
+    if isinstance(node, Terminal):
+        return []
+    if isinstance(node, Chance):
+        if not node.outcomes:
+            raise GameError(f"ExtensiveFormGame: chance {where} has no outcomes")
+        probs = []
+        for outcome in node.outcomes:
+            if not (isinstance(outcome, tuple | list) and len(outcome) == 3):
+                raise GameError(f"ExtensiveFormGame: chance {where}: outcomes must be (probability, label, subtree)")
+            probs.append(float(outcome[0]))
+        arr = np.asarray(probs)
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0) or abs(arr.sum() - 1) > _PROBABILITY_TOL:
+            raise GameError(f"ExtensiveFormGame: chance probabilities at {where} are {probs}; they must be "
+                            f"nonnegative and sum to 1 (they sum to {arr.sum():.12g})")
+        return [(float(p), str(lab), sub) for p, lab, sub in node.outcomes]
+    if isinstance(node, Decision):
+        if isinstance(node.player, bool) or not isinstance(node.player, int | np.integer) or node.player < 0:
+            raise GameError(f"ExtensiveFormGame: decision {where}: player must be an integer >= 0, "
+                            f"got {node.player!r}")
+        if not node.moves:
+            raise GameError(f"ExtensiveFormGame: decision {where} has no moves")
+        return [(1.0, str(m[0]), m[1]) for m in node.moves]
+    raise GameError(f"ExtensiveFormGame: {where} is a {type(node).__name__}; expected Terminal, Chance or Decision")
+
+
+def _terminal_payoffs(node: Terminal, count: int, label: str) -> np.ndarray:
+    arr = np.asarray(node.payoffs, dtype=float)
+    if arr.shape != (count,):
+        raise GameError(f"ExtensiveFormGame: terminal {label!r} has {arr.size} payoffs, expected {count}")
+    if not np.all(np.isfinite(arr)):
+        raise GameError(f"ExtensiveFormGame: terminal {label!r} has a NaN or infinite payoff")
+    return arr
+
+
+# -- validation ------------------------------------------------------------------------------------------------
+def _validate(game: ExtensiveFormGame) -> None:
+    n = game.parent.shape[0]
+    for name in ("player", "first_child", "n_children", "chance_prob", "infoset"):
+        if getattr(game, name).shape != (n,):
+            raise GameError(f"ExtensiveFormGame.{name}: expected shape ({n},), got {getattr(game, name).shape}")
+    if game.payoffs.shape != (n, game.n_players):
+        raise GameError(f"ExtensiveFormGame.payoffs: expected shape ({n}, {game.n_players}), got "
+                        f"{game.payoffs.shape}")
+    if not np.all(np.isfinite(game.payoffs)):
+        raise GameError("ExtensiveFormGame.payoffs: contains NaN or infinite values")
+    if n == 0 or game.parent[0] != -1 or np.any(game.parent[1:] >= np.arange(1, n)) or np.any(game.parent[1:] < 0):
+        raise GameError("ExtensiveFormGame.parent: nodes must be numbered so that the root is 0 and parent[k] < k")
+    bad_player = (game.player >= game.n_players) | (game.player < TERMINAL)
+    if np.any(bad_player):
+        k = int(np.flatnonzero(bad_player)[0])
+        raise GameError(f"ExtensiveFormGame: node {_name(game, k)} has player {game.player[k]}, but the game has "
+                        f"{game.n_players} players")
+    for k in np.flatnonzero(game.player == CHANCE):
+        start, count = game.first_child[k], game.n_children[k]
+        total = float(game.chance_prob[start:start + count].sum())
+        if abs(total - 1) > _PROBABILITY_TOL or np.any(game.chance_prob[start:start + count] < 0):
+            raise GameError(f"ExtensiveFormGame: chance probabilities at node {_name(game, int(k))} sum to "
+                            f"{total:.12g}; they must be nonnegative and sum to 1")
+    decision = np.flatnonzero(game.player >= 0)
+    sets = game.infoset[decision]
+    if np.any(sets < 0) or np.any(sets >= len(game.infoset_labels)):
+        raise GameError("ExtensiveFormGame.infoset: every decision node needs an information set index")
+    mixed = game.infoset_player[sets] != game.player[decision]
+    if np.any(mixed):
+        k = int(decision[np.flatnonzero(mixed)[0]])
+        raise GameError(f"ExtensiveFormGame: information set {game.infoset_labels[game.infoset[k]]!r} mixes players "
+                        f"(node {_name(game, k)} belongs to player {game.player[k]})")
+    counts = np.array([len(a) for a in game.action_labels], dtype=np.int64)
+    wrong = counts[sets] != game.n_children[decision]
+    if np.any(wrong):
+        k = int(decision[np.flatnonzero(wrong)[0]])
+        raise GameError(f"ExtensiveFormGame: node {_name(game, k)} has {game.n_children[k]} actions but its "
+                        f"information set {game.infoset_labels[game.infoset[k]]!r} has {counts[game.infoset[k]]}")
+    _check_perfect_recall(game)
+
+
+def _name(game: ExtensiveFormGame, k: int) -> str:
+    label = game.node_labels[k] if k < len(game.node_labels) and game.node_labels[k] else ""
+    return f"{k}" + (f" ({label!r})" if label else "")
+
+
+def _node_sequences(game: ExtensiveFormGame) -> np.ndarray:
+    offsets = np.concatenate([[0], np.cumsum([len(a) for a in game.action_labels])]).astype(np.int64)
+    action_player = np.repeat(game.infoset_player, [len(a) for a in game.action_labels])
+    sequence_of_action = np.zeros(offsets[-1], dtype=np.int64)
+    for p in range(game.n_players):
+        mine = np.flatnonzero(action_player == p)
+        sequence_of_action[mine] = 1 + np.arange(mine.shape[0])
+    out = np.zeros((game.parent.shape[0], game.n_players), dtype=np.int64)
+    for k in range(1, game.parent.shape[0]):
+        p_node = game.parent[k]
+        out[k] = out[p_node]
+        mover = game.player[p_node]
+        if mover >= 0:
+            action = offsets[game.infoset[p_node]] + (k - game.first_child[p_node])
+            out[k, mover] = sequence_of_action[action]
+    return out
+
+
+def _check_perfect_recall(game: ExtensiveFormGame) -> None:
+    sequences = _node_sequences(game)
+    seen: dict[int, tuple[int, int]] = {}
+    for k in np.flatnonzero(game.player >= 0):
+        s = int(game.infoset[k])
+        own = int(sequences[k, game.player[k]])
+        if s in seen and seen[s][0] != own:
+            raise GameError(f"ExtensiveFormGame: information set {game.infoset_labels[s]!r} violates perfect recall: "
+                            f"nodes {_name(game, seen[s][1])} and {_name(game, int(k))} are reached by different "
+                            f"sequences of player {game.player[k]}'s own moves")
+        seen.setdefault(s, (own, int(k)))
