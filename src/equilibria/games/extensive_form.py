@@ -388,11 +388,11 @@ def _validate(game: ExtensiveFormGame) -> None:
         k = int(np.flatnonzero(bad_player)[0])
         raise GameError(f"ExtensiveFormGame: node {_name(game, k)} has player {game.player[k]}, but the game has "
                         f"{game.n_players} players")
-    for k in np.flatnonzero(game.player == CHANCE):
-        start, count = game.first_child[k], game.n_children[k]
+    for node in np.flatnonzero(game.player == CHANCE):
+        start, count = game.first_child[node], game.n_children[node]
         total = float(game.chance_prob[start:start + count].sum())
         if abs(total - 1) > _PROBABILITY_TOL or np.any(game.chance_prob[start:start + count] < 0):
-            raise GameError(f"ExtensiveFormGame: chance probabilities at node {_name(game, int(k))} sum to "
+            raise GameError(f"ExtensiveFormGame: chance probabilities at node {_name(game, int(node))} sum to "
                             f"{total:.12g}; they must be nonnegative and sum to 1")
     decision = np.flatnonzero(game.player >= 0)
     sets = game.infoset[decision]
