@@ -141,18 +141,17 @@ class ExtensiveFormGame:
         return self.infoset_player[self.action_infoset]
 
     @cached_property
-    def depth(self) -> np.ndarray:
-        """``[n_nodes]`` moves from the root."""
-        depth = np.zeros(self.n_nodes, dtype=np.int64)
-        for k in range(1, self.n_nodes):
-            depth[k] = depth[self.parent[k]] + 1
-        return depth
-
-    @cached_property
     def levels(self) -> tuple[np.ndarray, ...]:
         """The nodes of each depth, root first (breadth-first numbering makes each a contiguous range)."""
-        bounds = np.searchsorted(self.depth, np.arange(int(self.depth.max()) + 2))
-        return tuple(np.arange(bounds[d], bounds[d + 1]) for d in range(len(bounds) - 1))
+        return tuple(np.arange(lo, hi) for lo, hi in _level_bounds(self.first_child, self.n_children))
+
+    @cached_property
+    def depth(self) -> np.ndarray:
+        """``[n_nodes]`` moves from the root."""
+        depth = np.empty(self.n_nodes, dtype=np.int64)
+        for d, level in enumerate(self.levels):
+            depth[level] = d
+        return depth
 
     @cached_property
     def parent_action(self) -> np.ndarray:
@@ -417,32 +416,52 @@ def _name(game: ExtensiveFormGame, k: int) -> str:
     return f"{k}" + (f" ({label!r})" if label else "")
 
 
+def _level_bounds(first_child: np.ndarray, n_children: np.ndarray) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each depth's block of nodes: the children of a level form the next block."""
+    bounds, lo, hi = [], 0, 1
+    while lo < hi:
+        bounds.append((lo, hi))
+        inner = n_children[lo:hi] > 0
+        if not np.any(inner):
+            break
+        starts = first_child[lo:hi][inner]
+        lo, hi = int(starts.min()), int((starts + n_children[lo:hi][inner]).max())
+    return bounds
+
+
 def _node_sequences(game: ExtensiveFormGame) -> np.ndarray:
-    offsets = np.concatenate([[0], np.cumsum([len(a) for a in game.action_labels])]).astype(np.int64)
-    action_player = np.repeat(game.infoset_player, [len(a) for a in game.action_labels])
+    counts = np.array([len(a) for a in game.action_labels], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    action_player = np.repeat(game.infoset_player, counts)
     sequence_of_action = np.zeros(offsets[-1], dtype=np.int64)
     for p in range(game.n_players):
         mine = np.flatnonzero(action_player == p)
         sequence_of_action[mine] = 1 + np.arange(mine.shape[0])
     out = np.zeros((game.parent.shape[0], game.n_players), dtype=np.int64)
-    for k in range(1, game.parent.shape[0]):
-        p_node = game.parent[k]
-        out[k] = out[p_node]
-        mover = game.player[p_node]
-        if mover >= 0:
-            action = offsets[game.infoset[p_node]] + (k - game.first_child[p_node])
-            out[k, mover] = sequence_of_action[action]
+    for lo, hi in _level_bounds(game.first_child, game.n_children)[1:]:
+        level = np.arange(lo, hi)
+        parents = game.parent[level]
+        out[level] = out[parents]
+        moved = game.player[parents] >= 0
+        k, p_node = level[moved], parents[moved]
+        action = offsets[game.infoset[p_node]] + (k - game.first_child[p_node])
+        out[k, game.player[p_node]] = sequence_of_action[action]
     return out
 
 
 def _check_perfect_recall(game: ExtensiveFormGame) -> None:
     sequences = _node_sequences(game)
-    seen: dict[int, tuple[int, int]] = {}
-    for k in np.flatnonzero(game.player >= 0):
-        s = int(game.infoset[k])
-        own = int(sequences[k, game.player[k]])
-        if s in seen and seen[s][0] != own:
-            raise GameError(f"ExtensiveFormGame: information set {game.infoset_labels[s]!r} violates perfect recall: "
-                            f"nodes {_name(game, seen[s][1])} and {_name(game, int(k))} are reached by different "
-                            f"sequences of player {game.player[k]}'s own moves")
-        seen.setdefault(s, (own, int(k)))
+    nodes = np.flatnonzero(game.player >= 0)
+    if nodes.size == 0:
+        return
+    sets = game.infoset[nodes]
+    own = sequences[nodes, game.player[nodes]]
+    first = np.full(len(game.infoset_labels), -1, dtype=np.int64)
+    first[sets[::-1]] = nodes[::-1]  # the first node of each set (fancy assignment keeps the last write)
+    reference = sequences[first[sets], game.player[nodes]]
+    bad = np.flatnonzero(own != reference)
+    if bad.size:
+        k, s = int(nodes[bad[0]]), int(sets[bad[0]])
+        raise GameError(f"ExtensiveFormGame: information set {game.infoset_labels[s]!r} violates perfect recall: "
+                        f"nodes {_name(game, int(first[s]))} and {_name(game, k)} are reached by different "
+                        f"sequences of player {game.player[k]}'s own moves")

@@ -1,0 +1,503 @@
+"""The sequence form and the reduced normal form of an extensive-form game.
+
+Koller, Megiddo and von Stengel (1996, "Efficient computation of equilibria for extensive two-person games") and
+von Stengel (1996, "Efficient computation of behavior strategies") represent a player's strategy in a game with
+perfect recall by its **realization plan**: one weight per sequence of the player's own moves (the index sets of
+:mod:`equilibria.games.extensive_form`), the probability that the player's own moves follow the sequence when
+chance and the other players allow it. For player ``p`` a realization plan ``r: [n_sequences[p]]`` satisfies
+
+    r[0] = 1,   sum_{a in A(I)} r[seq(a)] = r[parent(I)]  for every information set I of p,   r >= 0,
+
+written ``E r = e`` with ``E: [1 + n_infosets_p, n_sequences[p]]`` (row 0 is the empty sequence, row ``1 + i`` is
+the ``i``-th information set of ``p`` in increasing index order) and ``e = (1, 0, ..., 0)``. Player 0's constraints
+are ``(E, e)``, player 1's ``(F, f)``.
+
+Conversions (both directions keep exact Fractions when given object arrays):
+
+- behaviour -> realization: ``r[seq(a)] = r[parent(I)] * pi[a]``, information sets taken in order of their
+  shallowest node (perfect recall puts a set's parent sequence at a strictly shallower set);
+- realization -> behaviour: ``pi[a] = r[seq(a)] / sum_{b in A(I)} r[seq(b)]``, uniform where the set is unreached
+  (the sum is 0, or at most ``tol``).
+
+**Payoffs over sequences** fold chance in: terminal ``z`` reached with chance probability ``c(z)`` contributes
+``c(z) * u_i(z)`` to the entry of the sequence tuple ``(node_sequence[z, 0], ..., node_sequence[z, n-1])``, so a
+profile of realization plans earns ``u_i = sum over entries of value_i * prod_p r_p[s_p]``. For two players these
+are the sparse matrices ``A, B: [n_sequences[0], n_sequences[1]]`` with ``u_0 = x^T A y`` and ``u_1 = x^T B y``.
+
+**Best-response values** against fixed plans of the others are one backward pass over the responder's sequences:
+``V(s) = c(s) + sum_{J: parent(J) = s} max_{a in A(J)} V(seq(a))`` with ``c`` the responder's payoff contributions,
+and the best-response value is ``V(empty)``.
+
+**Reduced normal form.** A reduced pure strategy chooses one action at every information set its own earlier
+choices do not exclude; it is a 0/1 realization plan. Enumerating them gives a :class:`NormalFormGame` with the same
+equilibria (as mixtures of reduced strategies; Kuhn 1953), labelled ``"infoset=action; ..."``; a mixed strategy
+``m: [n_strategies_p]`` maps back to the realization plan ``m @ plans_p`` and from there to behaviour.
+
+Exact mode (``exact=True``): payoffs become Fractions of their shortest decimal
+(:func:`equilibria.core.rational.to_fraction`), chance probabilities the simplest fraction that rounds to the stored
+float (so ``1/6`` is read as 1/6, not as the binary float's decimal expansion).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from equilibria.core.errors import GameError, NotApplicableError
+from equilibria.core.rational import to_fraction, to_fraction_array
+from equilibria.games.extensive_form import CHANCE, ExtensiveFormGame
+from equilibria.games.normal_form import NormalFormGame
+
+# Largest denominator tried when reading a chance probability as a fraction (see the module docstring).
+_CHANCE_DENOMINATOR = 10**6
+# Default cap on the number of pure profiles of a reduced normal form (cells of the payoff tensor per player).
+_MAX_PROFILES = 10**7
+
+
+# -- small shared pieces ---------------------------------------------------------------------------------------
+
+
+def _require_game(game: Any, caller: str) -> ExtensiveFormGame:
+    if not isinstance(game, ExtensiveFormGame):
+        raise GameError(f"{caller}: expected an ExtensiveFormGame, got {type(game).__name__}")
+    return game
+
+
+def _require_player(game: ExtensiveFormGame, player: Any, caller: str) -> int:
+    if isinstance(player, bool) or not isinstance(player, int | np.integer) or not 0 <= player < game.n_players:
+        raise GameError(f"{caller}: player must be in 0..{game.n_players - 1}, got {player!r}")
+    return int(player)
+
+
+def exact_probability(p: float) -> Fraction:
+    """The simplest fraction (denominator up to 10**6) that rounds to the float ``p``, else its shortest decimal."""
+    simple = Fraction(p).limit_denominator(_CHANCE_DENOMINATOR)
+    return simple if float(simple) == p else to_fraction(p)
+
+
+def infoset_min_depth(game: ExtensiveFormGame) -> np.ndarray:
+    """``[n_infosets]`` the depth of each information set's shallowest node."""
+    depth = np.full(game.n_infosets, np.iinfo(np.int64).max, dtype=np.int64)
+    decision = np.flatnonzero(game.infoset >= 0)
+    np.minimum.at(depth, game.infoset[decision], game.depth[decision])
+    return depth
+
+
+def _infoset_groups(game: ExtensiveFormGame, player: int) -> list[np.ndarray]:
+    """``player``'s information sets grouped by the depth of their shallowest node, shallowest group first.
+
+    Perfect recall puts the information set of a set's parent sequence in a strictly shallower group, so a forward
+    pass over the groups sees every parent sequence before its children and a backward pass every child first.
+    """
+    mine = np.flatnonzero(game.infoset_player == player)
+    if mine.size == 0:
+        return []
+    depth = infoset_min_depth(game)[mine]
+    return [mine[depth == d] for d in np.unique(depth)]
+
+
+def _actions_of(game: ExtensiveFormGame, sets: np.ndarray) -> np.ndarray:
+    """The infoset-actions of ``sets``, set by set in order."""
+    offsets = game.infoset_action_offset
+    return np.concatenate([np.arange(offsets[s], offsets[s + 1]) for s in sets]) if sets.size else np.zeros(0, int)
+
+
+def _zeros(n: int, exact: bool) -> np.ndarray:
+    return np.array([Fraction(0)] * n, dtype=object) if exact else np.zeros(n)
+
+
+def _checked_policy(game: ExtensiveFormGame, policy: Any, caller: str) -> np.ndarray:
+    """The policy as given when it holds Fractions (validated in floats), else as a float array."""
+    raw = np.asarray(policy)
+    checked = game.check_policy(np.asarray(raw, dtype=float) if raw.dtype == object else raw, caller)
+    return raw if raw.dtype == object else checked
+
+
+# -- realization plans -----------------------------------------------------------------------------------------
+
+
+def realization_plan(game: ExtensiveFormGame, policy: Any, player: int) -> np.ndarray:
+    """``[n_sequences[player]]`` the realization plan of ``player``'s part of the behaviour profile ``policy``.
+
+    ``policy: [n_infoset_actions]`` floats or Fractions (an object array stays exact).
+    """
+    caller = "realization_plan"
+    game = _require_game(game, f"{caller}(game)")
+    player = _require_player(game, player, f"{caller}(player)")
+    pi = _checked_policy(game, policy, f"{caller}(policy)")
+    exact = pi.dtype == object
+    plan = _zeros(game.n_sequences[player], exact)
+    plan[0] = Fraction(1) if exact else 1.0
+    for group in _infoset_groups(game, player):
+        actions = _actions_of(game, group)
+        parents = game.infoset_parent_sequence[game.action_infoset[actions]]
+        plan[game.sequence_of_action[actions]] = plan[parents] * pi[actions]
+    return plan
+
+
+def realization_plans(game: ExtensiveFormGame, policy: Any) -> tuple[np.ndarray, ...]:
+    """Every player's realization plan of the behaviour profile ``policy`` (``[n_sequences[p]]`` each)."""
+    game = _require_game(game, "realization_plans(game)")
+    return tuple(realization_plan(game, policy, p) for p in range(game.n_players))
+
+
+def _checked_plans(game: ExtensiveFormGame, plans: Sequence[Any], caller: str,
+                   skip: int | None = None) -> list[np.ndarray | None]:
+    if not isinstance(plans, Sequence) or len(plans) != game.n_players:
+        raise GameError(f"{caller}: expected one realization plan per player ({game.n_players}), got "
+                        f"{len(plans) if isinstance(plans, Sequence) else type(plans).__name__}")
+    out: list[np.ndarray | None] = []
+    for p, plan in enumerate(plans):
+        if p == skip:
+            out.append(None)
+            continue
+        arr = np.asarray(plan)
+        if arr.dtype != object:
+            arr = np.asarray(arr, dtype=float)
+        if arr.shape != (game.n_sequences[p],):
+            raise GameError(f"{caller}: player {p}'s plan must have shape ({game.n_sequences[p]},) (one weight per "
+                            f"sequence), got {arr.shape}")
+        as_float = np.asarray(arr, dtype=float)
+        if not np.all(np.isfinite(as_float)):
+            raise GameError(f"{caller}: player {p}'s plan contains NaN or infinite weights")
+        out.append(arr)
+    return out
+
+
+def behaviour_from_realization(game: ExtensiveFormGame, plans: Sequence[Any], *, tol: float = 0.0) -> np.ndarray:
+    """``[n_infoset_actions]`` the behaviour profile of one realization plan per player.
+
+    ``pi[a] = r[seq(a)] / sum_{b in A(I)} r[seq(b)]`` (negative float weights count as 0); information sets whose
+    weights sum to at most ``tol`` are unreached by their player and play uniformly. Fractions in, Fractions out.
+    """
+    caller = "behaviour_from_realization(plans)"
+    game = _require_game(game, "behaviour_from_realization(game)")
+    checked = _checked_plans(game, plans, caller)
+    exact = all(plan is not None and plan.dtype == object for plan in checked)
+    weights = _zeros(game.n_infoset_actions, exact)
+    for p, plan in enumerate(checked):
+        assert plan is not None
+        mine = np.flatnonzero(game.action_player == p)
+        values = plan[game.sequence_of_action[mine]]
+        weights[mine] = values if exact else np.maximum(np.asarray(values, dtype=float), 0.0)
+    if game.n_infosets == 0:
+        return weights
+    starts = game.infoset_action_offset[:-1]
+    totals = np.add.reduceat(weights, starts)
+    widths = game.infoset_n_actions
+    if exact:
+        uniform = np.array([Fraction(1, int(w)) for w in widths[game.action_infoset]], dtype=object)
+    else:
+        uniform = 1.0 / widths[game.action_infoset]
+    reached = np.asarray(totals > tol, dtype=bool)[game.action_infoset]
+    safe_totals = np.where(np.asarray(totals > tol, dtype=bool), totals, 1)
+    return np.where(reached, weights / np.repeat(safe_totals, widths), uniform)
+
+
+# -- the sequence form -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SequencePayoffs:
+    """Every player's payoff over sequence tuples, chance folded in (see the module docstring).
+
+    Attributes:
+      sequences: ``[n_entries, n_players]`` one sequence per player; each tuple appears once.
+      values: ``[n_entries, n_players]`` the summed ``c(z) * u_i(z)`` of the terminals with those sequences
+        (Fractions in an object array when exact).
+    """
+
+    sequences: np.ndarray
+    values: np.ndarray
+
+    @property
+    def exact(self) -> bool:
+        return bool(self.values.dtype == object)
+
+
+def chance_reach(game: ExtensiveFormGame, *, exact: bool = False) -> np.ndarray:
+    """``[n_nodes]`` the product of the chance probabilities on the path to each node (Fractions when exact)."""
+    game = _require_game(game, "chance_reach(game)")
+    if exact:
+        edge = np.array([exact_probability(float(p)) for p in game.chance_prob], dtype=object)
+        reach = np.array([Fraction(1)] * game.n_nodes, dtype=object)
+    else:
+        edge, reach = game.chance_prob, np.ones(game.n_nodes)
+    below_chance = np.zeros(game.n_nodes, dtype=bool)
+    below_chance[1:] = game.player[game.parent[1:]] == CHANCE
+    edge = np.where(below_chance, edge, 1)  # only chance edges carry probabilities
+    for level in game.levels[1:]:
+        reach[level] = reach[game.parent[level]] * edge[level]
+    return reach
+
+
+def sequence_payoffs(game: ExtensiveFormGame, *, exact: bool = False) -> SequencePayoffs:
+    """The game's payoffs over sequence tuples (``exact=True``: Fractions, see the module docstring)."""
+    game = _require_game(game, "sequence_payoffs(game)")
+    terminals = game.terminals
+    reach = chance_reach(game, exact=exact)[terminals]
+    payoffs = to_fraction_array(game.payoffs[terminals]) if exact else game.payoffs[terminals]
+    weighted = reach[:, None] * payoffs
+    sequences, inverse = np.unique(game.node_sequence[terminals], axis=0, return_inverse=True)
+    values = (np.array([[Fraction(0)] * game.n_players for _ in range(sequences.shape[0])], dtype=object)
+              if exact else np.zeros((sequences.shape[0], game.n_players)))
+    np.add.at(values, inverse.reshape(-1), weighted)
+    return SequencePayoffs(sequences=sequences, values=values)
+
+
+def constraint_matrix(game: ExtensiveFormGame, player: int) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """``(E, e, infosets)``: ``player``'s realization-plan constraints ``E r = e`` (see the module docstring).
+
+    ``E: [1 + m, n_sequences[player]]`` sparse, ``e: [1 + m]``, ``infosets: [m]`` the information set of row
+    ``1 + i``.
+    """
+    game = _require_game(game, "constraint_matrix(game)")
+    player = _require_player(game, player, "constraint_matrix(player)")
+    infosets = np.flatnonzero(game.infoset_player == player)
+    rows, cols, vals = [0], [0], [1.0]
+    for i, s in enumerate(infosets):
+        rows.append(1 + i)
+        cols.append(int(game.infoset_parent_sequence[s]))
+        vals.append(-1.0)
+        actions = np.arange(game.infoset_action_offset[s], game.infoset_action_offset[s + 1])
+        rows.extend([1 + i] * actions.size)
+        cols.extend(game.sequence_of_action[actions].tolist())
+        vals.extend([1.0] * actions.size)
+    shape = (1 + infosets.size, game.n_sequences[player])
+    matrix = sp.csr_matrix((vals, (rows, cols)), shape=shape)
+    rhs = np.zeros(shape[0])
+    rhs[0] = 1.0
+    return matrix, rhs, infosets
+
+
+@dataclass(frozen=True)
+class SequenceForm:
+    """The sequence form of a two-player game: ``max/min x^T A y`` over ``E x = e, F y = f, x, y >= 0``.
+
+    Attributes:
+      E, e: player 0's constraints, ``[1 + m0, n0]`` (sparse) and ``[1 + m0]``.
+      F, f: player 1's constraints, ``[1 + m1, n1]`` (sparse) and ``[1 + m1]``.
+      A, B: the players' payoffs over sequence pairs, ``[n0, n1]`` (sparse, chance folded in).
+      infosets: per player, the information set of each constraint row after the first.
+    """
+
+    E: sp.csr_matrix
+    e: np.ndarray
+    F: sp.csr_matrix
+    f: np.ndarray
+    A: sp.csr_matrix
+    B: sp.csr_matrix
+    infosets: tuple[np.ndarray, np.ndarray]
+
+
+def sequence_form(game: ExtensiveFormGame) -> SequenceForm:
+    """The sequence form (constraints and payoff matrices) of a two-player extensive-form game."""
+    game = _require_game(game, "sequence_form(game)")
+    if game.n_players != 2:
+        raise NotApplicableError(f"sequence_form(game): the matrices are for two-player games, got "
+                                 f"{game.n_players} players; use sequence_payoffs for any number of players")
+    e_matrix, e_rhs, sets0 = constraint_matrix(game, 0)
+    f_matrix, f_rhs, sets1 = constraint_matrix(game, 1)
+    entries = sequence_payoffs(game)
+    shape = game.n_sequences
+    rows, cols = entries.sequences[:, 0], entries.sequences[:, 1]
+    a = sp.csr_matrix((entries.values[:, 0], (rows, cols)), shape=shape)
+    b = sp.csr_matrix((entries.values[:, 1], (rows, cols)), shape=shape)
+    return SequenceForm(E=e_matrix, e=e_rhs, F=f_matrix, f=f_rhs, A=a, B=b, infosets=(sets0, sets1))
+
+
+# -- best responses over sequences -----------------------------------------------------------------------------
+
+
+def payoff_contributions(game: ExtensiveFormGame, plans: Sequence[Any], player: int,
+                         payoffs: SequencePayoffs | None = None) -> np.ndarray:
+    """``[n_sequences[player]]`` ``c(s)``: ``player``'s payoff from the entries ending in its sequence ``s``,
+    weighted by the other players' plans (``plans[player]`` is ignored and may be None)."""
+    caller = "payoff_contributions"
+    game = _require_game(game, f"{caller}(game)")
+    player = _require_player(game, player, f"{caller}(player)")
+    checked = _checked_plans(game, plans, f"{caller}(plans)", skip=player)
+    exact = all(plan is not None and plan.dtype == object for plan in checked if plan is not None)
+    if payoffs is None:
+        payoffs = sequence_payoffs(game, exact=exact)
+    weight = payoffs.values[:, player].copy()
+    for p, plan in enumerate(checked):
+        if plan is not None:
+            weight = weight * plan[payoffs.sequences[:, p]]
+    out = _zeros(game.n_sequences[player], payoffs.exact or exact)
+    np.add.at(out, payoffs.sequences[:, player], weight)
+    return out
+
+
+def sequence_values(game: ExtensiveFormGame, contributions: np.ndarray, player: int) -> np.ndarray:
+    """``[n_sequences[player]]`` ``V(s)``: the payoff of sequence ``s`` when ``player`` responds optimally after it.
+
+    ``V(s) = c(s) + sum_{J: parent(J) = s} max_{a in A(J)} V(seq(a))``; ``V[0]`` is the best-response value. An
+    action ``a`` of set ``J`` is a best response there exactly when ``V(seq(a)) = max_{b in A(J)} V(seq(b))``.
+    """
+    values = np.array(contributions, copy=True)
+    if values.shape != (game.n_sequences[player],):
+        raise GameError(f"sequence_values(contributions): expected shape ({game.n_sequences[player]},), got "
+                        f"{values.shape}")
+    for group in reversed(_infoset_groups(game, player)):
+        actions = _actions_of(game, group)
+        starts = np.concatenate([[0], np.cumsum(game.infoset_n_actions[group])[:-1]])
+        best = np.maximum.reduceat(values[game.sequence_of_action[actions]], starts)
+        np.add.at(values, game.infoset_parent_sequence[group], best)
+    return values
+
+
+def best_response_value(game: ExtensiveFormGame, plans: Sequence[Any], player: int,
+                        payoffs: SequencePayoffs | None = None) -> Any:
+    """``player``'s best-response value against the other players' realization plans (``plans[player]`` is
+    ignored). Exact (a Fraction) when the plans hold Fractions or ``payoffs`` is exact."""
+    contributions = payoff_contributions(game, plans, player, payoffs)
+    return sequence_values(game, contributions, player)[0]
+
+
+# -- the reduced normal form -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReducedNormalForm:
+    """The reduced normal form of an extensive-form game.
+
+    Attributes:
+      tree: the extensive-form game.
+      game: the normal-form game over reduced pure strategies (labels ``"infoset=action; ..."``).
+      plans: per player ``[n_strategies_p, n_sequences[p]]``, the 0/1 realization plan of each pure strategy.
+    """
+
+    tree: ExtensiveFormGame
+    game: NormalFormGame
+    plans: tuple[np.ndarray, ...]
+
+    def realization_plans(self, profile: Sequence[Any]) -> tuple[np.ndarray, ...]:
+        """The realization plan ``m_p @ plans_p`` of each mixed strategy ``m_p: [n_strategies_p]``."""
+        if not isinstance(profile, Sequence) or len(profile) != self.tree.n_players:
+            raise GameError(f"ReducedNormalForm.behaviour(profile): expected one mixed strategy per player "
+                            f"({self.tree.n_players})")
+        out = []
+        for p, (mixed, plans) in enumerate(zip(profile, self.plans, strict=True)):
+            arr = np.asarray(mixed)
+            if arr.shape != (plans.shape[0],):
+                raise GameError(f"ReducedNormalForm.behaviour(profile): player {p}'s strategy must have shape "
+                                f"({plans.shape[0]},), got {arr.shape}")
+            out.append(arr @ plans.astype(object if arr.dtype == object else float))
+        return tuple(out)
+
+    def behaviour(self, profile: Sequence[Any], *, tol: float = 0.0) -> np.ndarray:
+        """``[n_infoset_actions]`` the behaviour profile equivalent to a mixed profile of reduced strategies."""
+        return behaviour_from_realization(self.tree, self.realization_plans(profile), tol=tol)
+
+
+def _children_infosets(game: ExtensiveFormGame, player: int) -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for s in np.flatnonzero(game.infoset_player == player):
+        children.setdefault(int(game.infoset_parent_sequence[s]), []).append(int(s))
+    return children
+
+
+def count_reduced_strategies(game: ExtensiveFormGame, player: int) -> int:
+    """The number of ``player``'s reduced pure strategies (a product over sets below each sequence)."""
+    game = _require_game(game, "count_reduced_strategies(game)")
+    player = _require_player(game, player, "count_reduced_strategies(player)")
+    children = _children_infosets(game, player)
+    counts: dict[int, int] = {}
+    for group in reversed(_infoset_groups(game, player)):  # children before parents
+        for s in group:
+            counts[int(s)] = sum(
+                math.prod(counts[j] for j in children.get(int(game.sequence_of_action[a]), []))
+                for a in range(game.infoset_action_offset[s], game.infoset_action_offset[s + 1]))
+    return math.prod(counts[j] for j in children.get(0, []))
+
+
+def _reduced_strategies(game: ExtensiveFormGame, player: int) -> list[tuple[int, ...]]:
+    """Each reduced pure strategy as the tuple of infoset-actions it plays (information sets in index order)."""
+    children = _children_infosets(game, player)
+
+    def below_sequence(sequence: int) -> list[tuple[int, ...]]:
+        options: list[tuple[int, ...]] = [()]
+        for s in children.get(sequence, []):
+            options = [chosen + more for chosen in options for more in at_infoset(s)]
+        return options
+
+    def at_infoset(s: int) -> list[tuple[int, ...]]:
+        out: list[tuple[int, ...]] = []
+        for a in range(int(game.infoset_action_offset[s]), int(game.infoset_action_offset[s + 1])):
+            out.extend((a, *rest) for rest in below_sequence(int(game.sequence_of_action[a])))
+        return out
+
+    return below_sequence(0)
+
+
+def _strategy_label(game: ExtensiveFormGame, actions: tuple[int, ...]) -> str:
+    if not actions:
+        return "(no move)"
+    parts = []
+    for a in actions:
+        s = int(game.action_infoset[a])
+        parts.append(f"{game.infoset_labels[s]}={game.action_labels[s][a - game.infoset_action_offset[s]]}")
+    return "; ".join(parts)
+
+
+def reduced_normal_form(game: ExtensiveFormGame, *, max_profiles: int = _MAX_PROFILES) -> ReducedNormalForm:
+    """The reduced normal form: one pure strategy per reduced plan, payoffs with chance folded in.
+
+    ``payoffs[i, s_0, ..., s_{n-1}] = sum_z c(z) u_i(z)`` over the terminals ``z`` all of whose sequences the
+    strategies play. Raises :class:`NotApplicableError` when it has more than ``max_profiles`` pure profiles.
+    """
+    game = _require_game(game, "reduced_normal_form(game)")
+    if isinstance(max_profiles, bool) or not isinstance(max_profiles, int) or max_profiles < 1:
+        raise GameError(f"reduced_normal_form(max_profiles): expected a positive integer, got {max_profiles!r}")
+    counts = [count_reduced_strategies(game, p) for p in range(game.n_players)]
+    if math.prod(counts) > max_profiles:
+        raise NotApplicableError(
+            f"reduced_normal_form(game): {' x '.join(map(str, counts))} reduced pure strategies exceed "
+            f"max_profiles={max_profiles}; solve the tree directly (sequence_form_lp_solve or cfr_solve)")
+    strategies = [_reduced_strategies(game, p) for p in range(game.n_players)]
+    plans = []
+    for p, chosen in enumerate(strategies):
+        plan = np.zeros((len(chosen), game.n_sequences[p]), dtype=np.int8)
+        plan[:, 0] = 1
+        for k, actions in enumerate(chosen):
+            plan[k, game.sequence_of_action[list(actions)]] = 1
+        plans.append(plan)
+    tensor = _reduced_payoffs(game, plans)
+    labels = tuple(tuple(_strategy_label(game, a) for a in chosen) for chosen in strategies)
+    normal = NormalFormGame(tensor, name=f"{game.name} (reduced normal form)" if game.name else "",
+                            action_labels=labels, player_labels=game.player_labels)
+    return ReducedNormalForm(tree=game, game=normal, plans=tuple(plans))
+
+
+def _reduced_payoffs(game: ExtensiveFormGame, plans: list[np.ndarray]) -> np.ndarray:
+    """``[n_players, *n_strategies]``: each sequence-payoff entry adds to every profile that plays its sequences."""
+    entries = sequence_payoffs(game)
+    shape = tuple(plan.shape[0] for plan in plans)
+    if game.n_players == 2:  # x^T A y for every pair of pure plans at once
+        rows, cols = entries.sequences[:, 0], entries.sequences[:, 1]
+        out = np.empty((2, *shape))
+        for i in range(2):
+            matrix = sp.csr_matrix((entries.values[:, i], (rows, cols)), shape=game.n_sequences)
+            out[i] = plans[0] @ (matrix @ plans[1].T.astype(float))
+        return out
+    tensor = np.zeros((game.n_players, *shape))
+    for sequences, value in zip(entries.sequences, entries.values, strict=True):
+        playing = [np.flatnonzero(plan[:, s]) for plan, s in zip(plans, sequences, strict=True)]
+        for i in range(game.n_players):
+            tensor[i][np.ix_(*playing)] += value[i]
+    return tensor
+
+
+__all__ = [
+    "ReducedNormalForm", "SequenceForm", "SequencePayoffs", "behaviour_from_realization", "best_response_value",
+    "chance_reach", "constraint_matrix", "count_reduced_strategies", "exact_probability", "infoset_min_depth",
+    "payoff_contributions", "realization_plan", "realization_plans", "reduced_normal_form", "sequence_form",
+    "sequence_payoffs", "sequence_values",
+]

@@ -1,0 +1,399 @@
+"""Minimax behaviour strategies of two-player zero-sum extensive-form games by one sequence-form linear program.
+
+Maths (Koller, Megiddo and von Stengel 1996; von Stengel 1996). With realization plans ``x`` (player 0,
+``E x = e, x >= 0``) and ``y`` (player 1, ``F y = f, y >= 0``) and ``u_0 = x^T A y`` (see
+:mod:`equilibria.games.sequence_form`), player 0's maximin problem ``max_x min_y x^T A y`` is, after dualising the
+inner minimisation over ``y``, the linear program
+
+    max_{x, q}  f^T q   s.t.   F^T q - A^T x <= 0,   E x = e,   x >= 0,   q free,
+
+of size linear in the tree (``q`` holds player 1's best-response values, one per constraint row of ``F``). Its
+dual is player 1's minimax problem ``min_{y, p} e^T p  s.t.  E^T p - A y >= 0, F y = f, y >= 0``: the dual values
+of the inequality rows are player 1's realization plan, so one LP gives both plans. Both become behaviour
+strategies (uniform at information sets their player never reaches) and the certificate is the profile's
+exploitability (:func:`equilibria.solvers._extensive.behaviour_result`).
+
+The LP is solved by HiGHS through :func:`scipy.optimize.linprog`, with payoffs divided by their largest magnitude
+so HiGHS's absolute tolerances are relative to the payoff range.
+
+Exact mode (``rational=True``). Payoffs and chance probabilities become Fractions (chance probabilities as the
+simplest fraction rounding to the stored float, so Kuhn's 1/6 is exact). For each player, candidate exact plans
+are tried in turn:
+
+1. the float behaviour strategy rounded to the nearest fractions with small denominators (``limit_denominator``),
+   renormalised exactly at every information set;
+2. the LP's support system: the plan's support ``S`` and the opponent sequences ``T`` that are best responses to
+   it (tight inequality rows) define ``E[:, S] x_S = e`` and ``(F^T q - A^T x)_T = 0``, solved exactly by sparse
+   Gauss-Jordan elimination (a vertex of the LP is the unique solution of its active constraints).
+
+Each candidate's guarantee (the opponent's exact best-response value over sequences) is computed in Fractions;
+player 0's best guarantee ``g_0`` and player 1's ``g_1`` bracket the value (``g_0 <= v <= g_1``), and a pair with
+``g_0 == g_1`` is an exact equilibrium: exploitability ``(g_1 - g_0) / 2`` is exactly 0 and ``v`` is exact (Kuhn
+poker: -1/18; Leduc: a fraction with 31-digit terms, in about a second). ``parameters`` reports ``value`` and
+``exact_exploitability`` as Fractions and ``exact_from`` (which step supplied each player's strategy).
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+from equilibria.core.errors import GameError
+from equilibria.core.result import SolveResult
+from equilibria.games.extensive_form import ExtensiveFormGame
+from equilibria.games.sequence_form import (
+    SequenceForm,
+    SequencePayoffs,
+    behaviour_from_realization,
+    payoff_contributions,
+    realization_plan,
+    sequence_form,
+    sequence_payoffs,
+    sequence_values,
+)
+from equilibria.solvers._common import Budget
+from equilibria.solvers._extensive import behaviour_result, require_extensive_form
+
+_METHOD = "sequence_form_lp"
+# Realization weights (relative to 1) at or below this are read as 0 when the LP's plans become behaviour.
+_REACH_TOL = 1e-12
+# Denominator bounds tried when rounding the float behaviour strategies to fractions (exact mode, step 1).
+_DENOMINATORS = (1_000, 100_000)
+# Tolerances (relative to the payoff range) deciding which opponent sequences are best responses, and which
+# sequences are in a plan's support, for the exact support system (exact mode, step 2); tried in turn.
+_TIGHT_TOLERANCES = (1e-9, 1e-7, 1e-11)
+
+
+def sequence_form_lp_solve(game: Any, *, rational: bool = False, max_seconds: float | None = None) -> SolveResult:
+    """One minimax behaviour profile of a two-player zero-sum extensive-form game, and the game value.
+
+    ``values`` holds the players' expected payoffs under the returned profile; ``parameters["value"]`` is player
+    0's LP value (a Fraction when ``rational``); ``iterations`` counts HiGHS's iterations.
+
+    Args:
+      game: a two-player zero-sum ExtensiveFormGame (perfect recall, any information structure, chance allowed).
+      rational: return Fraction behaviour strategies verified exactly (see the module docstring).
+      max_seconds: time limit (handed to HiGHS, checked during exact verification); when it is hit the result is
+        empty with ``converged=False``.
+
+    Returns:
+      A SolveResult with one behaviour profile ``[n_infoset_actions]``, certified by its exploitability.
+
+    Raises:
+      NotApplicableError: not a two-player zero-sum game.
+      GameError: bad arguments.
+    """
+    budget = Budget(max_seconds=max_seconds)
+    game = require_extensive_form(game, "sequence_form_lp_solve(game)", players=2, zero_sum=True)
+    if not isinstance(rational, bool):
+        raise GameError(f"sequence_form_lp_solve(rational): expected True or False, got {rational!r}")
+    form = sequence_form(game)
+    parameters: dict[str, Any] = {"rational": rational, "max_seconds": max_seconds,
+                                  "n_sequences": game.n_sequences}
+    solution = _solve_lp(form, game, budget)
+    if solution is None:
+        return behaviour_result(game, _METHOD, [], parameters=parameters, iterations=0, budget=budget,
+                                converged=False)
+    parameters["value"] = solution.value
+    policy = behaviour_from_realization(game, (solution.x, solution.y), tol=_REACH_TOL)
+    if rational:
+        exact = _exact_equilibrium(game, form, solution, policy, budget)
+        if exact is None:
+            return behaviour_result(game, _METHOD, [], parameters=parameters, iterations=solution.iterations,
+                                    budget=budget, converged=False)
+        policy = exact.policy
+        parameters.update(value=exact.value, exact_exploitability=exact.exploitability, exact_from=exact.sources)
+    return behaviour_result(game, _METHOD, [policy], parameters=parameters, iterations=solution.iterations,
+                            budget=budget, rational=rational)
+
+
+# -- the LP -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _LPSolution:
+    """Player 0's plan ``x: [n0]``, player 1's ``y: [n1]``, player 0's value and HiGHS's iteration count."""
+
+    x: np.ndarray
+    y: np.ndarray
+    value: float
+    iterations: int
+
+
+def _solve_lp(form: SequenceForm, game: ExtensiveFormGame, budget: Budget) -> _LPSolution | None:
+    """Solve the LP of the module docstring (variables ``[x, q]``); None when HiGHS stops without an optimum."""
+    n0, n1 = game.n_sequences
+    rows_f = form.F.shape[0]
+    scale = float(np.abs(game.payoffs).max()) or 1.0
+    a_scaled = form.A / scale
+    a_ub = sp.hstack([-a_scaled.T, form.F.T], format="csr")  # F^T q - A^T x <= 0, one row per sequence of 1
+    a_eq = sp.hstack([form.E, sp.csr_matrix((form.E.shape[0], rows_f))], format="csr")
+    cost = np.zeros(n0 + rows_f)
+    cost[n0] = -1.0  # maximise q_0 = f^T q
+    bounds = [(0.0, None)] * n0 + [(None, None)] * rows_f
+    options: dict[str, Any] = {}
+    if budget.max_seconds is not None:
+        remaining = budget.max_seconds - budget.elapsed()
+        if remaining <= 0:
+            return None
+        options["time_limit"] = remaining
+    res = linprog(cost, A_ub=a_ub, b_ub=np.zeros(n1), A_eq=a_eq, b_eq=form.e, bounds=bounds, method="highs",
+                  options=options)
+    if res.status != 0 or res.x is None:
+        return None
+    x = np.maximum(res.x[:n0], 0.0)
+    y = np.maximum(-np.asarray(res.ineqlin.marginals), 0.0)  # d(-f^T q)/d(b_ub) = -y (module docstring)
+    return _LPSolution(x=x, y=y, value=-float(res.fun) * scale + 0.0, iterations=int(res.nit))  # no -0.0
+
+
+# -- exact mode ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ExactAnswer:
+    """An exactly verified equilibrium: Fraction ``policy``, ``value``, ``exploitability`` (0) and, per player,
+    which candidate (``"rounded"`` or ``"support"``) supplied its strategy."""
+
+    policy: np.ndarray
+    value: Fraction
+    exploitability: Fraction
+    sources: tuple[str, str]
+
+
+def _exact_equilibrium(game: ExtensiveFormGame, form: SequenceForm, solution: _LPSolution, policy: np.ndarray,
+                       budget: Budget) -> _ExactAnswer | None:
+    """The exact equilibrium built from the LP's answer (module docstring), or None when the budget ran out.
+
+    Raises RuntimeError when no candidate pair has equal guarantees.
+    """
+    payoffs = sequence_payoffs(game, exact=True)
+    zero_sum = SequencePayoffs(sequences=payoffs.sequences,
+                               values=np.stack([payoffs.values[:, 0], -payoffs.values[:, 0]], axis=1))
+    plans = (solution.x, solution.y)
+    best: list[tuple[Fraction, np.ndarray, str] | None] = [None, None]
+    for attempt in ("rounded", "support"):
+        for player in (0, 1):
+            if budget.exhausted(0):
+                return None
+            candidates = (_rounded_policies(game, policy, player) if attempt == "rounded"
+                          else _support_policies(game, form, zero_sum, plans, player, budget))
+            for candidate in candidates:
+                guarantee = _guarantee(game, candidate, player, zero_sum)
+                current = best[player]
+                if current is None or (guarantee > current[0] if player == 0 else guarantee < current[0]):
+                    best[player] = (guarantee, candidate, attempt)
+                if _closed(best):
+                    break
+        low, high = best
+        if low is not None and high is not None and low[0] == high[0]:
+            exact_policy = np.where(game.action_player == 0, low[1], high[1])
+            return _ExactAnswer(exact_policy, low[0], (high[0] - low[0]) / 2, (low[2], high[2]))
+    raise RuntimeError(
+        "sequence_form_lp_solve(rational=True): could not rebuild an exact equilibrium from the LP's solution; "
+        "the float result (rational=False) is certified by its exploitability")
+
+
+def _closed(best: list[tuple[Fraction, np.ndarray, str] | None]) -> bool:
+    """Whether player 0's best exact guarantee meets player 1's (an exact equilibrium)."""
+    return best[0] is not None and best[1] is not None and best[0][0] == best[1][0]
+
+
+def _guarantee(game: ExtensiveFormGame, policy: np.ndarray, player: int, zero_sum: SequencePayoffs) -> Fraction:
+    """Player 0's payoff that ``player``'s exact strategy secures against every reply (g_0 for 0, g_1 for 1)."""
+    plans: list[np.ndarray | None] = [None, None]
+    plans[player] = realization_plan(game, policy, player)
+    opponent = 1 - player
+    response = sequence_values(game, payoff_contributions(game, plans, opponent, zero_sum), opponent)[0]
+    return Fraction(-response if opponent == 1 else response)  # the opponent's best reply, in player 0's payoff
+
+
+def _rounded_policies(game: ExtensiveFormGame, policy: np.ndarray, player: int) -> list[np.ndarray]:
+    """``policy`` with ``player``'s probabilities rounded to small-denominator fractions, renormalised per set."""
+    out = []
+    for bound in _DENOMINATORS:
+        exact = np.array([Fraction(float(p)).limit_denominator(bound) for p in policy], dtype=object)
+        totals = np.add.reduceat(exact, game.infoset_action_offset[:-1])
+        exact = exact / totals[game.action_infoset]
+        out.append(_keep_player(game, exact, player))
+    return out
+
+
+def _keep_player(game: ExtensiveFormGame, exact: np.ndarray, player: int) -> np.ndarray:
+    """``exact`` at ``player``'s information sets, uniform Fractions elsewhere (a valid exact profile)."""
+    uniform = np.array([Fraction(1, int(game.infoset_n_actions[s])) for s in game.action_infoset], dtype=object)
+    return np.where(game.action_player == player, exact, uniform)
+
+
+def _support_policies(game: ExtensiveFormGame, form: SequenceForm, zero_sum: SequencePayoffs,
+                      plans: tuple[np.ndarray, np.ndarray], player: int, budget: Budget) -> list[np.ndarray]:
+    """Exact plans of ``player`` from its LP support and the opponent's tight sequences (module docstring)."""
+    opponent = 1 - player
+    own_matrix, opponent_matrix = (form.E, form.F) if player == 0 else (form.F, form.E)
+    scale = float(np.abs(game.payoffs).max()) or 1.0
+    float_payoffs = SequencePayoffs(sequences=zero_sum.sequences, values=np.asarray(zero_sum.values, dtype=float))
+    given: list[np.ndarray | None] = [None, None]
+    given[player] = plans[player]
+    response = payoff_contributions(game, given, opponent, float_payoffs)  # opponent's payoff per sequence
+    values = sequence_values(game, response, opponent)
+    slack = _slack(game, values, opponent)
+    out = []
+    tried: set[tuple[bytes, bytes]] = set()
+    for tol in _TIGHT_TOLERANCES:
+        support = np.flatnonzero(plans[player] > tol)
+        tight = np.flatnonzero(slack <= tol * scale)
+        key = (support.tobytes(), tight.tobytes())
+        if key in tried:
+            continue
+        tried.add(key)
+        solved = _solve_support_system(game, own_matrix, opponent_matrix, zero_sum, player, support, tight, budget)
+        if solved is not None:
+            out.append(_keep_player(game, behaviour_from_realization(game, _plans_for(game, player, solved)),
+                                    player))
+    return out
+
+
+def _plans_for(game: ExtensiveFormGame, player: int, plan: np.ndarray) -> list[np.ndarray]:
+    """``plan`` for ``player`` and the empty-sequence plan (uniform behaviour follows) for the other."""
+    other = np.array([Fraction(1)] + [Fraction(0)] * (game.n_sequences[1 - player] - 1), dtype=object)
+    return [plan, other] if player == 0 else [other, plan]
+
+
+def _slack(game: ExtensiveFormGame, values: np.ndarray, player: int) -> np.ndarray:
+    """``[n_sequences[player]]`` how much less sequence ``s`` earns than the best action at its information set
+    (``values`` from :func:`sequence_values`; 0 at the empty sequence)."""
+    slack = np.zeros(game.n_sequences[player])
+    sets = np.flatnonzero(game.infoset_player == player)
+    if sets.size == 0:
+        return slack
+    actions = np.concatenate([np.arange(game.infoset_action_offset[s], game.infoset_action_offset[s + 1])
+                              for s in sets])
+    action_values = values[game.sequence_of_action[actions]]
+    starts = np.concatenate([[0], np.cumsum(game.infoset_n_actions[sets])[:-1]])
+    best = np.repeat(np.maximum.reduceat(action_values, starts), game.infoset_n_actions[sets])
+    slack[game.sequence_of_action[actions]] = best - action_values
+    return slack
+
+
+def _solve_support_system(game: ExtensiveFormGame, own_matrix: sp.csr_matrix, opponent_matrix: sp.csr_matrix,
+                          zero_sum: SequencePayoffs, player: int, support: np.ndarray, tight: np.ndarray,
+                          budget: Budget) -> np.ndarray | None:
+    """The exact plan ``[n_sequences[player]]`` solving the support system, or None (singular, inconsistent,
+    negative, or out of time).
+
+    Unknowns: the plan on ``support`` (indices ``0..|S|-1``) and the opponent's values ``q`` (one per row of the
+    opponent's constraint matrix). Rows: the player's own constraints, and for each tight opponent sequence ``j``
+    ``(M^T q)_j = (own payoff to the opponent's reply j)``, i.e. the opponent's reply ``j`` is a best response.
+    """
+    position = {int(s): k for k, s in enumerate(support)}
+    n_support = len(support)
+    rows: list[dict[int, Fraction]] = []
+    rhs: list[Fraction] = []
+    own = own_matrix.tocsr()
+    for r in range(own.shape[0]):
+        row: dict[int, Fraction] = {}
+        for c, v in zip(own.indices[own.indptr[r]:own.indptr[r + 1]], own.data[own.indptr[r]:own.indptr[r + 1]],
+                        strict=True):
+            if int(c) in position:
+                row[position[int(c)]] = Fraction(int(v))
+        rows.append(row)
+        rhs.append(Fraction(1) if r == 0 else Fraction(0))
+    # Player 0's payoff over (own sequence, opponent sequence), exact: the coefficients of the tight rows.
+    by_opponent: dict[int, dict[int, Fraction]] = {}
+    for sequences, value in zip(zero_sum.sequences, zero_sum.values[:, 0], strict=True):
+        s_own, s_opp = int(sequences[player]), int(sequences[1 - player])
+        if s_own in position and value != 0:
+            entry = by_opponent.setdefault(s_opp, {})
+            entry[position[s_own]] = entry.get(position[s_own], Fraction(0)) + value
+    # The guarantee LP of ``player`` in player 0's payoff: player 0 keeps F^T q <= A^T x, player 1 (minimising)
+    # keeps E^T p >= A y; on tight rows both read (M^T q)_j = (payoff)_j.
+    opp = opponent_matrix.tocsc()
+    for j in tight:
+        row = {n_support + int(i): Fraction(int(v))
+               for i, v in zip(opp.indices[opp.indptr[j]:opp.indptr[j + 1]],
+                               opp.data[opp.indptr[j]:opp.indptr[j + 1]], strict=True)}
+        for k, v in by_opponent.get(int(j), {}).items():
+            row[k] = row.get(k, Fraction(0)) - v
+        rows.append({k: v for k, v in row.items() if v != 0})
+        rhs.append(Fraction(0))
+    solution = _solve_exact(rows, rhs, n_support + opponent_matrix.shape[0], budget)
+    if solution is None or any(solution[k] < 0 for k in range(n_support)):
+        return None
+    plan = np.array([Fraction(0)] * game.n_sequences[player], dtype=object)
+    plan[support] = solution[:n_support]
+    return plan
+
+
+def _solve_exact(rows: list[dict[int, Fraction]], rhs: list[Fraction], n_unknowns: int,
+                 budget: Budget) -> list[Fraction] | None:
+    """The unique solution of a sparse exact linear system (rows as ``{column: coefficient}``), or None.
+
+    Gauss-Jordan elimination with Markowitz-style pivoting to limit fill-in: the next pivot row is the remaining
+    row with the fewest entries, its pivot the column shared by the fewest remaining rows; the pivot column is
+    then eliminated from every other remaining row. Back substitution runs in reverse (a pivot row only holds
+    columns pivoted later). On Leduc's support systems (about 1,300 rows) this takes a tenth of a second where
+    eliminating in the given order took ten. None when the system is inconsistent, underdetermined, or the budget
+    runs out.
+    """
+    work = {i: dict(row) for i, row in enumerate(rows)}
+    value = dict(enumerate(rhs))
+    rows_of: dict[int, set[int]] = {}
+    for i, row in work.items():
+        for c in row:
+            rows_of.setdefault(c, set()).add(i)
+    queue = [(len(row), i) for i, row in work.items()]
+    heapq.heapify(queue)
+    pivots: list[tuple[int, dict[int, Fraction], Fraction]] = []
+    while queue:
+        length, i = heapq.heappop(queue)
+        if i not in work or len(work[i]) != length:
+            continue  # a stale entry: the row was eliminated or changed length since it was queued
+        if len(pivots) % 64 == 0 and budget.exhausted(0):
+            return None
+        row, b = work.pop(i), value.pop(i)
+        if not row:
+            if b != 0:
+                return None  # inconsistent
+            continue
+        column = min(row, key=lambda c: (len(rows_of[c]), c))
+        lead = row[column]
+        row = {c: v / lead for c, v in row.items()}
+        b = b / lead
+        for c in row:
+            rows_of[c].discard(i)
+        for k in rows_of.pop(column):
+            value[k] -= _eliminate(work[k], k, column, row, rows_of) * b
+            heapq.heappush(queue, (len(work[k]), k))
+        pivots.append((column, row, b))
+    if len(pivots) < n_unknowns:
+        return None  # underdetermined
+    solution = [Fraction(0)] * n_unknowns
+    for column, row, b in reversed(pivots):
+        solution[column] = b - sum((v * solution[c] for c, v in row.items() if c != column), Fraction(0))
+    return solution
+
+
+def _eliminate(other: dict[int, Fraction], k: int, column: int, pivot_row: dict[int, Fraction],
+               rows_of: dict[int, set[int]]) -> Fraction:
+    """Subtract ``factor * pivot_row`` from row ``k`` (``other``) to clear ``column``; return ``factor``.
+
+    ``rows_of`` (which rows hold each column) is kept up to date as entries appear and cancel.
+    """
+    factor = other.pop(column)
+    for c, v in pivot_row.items():
+        if c == column:
+            continue
+        updated = other.get(c, Fraction(0)) - factor * v
+        if updated:
+            if c not in other:
+                rows_of[c].add(k)
+            other[c] = updated
+        elif c in other:
+            del other[c]
+            rows_of[c].discard(k)
+    return factor
