@@ -199,3 +199,36 @@ def test_polish_restores_rounding_level_accuracy():
     assert (a @ py).max() - (px @ a).min() <= 1e-13 * np.ptp(a)
     np.testing.assert_allclose(px, x, atol=1e-12)
     np.testing.assert_allclose(py, y, atol=1e-12)
+
+
+def test_mid_size_games_use_the_interior_point():
+    # From 10,000 payoff entries on the dense interior point answers (HiGHS would take hundreds of pivots).
+    a = np.random.default_rng(12).uniform(-1, 1, (120, 100))
+    result = zero_sum_lp_solve(NormalFormGame.zero_sum(a))
+    x, y = result.equilibrium
+    assert result.iterations < 40
+    assert result.certificate[0] <= 1e-13 * np.ptp(a) and (a @ y).max() - (x @ a).min() <= 1e-13 * np.ptp(a)
+    assert result.values[0][0] == pytest.approx(column_player_value(a), abs=1e-9 * np.ptp(a))
+
+
+def test_exact_mode_after_the_interior_point():
+    # Integer payoffs with a drift towards high rows and low columns: small supports, found by the interior point.
+    rng = np.random.default_rng(1)
+    a = rng.integers(-1000, 1001, (100, 110)) + 20 * np.arange(100)[:, None] - 20 * np.arange(110)[None, :]
+    game = NormalFormGame.zero_sum(a)
+    result = zero_sum_lp_solve(game, rational=True)
+    x, y = result.equilibrium
+    assert result.iterations < 40 and result.rational
+    assert result.certificate[0] == 0 and max_regret(game, (x, y)) == 0 and sum(x) == 1 and sum(y) == 1
+    assert float(result.values[0][0]) == pytest.approx(column_player_value(a.astype(float)), abs=1e-9 * np.ptp(a))
+
+
+def test_benchmark_like_game_certified_through_the_public_api():
+    # The benchmark's uniform games (seeds [0, 4, n]), at a size the test suite can afford.
+    a = np.random.default_rng([0, 4, 400]).random((400, 400))
+    game = NormalFormGame.zero_sum(a)
+    result = zero_sum_lp_solve(game, max_seconds=60)
+    x, y = result.equilibrium
+    assert result.converged and result.iterations < 40
+    assert result.certificate[0] <= 1e-13 * np.ptp(a) and (a @ y).max() - (x @ a).min() <= 1e-13 * np.ptp(a)
+    assert np.count_nonzero(x) == np.count_nonzero(y)  # the crossover's square supports
