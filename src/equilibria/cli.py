@@ -22,6 +22,7 @@ import numpy as np
 
 from equilibria.core.errors import GameError
 from equilibria.core.result import SolveResult
+from equilibria.games.extensive_form import ExtensiveFormGame
 from equilibria.games.normal_form import NormalFormGame
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
@@ -34,19 +35,29 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def load_game(spec: str) -> NormalFormGame:
-    """A zoo name, or a path to a Gambit ``.nfg`` or equilibria ``.json`` file."""
+def load_game(spec: str) -> NormalFormGame | ExtensiveFormGame:
+    """A zoo name (normal-form or extensive-form), or a path to a Gambit ``.nfg``/``.efg`` or ``.json`` file."""
     from equilibria.games import zoo
+    from equilibria.games.zoo import extensive_form as tree_zoo
 
     path = Path(spec)
-    if path.suffix.lower() in {".nfg", ".json"} or path.exists():
+    if path.suffix.lower() in {".nfg", ".efg", ".json"} or path.exists():
         from equilibria.games.io import load_game as load_file
 
         return load_file(path)
+    if spec in tree_zoo.names():
+        return tree_zoo.get(spec)
     try:
         return zoo.get(spec)
     except KeyError as exc:
         raise GameError(f"{exc.args[0]}, and no file of that name exists") from None
+
+
+def load_normal_form(spec: str, caller: str) -> NormalFormGame:
+    game = load_game(spec)
+    if not isinstance(game, NormalFormGame):
+        raise GameError(f"{caller}: {spec!r} is a game tree; this command needs a normal-form game")
+    return game
 
 
 # -- formatting ----------------------------------------------------------------------------------------------------
@@ -79,17 +90,21 @@ def _profile_rows(result: SolveResult) -> list[dict[str, Any]]:
     return entries
 
 
-def result_to_json(result: SolveResult, game_label: str) -> dict[str, Any]:
-    """The JSON document of ``equilibria solve --format json`` (shape fixed by docs/design.md)."""
+def result_to_json_header(result: SolveResult, game_label: str) -> dict[str, Any]:
     return {
         "game": game_label,
         "method": result.method,
-        "equilibria": _profile_rows(result),
+        "equilibria": [],
         "seconds": result.seconds,
         "converged": result.converged,
         "iterations": result.iterations,
         "certificate": result.certificate_name,
     }
+
+
+def result_to_json(result: SolveResult, game_label: str) -> dict[str, Any]:
+    """The JSON document of ``equilibria solve --format json`` (shape fixed by docs/design.md)."""
+    return {**result_to_json_header(result, game_label), "equilibria": _profile_rows(result)}
 
 
 def result_to_table(result: SolveResult, game: NormalFormGame, game_label: str) -> str:
@@ -120,6 +135,92 @@ def result_to_table(result: SolveResult, game: NormalFormGame, game_label: str) 
     return "\n".join(lines)
 
 
+MAX_INFOSET_LINES = 60  # a tree's profile lists at most this many information sets (those reached first)
+
+
+def _reached_infosets(game: ExtensiveFormGame, policy: np.ndarray) -> np.ndarray:
+    """Information sets reached with positive probability under ``policy``, in breadth-first order."""
+    reach = game.reach_probabilities(policy)
+    nodes = np.flatnonzero((game.infoset >= 0) & (reach > 0))
+    _, first = np.unique(game.infoset[nodes], return_index=True)
+    return game.infoset[nodes[np.sort(first)]]
+
+
+def _infoset_policy(game: ExtensiveFormGame, policy: Any, infoset: int) -> list[tuple[str, Any]]:
+    lo, hi = game.infoset_action_offset[infoset], game.infoset_action_offset[infoset + 1]
+    return list(zip(game.action_labels[infoset], policy[lo:hi], strict=True))
+
+
+def tree_result_to_table(result: SolveResult, game: ExtensiveFormGame, game_label: str) -> str:
+    exact = result.rational
+    lines = [
+        game.describe() if game.name else f"{game_label}: {game.describe()}",
+        f"method {result.method}"
+        + (f" ({result.parameters['variant']})" if "variant" in result.parameters else "")
+        + f": {result.seconds * 1e3:.2f} ms, {result.iterations} iterations"
+        + ("" if result.converged else "  [NOT CONVERGED: budget exhausted, result is approximate]"),
+    ]
+    if "value" in result.parameters:
+        lines.append(f"  value: {_value_text(result.parameters['value'], exact)}")
+    for policy, values, certificate in zip(result.equilibria, result.values, result.certificate, strict=True):
+        payoffs = ", ".join(f"{float(v):.6g}" for v in values)
+        lines.append(f"  {result.certificate_name} = {float(certificate):.3e}  payoffs ({payoffs})")
+        floats = np.asarray(policy, dtype=float)
+        reached = _reached_infosets(game, floats)
+        for infoset in reached[:MAX_INFOSET_LINES]:
+            player = int(game.infoset_player[infoset])
+            name = game.player_labels[player] if game.player_labels else f"player {player + 1}"
+            mix = ", ".join(f"{a}: {_number(p, exact)}" for a, p in _infoset_policy(game, policy, infoset)
+                            if (p != 0 if exact else abs(float(p)) > 1e-9))
+            lines.append(f"      {name:<9} {game.infoset_labels[infoset]:<20} {mix}")
+        if reached.size > MAX_INFOSET_LINES:
+            lines.append(f"      ... {reached.size - MAX_INFOSET_LINES} more information sets reached "
+                         f"(--format json lists all)")
+    return "\n".join(lines)
+
+
+def _value_text(value: Any, exact: bool) -> str:
+    """A search's value (one payoff per player) or an LP's value (player 1's), as text."""
+    if isinstance(value, tuple | list | np.ndarray):
+        return "(" + ", ".join(_number(v, exact) for v in value) + ") for players 1..n"
+    return f"{_number(value, exact)} for player 1"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, tuple | list | np.ndarray):
+        return [float(v) for v in value]
+    return float(value)
+
+
+def _json_bound(x: Any) -> Any:
+    if isinstance(x, float) and not np.isfinite(x):
+        return "inf" if x > 0 else "-inf"
+    if isinstance(x, list | tuple):
+        return [_json_bound(v) for v in x]
+    return x
+
+
+def tree_result_to_json(result: SolveResult, game: ExtensiveFormGame, game_label: str) -> dict[str, Any]:
+    """``equilibria solve --format json`` for a game tree: behaviour strategies per reached information set."""
+    document = result_to_json_header(result, game_label)
+    entries = []
+    for policy, values, certificate in zip(result.equilibria, result.values, result.certificate, strict=True):
+        floats = np.asarray(policy, dtype=float)
+        strategies = {
+            game.infoset_labels[i]: {"player": int(game.infoset_player[i]),
+                                     "actions": {a: float(p) for a, p in _infoset_policy(game, floats, i)}}
+            for i in _reached_infosets(game, floats)
+        }
+        entries.append({"behaviour": strategies, "payoffs": [float(v) for v in values],
+                        result.certificate_name: float(certificate)})
+    document["equilibria"] = entries
+    if "value" in result.parameters:
+        document["value"] = _json_value(result.parameters["value"])
+    if result.parameters.get("trace"):
+        document["trace"] = [{k: _json_bound(v) for k, v in e.as_dict().items()} for e in result.parameters["trace"]]
+    return document
+
+
 def _action_name(game: NormalFormGame, player: int, action: int) -> str:
     return game.action_labels[player][action] if game.action_labels else str(action)
 
@@ -130,9 +231,11 @@ def _action_name(game: NormalFormGame, player: int, action: int) -> str:
 def cmd_games(args: argparse.Namespace) -> int:
     from equilibria.games import zoo
     from equilibria.games.zoo import differentiable
+    from equilibria.games.zoo import extensive_form as tree_zoo
 
     rows = [(e.name, e.game().describe().split(": ", 1)[-1], e.description) for e in zoo.ENTRIES]
     rows += [(e.name, f"differentiable, {e.game().n_players} players", e.description) for e in differentiable.ENTRIES]
+    rows += [(e.name, "game tree", e.description) for e in tree_zoo.ENTRIES]
     if args.format == "json":
         print(json.dumps([{"name": n, "shape": s, "description": d} for n, s, d in rows], indent=1))
         return EXIT_OK
@@ -146,8 +249,19 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from equilibria.solvers import solve
 
     game = load_game(args.game)
-    result = solve(game, args.method, all_equilibria=args.all, rational=args.rational, max_seconds=args.max_seconds)
+    result = solve(game, args.method, all_equilibria=args.all, rational=args.rational, max_seconds=args.max_seconds,
+                   trace=args.trace)
     label = game.name or args.game
+    if isinstance(game, ExtensiveFormGame):
+        if args.format == "json":
+            print(json.dumps(tree_result_to_json(result, game, label), indent=1))
+            return EXIT_OK
+        if args.trace:
+            from equilibria.solvers.tree_search import format_trace
+
+            print("\n".join(format_trace(result.parameters["trace"], game)))
+        print(tree_result_to_table(result, game, label))
+        return EXIT_OK
     if args.format == "json":
         print(json.dumps(result_to_json(result, label), indent=1))
     else:
@@ -207,7 +321,7 @@ def load_dynamics_problem(spec: str) -> _DynamicsProblem:
     if spec in differentiable_zoo.names():
         entry = differentiable_zoo.entry(spec)
         return _DynamicsProblem(entry.build(), spec, entry.start(), entry.equilibrium())
-    game = load_game(spec)
+    game = load_normal_form(spec, "dynamics")
     equilibrium = None
     if spec in normal_form_zoo.names():
         known = normal_form_zoo.entry(spec)
@@ -261,10 +375,14 @@ def _tolist(x: Any) -> Any:
 def cmd_dynamics(args: argparse.Namespace) -> int:
     import jax
 
+    with jax.enable_x64(True):  # the command line reports figures to many digits
+        return _run_dynamics(args)
+
+
+def _run_dynamics(args: argparse.Namespace) -> int:
     from equilibria.dynamics.methods import method
     from equilibria.dynamics.run import run
 
-    jax.config.update("jax_enable_x64", True)  # the command line reports figures to many digits
     problem = load_dynamics_problem(args.game)
     spec = method(args.method)
     dynamics = spec.build(args.lr)
@@ -384,6 +502,8 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--rational", action="store_true", help="exact fractions (exact solvers only)")
     solve.add_argument("--max-seconds", type=_positive_float, default=None,
                        help="stop after this long and return what was found, marked not converged")
+    solve.add_argument("--trace", action="store_true",
+                       help="print the search's events (alphabeta, minimax, backward_induction on game trees)")
     solve.add_argument("--format", choices=("table", "json"), default="table")
     solve.set_defaults(handler=cmd_solve)
 
@@ -426,6 +546,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("equilibria: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`equilibria ... | head`): not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line unless debugging
         if os.environ.get("EQUILIBRIA_DEBUG"):
             traceback.print_exc()

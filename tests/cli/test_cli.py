@@ -10,6 +10,7 @@ import pytest
 from equilibria.cli import main
 from equilibria.games import zoo
 from equilibria.games.zoo import differentiable as differentiable_zoo
+from equilibria.games.zoo import extensive_form as tree_zoo
 
 
 def run_cli(capsys, *argv):
@@ -24,7 +25,8 @@ def test_games_lists_every_zoo_entry(capsys):
     for name in zoo.names():
         assert name in out
     code, out, _ = run_cli(capsys, "games", "--format", "json")
-    assert {g["name"] for g in json.loads(out)} == set(zoo.names()) | set(differentiable_zoo.names())
+    expected = set(zoo.names()) | set(differentiable_zoo.names()) | set(tree_zoo.names())
+    assert {g["name"] for g in json.loads(out)} == expected
 
 
 def test_solve_json_has_the_contract_shape(capsys):

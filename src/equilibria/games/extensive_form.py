@@ -295,7 +295,7 @@ def _flatten(root: Node, n_players: int | None, name: str, player_labels: Sequen
         k += 1
     players = sorted({n.player for n in nodes if isinstance(n, Decision)})
     count = n_players if n_players is not None else (max(players) + 1 if players else 1)
-    payoff_lengths = {len(n.payoffs) for n in nodes if isinstance(n, Terminal)}
+    payoff_lengths = {int(np.size(n.payoffs)) for n in nodes if isinstance(n, Terminal)}
     if n_players is None and payoff_lengths:
         count = max(count, *payoff_lengths)
     infoset_index: dict[tuple[int, str], int] = {}
@@ -344,7 +344,11 @@ def _children(node: Any, index: int, label: str) -> list[tuple[float, str, Any]]
         for outcome in node.outcomes:
             if not (isinstance(outcome, tuple | list) and len(outcome) == 3):
                 raise GameError(f"ExtensiveFormGame: chance {where}: outcomes must be (probability, label, subtree)")
-            probs.append(float(outcome[0]))
+            try:
+                probs.append(float(outcome[0]))
+            except (TypeError, ValueError):
+                raise GameError(f"ExtensiveFormGame: chance {where}: probability {outcome[0]!r} is not a "
+                                f"number") from None
         arr = np.asarray(probs)
         if not np.all(np.isfinite(arr)) or np.any(arr < 0) or abs(arr.sum() - 1) > _PROBABILITY_TOL:
             raise GameError(f"ExtensiveFormGame: chance probabilities at {where} are {probs}; they must be "
@@ -356,12 +360,21 @@ def _children(node: Any, index: int, label: str) -> list[tuple[float, str, Any]]
                             f"got {node.player!r}")
         if not node.moves:
             raise GameError(f"ExtensiveFormGame: decision {where} has no moves")
+        if not all(isinstance(m, tuple | list) and len(m) == 2 for m in node.moves):
+            raise GameError(f"ExtensiveFormGame: decision {where}: moves must be (action label, subtree) pairs")
         return [(1.0, str(m[0]), m[1]) for m in node.moves]
     raise GameError(f"ExtensiveFormGame: {where} is a {type(node).__name__}; expected Terminal, Chance or Decision")
 
 
 def _terminal_payoffs(node: Terminal, count: int, label: str) -> np.ndarray:
-    arr = np.asarray(node.payoffs, dtype=float)
+    if np.ndim(node.payoffs) != 1:
+        raise GameError(f"ExtensiveFormGame: terminal {label!r}: payoffs must be a sequence with one number per "
+                        f"player, got {node.payoffs!r}")
+    try:
+        arr = np.asarray(node.payoffs, dtype=float)
+    except (TypeError, ValueError):
+        raise GameError(f"ExtensiveFormGame: terminal {label!r}: payoffs must be numbers, got "
+                        f"{node.payoffs!r}") from None
     if arr.shape != (count,):
         raise GameError(f"ExtensiveFormGame: terminal {label!r} has {arr.size} payoffs, expected {count}")
     if not np.all(np.isfinite(arr)):
@@ -382,6 +395,7 @@ def _validate(game: ExtensiveFormGame) -> None:
         raise GameError("ExtensiveFormGame.payoffs: contains NaN or infinite values")
     if n == 0 or game.parent[0] != -1 or np.any(game.parent[1:] >= np.arange(1, n)) or np.any(game.parent[1:] < 0):
         raise GameError("ExtensiveFormGame.parent: nodes must be numbered so that the root is 0 and parent[k] < k")
+    _check_structure(game, n)
     bad_player = (game.player >= game.n_players) | (game.player < TERMINAL)
     if np.any(bad_player):
         k = int(np.flatnonzero(bad_player)[0])
@@ -409,6 +423,43 @@ def _validate(game: ExtensiveFormGame) -> None:
         raise GameError(f"ExtensiveFormGame: node {_name(game, k)} has {game.n_children[k]} actions but its "
                         f"information set {game.infoset_labels[game.infoset[k]]!r} has {counts[game.infoset[k]]}")
     _check_perfect_recall(game)
+
+
+def _check_structure(game: ExtensiveFormGame, n: int) -> None:
+    """Breadth-first numbering with contiguous children, payoffs only at leaves, label tuples of the right size."""
+    terminal = game.player == TERMINAL
+    if np.any(game.n_children[terminal] != 0) or np.any(game.n_children[~terminal] < 1):
+        k = int(np.flatnonzero((terminal & (game.n_children != 0)) | (~terminal & (game.n_children < 1)))[0])
+        raise GameError(f"ExtensiveFormGame: node {_name(game, k)} is "
+                        f"{'a terminal with children' if terminal[k] else 'an inner node without children'}")
+    if not np.array_equal(np.bincount(game.parent[1:], minlength=n), game.n_children):
+        raise GameError("ExtensiveFormGame.n_children: does not match the number of nodes naming each node as parent")
+    inner = np.flatnonzero(~terminal)
+    block = np.repeat(game.first_child[inner], game.n_children[inner]) + _ranks(game.n_children[inner])
+    if block.size and (np.any(block < 1) or np.any(block >= n) or
+                       np.any(game.parent[np.clip(block, 0, n - 1)] != np.repeat(inner, game.n_children[inner]))):
+        raise GameError("ExtensiveFormGame.first_child: the children of a node must be the contiguous block "
+                        "first_child[k] : first_child[k] + n_children[k]")
+    covered = sum(hi - lo for lo, hi in _level_bounds(game.first_child, game.n_children))
+    if covered != n or np.any(np.diff(game.parent[1:]) < 0):
+        raise GameError("ExtensiveFormGame: nodes must be numbered breadth-first (each depth a contiguous block, "
+                        "children in the order of their parents); build trees with ExtensiveFormGame.from_tree")
+    if np.any(game.payoffs[~terminal] != 0):
+        k = int(inner[np.flatnonzero(np.any(game.payoffs[inner] != 0, axis=1))[0]])
+        raise GameError(f"ExtensiveFormGame.payoffs: inner node {_name(game, k)} has nonzero payoffs; utilities "
+                        f"belong to terminal nodes only")
+    n_sets = game.infoset_player.shape[0]
+    if len(game.action_labels) != n_sets or len(game.infoset_labels) != n_sets:
+        raise GameError(f"ExtensiveFormGame: {n_sets} information sets but {len(game.action_labels)} action label "
+                        f"tuples and {len(game.infoset_labels)} information-set labels")
+    if len(game.node_labels) not in (0, n):
+        raise GameError(f"ExtensiveFormGame.node_labels: expected {n} labels (or none), got {len(game.node_labels)}")
+
+
+def _ranks(counts: np.ndarray) -> np.ndarray:
+    """``0..c-1`` for each count ``c``, concatenated."""
+    total = int(counts.sum())
+    return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def _name(game: ExtensiveFormGame, k: int) -> str:

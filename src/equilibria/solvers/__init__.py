@@ -15,6 +15,17 @@ correlated             n-player       a welfare-maximising (or user-objective) c
 coarse_correlated      n-player       likewise, coarse correlated
 =====================  =============  ==================================================================
 
+Extensive-form solvers (certificate: exploitability):
+
+=====================  =============  ==================================================================
+backward_induction     perfect info   a subgame-perfect equilibrium, n players, chance allowed
+minimax                perfect info   two-player zero-sum minimax (expectiminimax with chance)
+alphabeta              perfect info   the minimax value and strategy, pruning (``trace=True`` for events)
+sequence_form_lp       2-player z-s   a Nash equilibrium and the value (HiGHS LP over sequences), exact mode
+cfr, cfr+, linear_cfr, any            the average strategy of a CFR variant (Nash in 2-player zero-sum)
+dcfr, pcfr+, mccfr_*
+=====================  =============  ==================================================================
+
 :func:`solve` picks a method from the game's properties when none is given and checks a named method applies.
 """
 
@@ -27,7 +38,10 @@ from typing import Any
 
 from equilibria.core.errors import GameError, NotApplicableError
 from equilibria.core.result import SolveResult
+from equilibria.games.extensive_form import ExtensiveFormGame
 from equilibria.games.normal_form import NormalFormGame
+
+NORMAL_FORM, EXTENSIVE_FORM = "normal_form", "extensive_form"
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,9 @@ class SolverSpec:
       finds_all: the solver enumerates all (extreme) equilibria of its class.
       exact: the solver accepts ``rational=True``.
       description: one line for help texts.
+      game_kind: ``"normal_form"`` or ``"extensive_form"``.
+      options: fixed keyword arguments (a CFR variant's name).
+      traces: the solver accepts ``trace=True`` (search events).
     """
 
     name: str
@@ -50,6 +67,9 @@ class SolverSpec:
     finds_all: bool
     exact: bool
     description: str
+    game_kind: str = NORMAL_FORM
+    options: tuple[tuple[str, Any], ...] = ()
+    traces: bool = False
 
     def load(self) -> Callable[..., SolveResult]:
         solver: Callable[..., SolveResult] = getattr(importlib.import_module(self.module), self.function)
@@ -75,6 +95,27 @@ SOLVERS: dict[str, SolverSpec] = {
                    "welfare-maximising correlated equilibrium LP"),
         SolverSpec("coarse_correlated", "equilibria.solvers.correlated_lp", "coarse_correlated_solve", False,
                    False, False, "welfare-maximising coarse correlated equilibrium LP"),
+        SolverSpec("backward_induction", "equilibria.solvers.tree_search", "backward_induction_solve", False, False,
+                   False, "subgame-perfect equilibrium of a perfect-information tree", EXTENSIVE_FORM, traces=True),
+        SolverSpec("minimax", "equilibria.solvers.tree_search", "expectiminimax_solve", True, False, False,
+                   "minimax (expectiminimax with chance) of a two-player zero-sum perfect-information tree",
+                   EXTENSIVE_FORM, traces=True),
+        SolverSpec("alphabeta", "equilibria.solvers.tree_search", "alphabeta_solve", True, False, False,
+                   "alpha-beta search with move ordering, two-player zero-sum perfect information", EXTENSIVE_FORM,
+                   traces=True),
+        SolverSpec("sequence_form_lp", "equilibria.solvers.sequence_form_lp", "sequence_form_lp_solve", True,
+                   False, True, "sequence-form LP of a two-player zero-sum game (HiGHS)", EXTENSIVE_FORM),
+        *(SolverSpec(name, "equilibria.solvers.cfr", "cfr_solve", False, False, False, description, EXTENSIVE_FORM,
+                     (("variant", variant),))
+          for name, variant, description in (
+              ("cfr", "cfr", "vanilla counterfactual regret minimisation (average strategy)"),
+              ("cfr+", "cfr+", "CFR+ (regret matching+, linear averaging, alternating updates)"),
+              ("linear_cfr", "linear", "linear CFR"),
+              ("dcfr", "dcfr", "discounted CFR (alpha=1.5, beta=0, gamma=2)"),
+              ("pcfr+", "pcfr+", "predictive CFR+"),
+              ("mccfr_external", "mccfr-external", "Monte Carlo CFR, external sampling"),
+              ("mccfr_outcome", "mccfr-outcome", "Monte Carlo CFR, outcome sampling"),
+          )),
     )
 }
 
@@ -83,15 +124,36 @@ ALIASES = {
     "vertex": "vertex_enumeration", "enummixed": "vertex_enumeration", "ce": "correlated",
     "cce": "coarse_correlated", "logit": "qre",
 }
+# Names that mean something else on a game tree ("minimax" is tree search there, not the matrix-game LP).
+TREE_ALIASES = {
+    "lp": "sequence_form_lp", "sequence_form": "sequence_form_lp", "alpha_beta": "alphabeta",
+    "spe": "backward_induction", "expectiminimax": "minimax", "cfrplus": "cfr+", "cfr_plus": "cfr+",
+    "pcfr": "pcfr+", "predictive_cfr+": "pcfr+", "linear": "linear_cfr", "discounted_cfr": "dcfr", "mccfr": "mccfr_external",
+}
 
 
-def canonical_method(method: str) -> str:
-    """The canonical solver name for ``method`` (hyphens or underscores, aliases such as ``lh``, ``lp``, ``ce``)."""
+def canonical_method(method: str, game_kind: str = NORMAL_FORM) -> str:
+    """The canonical solver name for ``method`` on a game of ``game_kind`` (hyphens or underscores, aliases such
+    as ``lh``, ``lp``, ``ce``; on trees ``minimax`` is tree search and ``lp`` the sequence-form LP)."""
     key = method.strip().lower().replace("-", "_")
-    key = ALIASES.get(key, key)
-    if key not in SOLVERS:
-        raise GameError(f"unknown method {method!r}; choose one of: {', '.join(SOLVERS)}")
+    aliases = TREE_ALIASES if game_kind == EXTENSIVE_FORM else ALIASES
+    key = aliases.get(key, key)
+    known = [name for name, spec in SOLVERS.items() if spec.game_kind == game_kind]
+    if key not in known:
+        other = "normal-form" if game_kind == EXTENSIVE_FORM else "extensive-form"
+        hint = f" ({method!r} is a method for {other} games)" if key in SOLVERS else ""
+        raise GameError(f"unknown method {method!r}{hint}; choose one of: {', '.join(known)}")
     return key
+
+
+def choose_tree_method(game: ExtensiveFormGame) -> str:
+    """The default method for a game tree: backward induction with perfect information, the sequence-form LP
+    for two-player zero-sum games, CFR+ otherwise."""
+    if game.is_perfect_information:
+        return "backward_induction"
+    if game.n_players == 2 and game.is_zero_sum():
+        return "sequence_form_lp"
+    return "cfr+"
 
 
 def choose_method(game: NormalFormGame, *, all_equilibria: bool = False) -> str:
@@ -109,14 +171,20 @@ def choose_method(game: NormalFormGame, *, all_equilibria: bool = False) -> str:
 
 
 def solve(game: Any, method: str | None = None, *, all_equilibria: bool = False, rational: bool = False,
-          max_seconds: float | None = None) -> SolveResult:
-    """Solve a normal-form game with ``method`` (chosen by :func:`choose_method` when None).
+          max_seconds: float | None = None, trace: bool = False) -> SolveResult:
+    """Solve a normal-form or extensive-form game with ``method`` (chosen from the game when None).
 
     Raises:
       GameError: unknown method, or a method that does not apply to this game (the message says which does).
     """
+    if isinstance(game, ExtensiveFormGame):
+        return _solve_tree(game, method, all_equilibria=all_equilibria, rational=rational, max_seconds=max_seconds,
+                           trace=trace)
     if not isinstance(game, NormalFormGame):
-        raise GameError(f"solve(game): expected a NormalFormGame, got {type(game).__name__}")
+        raise GameError(f"solve(game): expected a NormalFormGame or ExtensiveFormGame, got {type(game).__name__}")
+    if trace:
+        raise NotApplicableError("solve: trace is for tree search (alphabeta, minimax, backward_induction) on "
+                                 "extensive-form games")
     name = choose_method(game, all_equilibria=all_equilibria) if method is None else canonical_method(method)
     spec = SOLVERS[name]
     if spec.two_player_only and game.n_players != 2:
@@ -129,11 +197,7 @@ def solve(game: Any, method: str | None = None, *, all_equilibria: bool = False,
             f"method {name!r} finds one equilibrium; for all of them use 'vertex_enumeration' (two players) "
             "or 'pure' (pure equilibria of any game)"
         )
-    if rational and not spec.exact:
-        raise NotApplicableError(
-            f"method {name!r} has no exact mode; exact solvers: "
-            + ", ".join(s.name for s in SOLVERS.values() if s.exact)
-        )
+    _check_exact(spec, rational)
     options: dict[str, Any] = {}
     if rational:
         options["rational"] = True
@@ -144,4 +208,34 @@ def solve(game: Any, method: str | None = None, *, all_equilibria: bool = False,
     return spec.load()(game, **options)
 
 
-__all__ = ["ALIASES", "SOLVERS", "SolverSpec", "canonical_method", "choose_method", "solve"]
+def _check_exact(spec: SolverSpec, rational: bool) -> None:
+    if rational and not spec.exact:
+        raise NotApplicableError(
+            f"method {spec.name!r} has no exact mode; exact solvers: "
+            + ", ".join(s.name for s in SOLVERS.values() if s.exact and s.game_kind == spec.game_kind)
+        )
+
+
+def _solve_tree(game: ExtensiveFormGame, method: str | None, *, all_equilibria: bool, rational: bool,
+                max_seconds: float | None, trace: bool) -> SolveResult:
+    name = choose_tree_method(game) if method is None else canonical_method(method, EXTENSIVE_FORM)
+    spec = SOLVERS[name]
+    if all_equilibria:
+        raise NotApplicableError("all equilibria: not available for game trees; convert with "
+                                 "equilibria.games.sequence_form.reduced_normal_form and use vertex_enumeration")
+    _check_exact(spec, rational)
+    if trace and not spec.traces:
+        raise NotApplicableError(f"method {name!r} has no trace; tracing methods: "
+                                 + ", ".join(s.name for s in SOLVERS.values() if s.traces))
+    options: dict[str, Any] = dict(spec.options)
+    if rational:
+        options["rational"] = True
+    if trace:
+        options["trace"] = True
+    if max_seconds is not None:
+        options["max_seconds"] = max_seconds
+    return spec.load()(game, **options)
+
+
+__all__ = ["ALIASES", "SOLVERS", "TREE_ALIASES", "SolverSpec", "canonical_method", "choose_method",
+           "choose_tree_method", "solve"]

@@ -56,7 +56,7 @@ def behaviour_result(
         method=method,
         equilibria=tuple(policies) if rational else checked,
         values=tuple(game.reach_probabilities(p) @ game.payoffs for p in checked),
-        certificate=tuple(exploitability(game, p) for p in checked),
+        certificate=tuple(max(0.0, exploitability(game, p)) for p in checked),  # NashConv >= 0; -1e-17 is rounding
         certificate_name="exploitability",
         parameters=dict(parameters),
         iterations=int(iterations),

@@ -1,7 +1,8 @@
-"""Game files: Gambit's ``.nfg`` format and the project's JSON format (see docs/formats.md).
+"""Game files: Gambit's ``.nfg`` and ``.efg`` formats and the project's JSON format (see docs/formats.md).
 
 :func:`load_game` and :func:`save_game` choose the format from the file suffix (case-insensitive):
-``.nfg`` for Gambit's strategic-game format, ``.json`` for the JSON format. Errors are
+``.nfg`` for Gambit's strategic-game format, ``.json`` for the JSON format (both normal-form games), ``.efg`` for
+Gambit's extensive-game format (:class:`ExtensiveFormGame`). Errors are
 :class:`equilibria.GameError` with one-line messages that name the file and, for syntax errors, the line and
 column. Writers are atomic: a failed write leaves any existing file untouched.
 """
@@ -13,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from equilibria.core.errors import GameError
+from equilibria.games.extensive_form import ExtensiveFormGame
+from equilibria.games.io.efg import dumps_efg, loads_efg, read_efg, write_efg
 from equilibria.games.io.json_format import (
     dumps_json_game,
     loads_json_game,
@@ -24,25 +27,31 @@ from equilibria.games.normal_form import NormalFormGame
 
 __all__ = [
     "SUFFIXES",
+    "dumps_efg",
     "dumps_json_game",
     "dumps_nfg",
     "load_game",
+    "loads_efg",
     "loads_json_game",
     "loads_nfg",
+    "read_efg",
     "read_json_game",
     "read_nfg",
     "save_game",
+    "write_efg",
     "write_json_game",
     "write_nfg",
 ]
 
-_READERS: dict[str, Callable[[Path], NormalFormGame]] = {".nfg": read_nfg, ".json": read_json_game}
+_READERS: dict[str, Callable[[Path], NormalFormGame | ExtensiveFormGame]] = {
+    ".nfg": read_nfg, ".json": read_json_game, ".efg": read_efg}
 _WRITERS: dict[str, Callable[[NormalFormGame, Path], None]] = {".nfg": write_nfg, ".json": write_json_game}
 SUFFIXES = tuple(_READERS)
 
 
-def load_game(path: str | os.PathLike[str]) -> NormalFormGame:
-    """Read a normal-form game from ``path`` (``.nfg`` or ``.json``)."""
+def load_game(path: str | os.PathLike[str]) -> NormalFormGame | ExtensiveFormGame:
+    """Read the game in ``path``: a normal-form game from ``.nfg`` or ``.json``, an extensive-form game from
+    ``.efg``."""
     file = _checked_path(path, "load_game")
     if not file.exists():
         raise GameError(f"load_game(path): no such file '{file}'")
@@ -51,11 +60,21 @@ def load_game(path: str | os.PathLike[str]) -> NormalFormGame:
     return _READERS[file.suffix.lower()](file)
 
 
-def save_game(game: NormalFormGame, path: str | os.PathLike[str]) -> None:
-    """Write ``game`` to ``path`` in the format its suffix names (``.nfg`` or ``.json``), atomically."""
+def save_game(game: NormalFormGame | ExtensiveFormGame, path: str | os.PathLike[str]) -> None:
+    """Write ``game`` to ``path`` in the format its suffix names (``.nfg``, ``.json`` or ``.efg``), atomically."""
+    if isinstance(game, ExtensiveFormGame):
+        file = _checked_path(path, "save_game")
+        if file.suffix.lower() != ".efg":
+            raise GameError(f"save_game(path): unknown file type for an ExtensiveFormGame: '{file}' (a "
+                            f"normal-form format); expected .efg")
+        write_efg(game, file)
+        return
     if not isinstance(game, NormalFormGame):
         raise GameError(f"save_game(game): expected a NormalFormGame, got {type(game).__name__}")
     file = _checked_path(path, "save_game")
+    if file.suffix.lower() == ".efg":
+        raise GameError(f"save_game(path): unknown file type for a NormalFormGame: '{file}' ('.efg' holds "
+                        f"extensive-form games); expected .nfg or .json")
     _WRITERS[file.suffix.lower()](game, file)
 
 
