@@ -128,10 +128,10 @@ def run_experiment(config: StepperConfig, context: Context) -> ExperimentResult:
     figure = context.save_figure(_figure(game, events, skipped), "lesson_tree.png",
                                  "The lesson tree after alpha-beta: triangles up = MAX, down = MIN, squares = leaves; "
                                  "numbers are backed-up values; grey nodes and dotted edges were pruned.")
+    trace = [{k: (str(v) if isinstance(v, float) and not np.isfinite(v) else v) for k, v in e.as_dict().items()}
+             for e in events]  # JSON has no infinity: the initial window (-inf, +inf) is written as text
     summary = {"value": value, "principal_variation": principal, "pruned_leaves": pruned_labels,
-               "visits": visits, "trace": [e.as_dict() for e in events]}
-    summary["trace"] = [{k: (str(v) if isinstance(v, float) and not np.isfinite(v) else v) for k, v in e.items()}
-                        for e in summary["trace"]]
+               "visits": visits, "trace": trace}
     return ExperimentResult(summary, checks, (counts, trace_table), (figure,))
 
 
