@@ -71,7 +71,8 @@ def _figure(game: ExtensiveFormGame, events: list, pruned: set[int]) -> plt.Figu
         mover = game.player[k]
         marker = "^" if mover == 0 else ("v" if mover == 1 else "s")
         searched = k in values
-        ax.scatter(xy[k, 0], xy[k, 1], marker=marker, s=260, color="C0" if searched else "0.85", edgecolor="k", zorder=2)
+        ax.scatter(xy[k, 0], xy[k, 1], marker=marker, s=260, color="C0" if searched else "0.85", edgecolor="k",
+                   zorder=2)
         text = f"{values[k]:g}" if searched else ""
         ax.annotate(text, xy[k], ha="center", va="center", fontsize=8, color="white", zorder=3)
         ax.annotate(_label(game, k), xy[k], textcoords="offset points", xytext=(0, -17), ha="center", fontsize=7)

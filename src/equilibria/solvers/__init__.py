@@ -19,7 +19,7 @@ Extensive-form solvers (certificate: exploitability):
 
 =====================  =============  ==================================================================
 backward_induction     perfect info   a subgame-perfect equilibrium, n players, chance allowed
-minimax                perfect info   two-player zero-sum minimax (expectiminimax with chance)
+minimax                perfect info   two-player zero-sum minimax (``expectiminimax`` with chance nodes)
 alphabeta              perfect info   the minimax value and strategy, pruning (``trace=True`` for events)
 sequence_form_lp       2-player z-s   a Nash equilibrium and the value (HiGHS LP over sequences), exact mode
 cfr, cfr+, linear_cfr, any            the average strategy of a CFR variant (Nash in 2-player zero-sum)
@@ -97,9 +97,11 @@ SOLVERS: dict[str, SolverSpec] = {
                    False, False, "welfare-maximising coarse correlated equilibrium LP"),
         SolverSpec("backward_induction", "equilibria.solvers.tree_search", "backward_induction_solve", False, False,
                    False, "subgame-perfect equilibrium of a perfect-information tree", EXTENSIVE_FORM, traces=True),
-        SolverSpec("minimax", "equilibria.solvers.tree_search", "expectiminimax_solve", True, False, False,
-                   "minimax (expectiminimax with chance) of a two-player zero-sum perfect-information tree",
-                   EXTENSIVE_FORM, traces=True),
+        SolverSpec("minimax", "equilibria.solvers.tree_search", "minimax_solve", True, False, False,
+                   "minimax of a two-player zero-sum perfect-information tree without chance", EXTENSIVE_FORM,
+                   traces=True),
+        SolverSpec("expectiminimax", "equilibria.solvers.tree_search", "expectiminimax_solve", True, False, False,
+                   "expectiminimax: minimax with chance nodes averaged", EXTENSIVE_FORM, traces=True),
         SolverSpec("alphabeta", "equilibria.solvers.tree_search", "alphabeta_solve", True, False, False,
                    "alpha-beta search with move ordering, two-player zero-sum perfect information", EXTENSIVE_FORM,
                    traces=True),
@@ -127,8 +129,9 @@ ALIASES = {
 # Names that mean something else on a game tree ("minimax" is tree search there, not the matrix-game LP).
 TREE_ALIASES = {
     "lp": "sequence_form_lp", "sequence_form": "sequence_form_lp", "alpha_beta": "alphabeta",
-    "spe": "backward_induction", "expectiminimax": "minimax", "cfrplus": "cfr+", "cfr_plus": "cfr+",
-    "pcfr": "pcfr+", "predictive_cfr+": "pcfr+", "linear": "linear_cfr", "discounted_cfr": "dcfr", "mccfr": "mccfr_external",
+    "spe": "backward_induction", "cfrplus": "cfr+", "cfr_plus": "cfr+",
+    "pcfr": "pcfr+", "predictive_cfr+": "pcfr+", "linear": "linear_cfr", "discounted_cfr": "dcfr",
+    "mccfr": "mccfr_external",
 }
 
 
