@@ -55,44 +55,35 @@ from collections import deque
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from equilibria.core.errors import GameError
 from equilibria.games.extensive_form import CHANCE, TERMINAL, ExtensiveFormGame
+from equilibria.games.io._gambit_text import COMMA as _COMMA
+from equilibria.games.io._gambit_text import EOF as _EOF
+from equilibria.games.io._gambit_text import LBRACE as _LBRACE
+from equilibria.games.io._gambit_text import NUMBER as _NUMBER
+from equilibria.games.io._gambit_text import RBRACE as _RBRACE
+from equilibria.games.io._gambit_text import STRING as _STRING
+from equilibria.games.io._gambit_text import WORD as _WORD
+from equilibria.games.io._gambit_text import Token as _Token
+from equilibria.games.io._gambit_text import quote as _quote
 from equilibria.games.io.nfg import read_text_file, write_text_atomically
 
 __all__ = ["dumps_efg", "loads_efg", "read_efg", "write_efg"]
 
 _PROBABILITY_TOL = Fraction(1, 10**9)  # the tolerance of ExtensiveFormGame's own check
-_LBRACE, _RBRACE, _COMMA, _STRING, _WORD, _EOF = "{", "}", ",", "string", "word", "end of file"
 _TOKENS = re.compile(  # blanks and '#' comments, then one token (or the end of the text)
     r'\s*(?:#[^\n]*\s*)*(?:"(?P<string>(?:[^"\\]|\\[\s\S])*)"|(?P<open>")|(?P<brace>[{},])'
     r'|(?P<word>[^\s{},"#]+)|(?P<end>\Z))')
 _UNESCAPE = re.compile(r'\\(["\\])')
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?\d+/\d+")
 _COUNT = re.compile(r"\d+")
 _MAX_DENOMINATOR = 10**6
 
 
 # -- tokens ------------------------------------------------------------------------------------------------------
-class _Token(NamedTuple):
-    kind: str
-    text: str
-    line: int
-    column: int
-
-    def describe(self) -> str:
-        if self.kind == _EOF:
-            return "end of file"
-        if self.kind == _STRING:
-            return f"the label {_quote(self.text)}"
-        return f"'{self.text}'"
-
-    @property
-    def where(self) -> str:
-        return f"{self.line}:{self.column}"
 
 
 def _tokenize(text: str, source: str) -> list[_Token]:
@@ -543,8 +534,6 @@ def _exact(value: float) -> str:
     return text
 
 
-def _quote(label: str) -> str:
-    return '"' + label.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def write_efg(game: ExtensiveFormGame, path: str | os.PathLike[str]) -> None:

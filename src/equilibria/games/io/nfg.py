@@ -42,38 +42,31 @@ import math
 import os
 import re
 import uuid
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from equilibria.core.errors import GameError
+from equilibria.games.io._gambit_text import COMMA as _COMMA
+from equilibria.games.io._gambit_text import EOF as _EOF
+from equilibria.games.io._gambit_text import LBRACE as _LBRACE
+from equilibria.games.io._gambit_text import NUMBER as _NUMBER
+from equilibria.games.io._gambit_text import RBRACE as _RBRACE
+from equilibria.games.io._gambit_text import STRING as _STRING
+from equilibria.games.io._gambit_text import WORD as _WORD
+from equilibria.games.io._gambit_text import Token as _Token
+from equilibria.games.io._gambit_text import quote as _quote
 from equilibria.games.normal_form import NormalFormGame
 
 __all__ = ["dumps_nfg", "loads_nfg", "read_nfg", "read_text_file", "write_nfg", "write_text_atomically"]
 
 # Tokens of the format. WORD is any run of characters that are not whitespace, braces, commas, quotes or '#':
 # numbers and the header symbols (NFG, 1, R) are WORDs, so one rule reports every non-numeric payoff.
-_LBRACE, _RBRACE, _COMMA, _STRING, _WORD, _EOF = "{", "}", ",", "string", "word", "end of file"
 _DELIMITERS = frozenset('{},"#')
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?\d+/\d+")
 _MAX_PROFILES = 10**8  # a typo in a strategy count should not try to allocate the universe
 
 
-@dataclass(frozen=True)
-class _Token:
-    kind: str
-    text: str
-    line: int
-    column: int
-
-    def describe(self) -> str:
-        if self.kind == _EOF:
-            return "end of file"
-        if self.kind == _STRING:
-            return f"the label {_quote(self.text)}"
-        return f"'{self.text}'"
 
 
 class _Lexer:
@@ -400,8 +393,6 @@ def write_nfg(game: NormalFormGame, path: str | os.PathLike[str]) -> None:
     write_text_atomically(Path(path), text, "write_nfg")
 
 
-def _quote(label: str) -> str:
-    return '"' + label.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _format_number(value: float) -> str:
