@@ -156,7 +156,15 @@ def registry() -> Mapping[str, Experiment]:
 
 def _load_builtin() -> None:
     # Importing the modules registers their experiments; done lazily to keep `import equilibria` light.
-    from equilibria.experiments import lemke_howson_paths, minimax_stepper, rps_cycling, zoo_atlas  # noqa: F401
+    from equilibria.experiments import (  # noqa: F401
+        kuhn_value,
+        leduc_convergence,
+        lemke_howson_paths,
+        minimax_stepper,
+        nonconcave_atlas,
+        rps_cycling,
+        zoo_atlas,
+    )
 
 
 def resolve(names: Sequence[str]) -> list[Experiment]:
