@@ -485,7 +485,7 @@ def time_at_size(
 
 LH_LIBRARIES = ("equilibria", "quantecon", "pygambit", "nashpy")
 LH_DESCRIPTION = {
-    "equilibria": "`lemke_howson_solve(game, initial_label=0)`",
+    "equilibria": "`lemke_howson_solve(game)` (default: every starting label raced, first path to end wins)",
     "quantecon": "`game_theory.lemke_howson(g, init_pivot=0)` (numba; compile time excluded by the warm-up)",
     "pygambit": "`nash.lcp_solve(Game.from_arrays(A, B), rational=False, stop_after=1)` (one equilibrium)",
     "nashpy": "`Game(A, B).lemke_howson(initial_dropped_label=0)`",
@@ -500,7 +500,7 @@ def lh_solver(library: str, a: np.ndarray, b: np.ndarray, cap: float) -> Callabl
         game = NormalFormGame.bimatrix(a, b)
 
         def solve_equilibria() -> list[FloatProfile]:
-            return converged_profiles(lemke_howson_solve(game, initial_label=0, max_seconds=cap))[:1]
+            return converged_profiles(lemke_howson_solve(game, max_seconds=cap))[:1]
 
         return solve_equilibria
     if library == "quantecon":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -232,15 +233,48 @@ def test_loop_primitives_match_numpy_primitives() -> None:
     values = np.array([0.0, 1.0, 2.0, 1.0, 3.0, 0.5])
     for direction in ([0.0, 1.0, 4.0, 1.0, -1.0, 0.25], [1.0, 1.0, 1.0, 1.0, 1.0, 1.0], [0.0, -1, 0, 0, 0, 0],
                       [1e-12, 2.0, 2.0, 1.0, 3.0, 0.5], [0.0, 2.0, 4.0, 2.0, 6.0, 1.0]):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            index, tied = lh._min_ratio_numpy(values, np.asarray(direction))
-        loop_index, loop_tied = lh._min_ratio_loops(values, np.asarray(direction))
-        assert index == loop_index and list(tied) == list(loop_tied)
-    assert list(lh._min_ratio_loops(values, np.array([0.0, 2.0, 4.0, 2.0, 6.0, 1.0]))[1]) == [1, 2, 3, 4, 5]
-    table, left, right = rng.random((4, 5)), rng.random(4), rng.random(5)
-    expected = table - np.outer(left, right)
-    lh._subtract_outer_loops(table, left, right)
-    np.testing.assert_allclose(table, expected)
+        ratios, loop_ratios = np.zeros(6), np.zeros(6)
+        index, ties = lh._min_ratio_numpy(values, np.asarray(direction), ratios)
+        loop_index, loop_ties = lh._min_ratio_loops(values, np.asarray(direction), loop_ratios)
+        assert (index, ties) == (loop_index, loop_ties)
+        if index >= 0:
+            np.testing.assert_array_equal(ratios, loop_ratios)
+            assert list(lh._ties_numpy(ratios, index)) == list(lh._ties_loops(loop_ratios, index))
+    ratios = np.zeros(6)
+    assert lh._min_ratio_loops(values, np.array([0.0, 2.0, 4.0, 2.0, 6.0, 1.0]), ratios) == (1, 5)
+    assert list(lh._ties_loops(ratios, 1)) == [1, 2, 3, 4, 5]
+
+
+def test_dense_loop_primitives_match_numpy_primitives() -> None:
+    """The dense engine's loops (ratio test, pivot, NumPy's pairwise sum, payoff scales, vertex miss) as in NumPy."""
+    rng = np.random.default_rng(12)
+    for rows, cols in ((1, 1), (3, 5), (9, 4), (20, 20)):
+        values = rng.random((rows, cols + 1)) - 0.3
+        values[:, -1] = rng.random(rows)
+        for col in range(cols):
+            scratch, loop_scratch = np.zeros(2 * (rows + cols) + 1), np.zeros(2 * (rows + cols) + 1)
+            row = lh._dense_ratio_test_numpy(values, col, scratch)
+            assert row == lh._dense_ratio_test_loops(values, col, loop_scratch)
+            np.testing.assert_array_equal(scratch[:rows], loop_scratch[:rows])
+            if row[0] < 0:
+                continue
+            pivoted, loop_pivoted = values.copy(), values.copy()
+            lh._dense_pivot_numpy(pivoted, row[0], col, scratch)
+            lh._dense_pivot_loops(loop_pivoted, row[0], col, loop_scratch)
+            np.testing.assert_allclose(pivoted, loop_pivoted, rtol=1e-14, atol=1e-14)
+    ties = np.array([[1.0, 2.0], [2.0, 4.0], [0.5, 1.0]])  # equal ratios 2, 2, 2 in column 0
+    assert lh._dense_ratio_test_loops(ties, 0, np.zeros(9)) == (0, 3)
+    assert lh._dense_ratio_test_numpy(ties, 0, np.zeros(9)) == (0, 3)
+    for size in (0, 1, 7, 8, 9, 100, 128, 129, 1000, 4099, 40000):
+        vector = rng.random(size) * rng.random(size) ** 5
+        assert lh._sum_loops(vector) == vector.sum()  # bit for bit: NumPy's pairwise summation
+    for payoffs in (rng.normal(size=(2, 4, 7)), np.stack([np.full((3, 3), 2.0), rng.random((3, 3))])):
+        np.testing.assert_array_equal(lh._payoff_scales_loops(payoffs), lh._payoff_scales_numpy(payoffs))
+    for span in (0.0, 1.7):
+        payoffs, structural, slack = rng.random((5, 6)), rng.random(6) - 0.1, rng.random(5)
+        assert lh._vertex_miss_loops(payoffs, 0.2, span, structural, slack) == pytest.approx(
+            lh._vertex_miss_numpy(payoffs, 0.2, span, structural, slack), rel=1e-14)
+    assert np.isnan(lh._vertex_miss_loops(np.ones((2, 2)), 0.0, 1.0, np.array([np.nan, 0.0]), np.zeros(2)))
 
 
 def test_savani_von_stengel_paths_float_equals_exact() -> None:
@@ -286,6 +320,7 @@ def test_spoilt_float_paths_are_redone_exactly(engine: str, monkeypatch: pytest.
 def test_interpreted_numpy_engines_without_numba() -> None:
     """With numba unavailable the same code runs interpreted on the NumPy primitives; it must give the same paths."""
     script = textwrap.dedent("""
+        import json
         import sys
         sys.modules["numba"] = None  # makes "import numba" fail
         import numpy as np
@@ -302,11 +337,21 @@ def test_interpreted_numpy_engines_without_numba() -> None:
                     f = lh.lemke_howson_solve(game, initial_label=label)
                     e = lh.lemke_howson_solve(game, initial_label=label, rational=True)
                     assert f.converged and f.certificate[0] <= 1e-9 and f.iterations == e.iterations
-        print("ok")
+        lh._DENSE_MAX_ENTRIES = 128 * 128
+        rng = np.random.default_rng(30)
+        game = NormalFormGame.bimatrix(rng.random((30, 30)), rng.random((30, 30)))
+        raced = [lh.lemke_howson_solve(game, initial_label=k) for k in (0, 41)] + [lh.lemke_howson_solve(game)]
+        print(json.dumps([[r.iterations, r.parameters.get("winning_label"), np.concatenate(r.equilibrium).tolist()]
+                          for r in raced]))
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "ok"
+    rng = np.random.default_rng(30)
+    game = NormalFormGame.bimatrix(rng.random((30, 30)), rng.random((30, 30)))
+    compiled = [lemke_howson_solve(game, initial_label=k) for k in (0, 41)] + [lemke_howson_solve(game)]
+    for (pivots, winner, profile), result in zip(json.loads(done.stdout), compiled, strict=True):
+        assert pivots == result.iterations and winner == result.parameters.get("winning_label")
+        np.testing.assert_allclose(profile, np.concatenate(result.equilibrium), rtol=0, atol=1e-12)
 
 
 def test_cycle_detection() -> None:
@@ -361,8 +406,6 @@ def test_bad_input() -> None:
     for label in (-1, 5, 1.0, True, "0"):
         with pytest.raises(GameError, match="initial_label"):
             lemke_howson_solve(game, initial_label=label)  # type: ignore[arg-type]
-    with pytest.raises(GameError, match="initial_label"):
-        lemke_howson_solve(game, initial_label=None)
     with pytest.raises(GameError, match="max_iterations"):
         lemke_howson_solve(game, max_iterations=0)
     with pytest.raises(GameError, match="max_seconds"):
@@ -372,3 +415,165 @@ def test_bad_input() -> None:
     with pytest.raises(GameError, match="lemke_howson_path_length"):
         lemke_howson_path_length(three_players, 0)
     assert len(lemke_howson_solve(game, initial_label=None, all_labels=True)) == 2
+    with pytest.raises(GameError, match="initial_label"):
+        lemke_howson_solve(game, initial_label=5, all_labels=True)
+
+
+# -- racing (initial_label=None, the default) ----------------------------------------------------------------
+
+
+def race_bound(game: NormalFormGame, shortest: int) -> int:
+    """Pivots racing can use at most: label 0's head start, then rounds of doubling targets over every label
+    until the round whose target reaches the shortest path (each round at most doubles what came before)."""
+    n_labels = sum(game.n_actions)
+    target = lh._RACE_FIRST
+    total = lh._RACE_HEAD_START * n_labels
+    while True:
+        total += n_labels * target
+        if target >= shortest:
+            return total
+        target *= 2
+
+
+def long_label_zero_game(n: int, seed: int) -> NormalFormGame:
+    """A random n x n game whose label-0 path is longer than racing's head start (so that the race runs)."""
+    rng = np.random.default_rng(seed)
+    for _ in range(100):
+        game = NormalFormGame.bimatrix(rng.random((n, n)), rng.random((n, n)))
+        if lemke_howson_path_length(game, 0) > lh._RACE_HEAD_START * 2 * n:
+            return game
+    raise AssertionError(f"no {n} x {n} game with a long label-0 path among the first 100 of seed {seed}")
+
+
+@pytest.mark.parametrize("d", [6, 8])
+@pytest.mark.parametrize("rational", [False, True])
+def test_racing_ends_on_savani_von_stengel_games(d: int, rational: bool) -> None:
+    """Every label's path is long on these games; the race ends with the shortest, at the unique equilibrium."""
+    from equilibria.games.generators import savani_von_stengel_game
+
+    game = savani_von_stengel_game(d)
+    lengths = [lemke_howson_path_length(game, k, rational=True) for k in range(2 * d)]
+    assert min(lengths) >= 2 ** (d // 2)
+    result = lemke_howson_solve(game, rational=rational)
+    winner = result.parameters["winning_label"]
+    assert result.converged and len(result) == 1 and result.parameters["initial_label"] is None
+    assert result.certificate[0] == 0 if rational else result.certificate[0] <= 1e-9
+    # The winner's path is one that ends first in the schedule: the equilibrium is that path's end.
+    alone = lemke_howson_solve(game, initial_label=winner, rational=rational)
+    assert all(np.array_equal(r, a) for r, a in zip(result.equilibrium, alone.equilibrium, strict=True))
+    assert lengths[winner] == min(lengths) or lengths[winner] <= lh._RACE_HEAD_START * 2 * d
+    assert result.iterations <= race_bound(game, min(lengths))
+
+
+def test_racing_is_label_zero_when_its_path_is_short() -> None:
+    """On small games label 0's path usually ends within its head start: racing then is that path, bit for bit."""
+    rng = np.random.default_rng(21)
+    compared = 0
+    for _ in range(30):
+        game = NormalFormGame.bimatrix(rng.random((8, 6)), rng.random((8, 6)))
+        if lemke_howson_path_length(game, 0) > lh._RACE_HEAD_START * 14:
+            continue
+        raced, alone = lemke_howson_solve(game), lemke_howson_solve(game, initial_label=0)
+        assert raced.parameters["winning_label"] == 0 and raced.iterations == alone.iterations
+        assert all(np.array_equal(r, a) for r, a in zip(raced.equilibrium, alone.equilibrium, strict=True))
+        assert raced.certificate == alone.certificate
+        compared += 1
+    assert compared >= 20
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+def test_racing_runs_the_rounds_deterministically(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A game whose label-0 path outlasts the head start: the rounds pick the same winner every time, and the
+    winner's own path ends at the returned equilibrium; both engines agree."""
+    game = long_label_zero_game(40, seed=1)
+    reference = lemke_howson_solve(game)
+    use_engine(monkeypatch, engine)
+    first, second = lemke_howson_solve(game), lemke_howson_solve(game)
+    for result in (first, second):
+        assert result.converged and result.certificate[0] <= 1e-9
+        assert result.iterations == reference.iterations
+        assert result.parameters["winning_label"] == reference.parameters["winning_label"] != 0
+        assert close_to(result.equilibrium, as_tuple(reference.equilibrium), tol=1e-12)
+    assert all(np.array_equal(a, b) for a, b in zip(first.equilibrium, second.equilibrium, strict=True))
+    winner = first.parameters["winning_label"]
+    alone = lemke_howson_solve(game, initial_label=winner)
+    assert close_to(first.equilibrium, as_tuple(alone.equilibrium), tol=1e-12)
+    assert first.iterations <= race_bound(game, min(lemke_howson_path_length(game, k) for k in range(80)))
+
+
+def test_racing_respects_the_budgets() -> None:
+    from equilibria.games.generators import savani_von_stengel_game
+
+    game = savani_von_stengel_game(8)  # label 0's path (80 pivots) outlasts its head start: the rounds run
+    needed = lemke_howson_solve(game).iterations
+    for budget in (1, 5, needed // 2, needed - 1):
+        for rational in (False, True):
+            result = lemke_howson_solve(game, max_iterations=budget, rational=rational)
+            assert not result.converged and len(result) == 0 and result.iterations == budget
+            assert result.parameters["winning_label"] is None
+    assert lemke_howson_solve(game, max_iterations=needed).converged
+    assert not lemke_howson_solve(long_label_zero_game(40, seed=1), max_seconds=1e-9).converged
+
+
+def test_racing_falls_back_to_exact_when_every_float_path_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from equilibria.games.generators import savani_von_stengel_game
+
+    monkeypatch.setattr(lh, "_VERTEX_TOL", -1.0)  # every float vertex now counts as spoilt
+    game = savani_von_stengel_game(8)  # label 0's path outlasts its head start: every label runs
+    result = lemke_howson_solve(game)
+    exact = lemke_howson_solve(game, rational=True)
+    assert result.converged and not result.rational and result.equilibrium[0].dtype == float
+    assert close_to(result.equilibrium, as_tuple(exact.equilibrium), tol=0.0)
+    assert result.parameters["winning_label"] == exact.parameters["winning_label"]
+    assert result.iterations > exact.iterations  # the failed float paths' pivots count too
+
+
+def test_racing_on_a_large_random_game() -> None:
+    """Single paths on random games have heavy-tailed lengths (label 0 can take minutes at 500 x 500); the race
+    ends quickly at a certified equilibrium (revised engine, growing W)."""
+    rng = np.random.default_rng([0, 1, 300, 0])
+    game = NormalFormGame.bimatrix(rng.random((300, 300)), rng.random((300, 300)))
+    result = lemke_howson_solve(game, max_seconds=60.0)
+    assert result.converged and result.certificate[0] <= 1e-9
+    assert result.iterations < 20 * 600
+
+
+def test_revised_form_grows_its_storage(monkeypatch: pytest.MonkeyPatch) -> None:
+    """W starts small and doubles; starting from room for one basic structural changes nothing."""
+    use_engine(monkeypatch, "revised")
+    rng = np.random.default_rng(8)
+    game = NormalFormGame.bimatrix(rng.random((30, 25)), rng.random((30, 25)))
+    reference = [lemke_howson_solve(game, initial_label=k) for k in (0, 7, 40)]
+    monkeypatch.setattr(lh, "_FIRST_CAPACITY", 1)
+    for k, expected in zip((0, 7, 40), reference, strict=True):
+        result = lemke_howson_solve(game, initial_label=k)
+        assert result.iterations == expected.iterations
+        assert all(np.array_equal(r, e) for r, e in zip(result.equilibrium, expected.equilibrium, strict=True))
+    path = lh._Payoffs(game).new_path(0, rational=False)
+    assert isinstance(path, lh._RevisedPath) and path.advance(10**6) == "done"
+    assert path.p.structurals.size > 1 and path.q.structurals.size > 1
+
+
+# (m, n, label, pivots, sum_i (i + 1) x_i + sum_j (j + 1) y_j) from the solver before racing, the single compiled
+# dense call and the growing revised form were added (games from default_rng(2024), drawn in this order).
+EXPLICIT_LABEL_RESULTS = [
+    (10, 10, 0, 3, 12.0), (10, 10, 5, 17, 11.562749028012853), (10, 10, 13, 13, 12.0),
+    (7, 13, 0, 15, 15.290896392803752), (7, 13, 5, 2, 16.0), (7, 13, 10, 2, 7.0),
+    (40, 40, 0, 73, 50.29637509078046), (40, 40, 5, 4, 8.99755706115969), (40, 40, 43, 2, 43.0),
+    (150, 130, 0, 81, 125.46244576955814), (150, 130, 5, 103, 195.17800135064783),
+    (150, 130, 153, 3334, 144.2647680822883),
+]
+
+
+def test_explicit_labels_give_the_results_they_gave_before() -> None:
+    rng = np.random.default_rng(2024)
+    games = {}
+    for m, n, label, pivots, fingerprint in EXPLICIT_LABEL_RESULTS:
+        if (m, n) not in games:
+            games[m, n] = NormalFormGame.bimatrix(rng.random((m, n)), rng.random((m, n)))
+        result = lemke_howson_solve(games[m, n], initial_label=label)
+        x, y = result.equilibrium
+        assert result.parameters == {"initial_label": label, "all_labels": False, "rational": False,
+                                     "max_iterations": None, "max_seconds": None}
+        assert result.iterations == pivots
+        assert x @ np.arange(1, m + 1) + y @ np.arange(1, n + 1) == pytest.approx(fingerprint, rel=1e-12)

@@ -53,14 +53,25 @@ def nash_result(
     converged: bool = True,
     rational: bool = False,
 ) -> SolveResult:
-    """A SolveResult for mixed Nash profiles, each certified by its max regret."""
-    checked = tuple(game.check_profile(p, f"{method}: returned profile") for p in profiles)
+    """A SolveResult for mixed Nash profiles, each certified by its max regret.
+
+    The values and regrets come from one evaluation of each checked profile against the game
+    (:func:`equilibria.metrics.regret.payoffs_and_regrets`): the same numbers as ``game.expected_payoffs`` and
+    ``metrics.max_regret``.
+    """
+    caller = f"{method}: returned profile"
+    checked, values, certificate = [], [], []
+    for profile in profiles:
+        checked.append(metrics.checked_profile(game, profile, caller))
+        payoffs, gains = metrics.payoffs_and_regrets(game, checked[-1], checked=True)
+        values.append(payoffs)
+        certificate.append(max(gains))
     return SolveResult(
         game=game,
         method=method,
-        equilibria=checked,
-        values=tuple(game.expected_payoffs(p) for p in checked),
-        certificate=tuple(metrics.max_regret(game, p) for p in checked),
+        equilibria=tuple(checked),
+        values=tuple(values),
+        certificate=tuple(certificate),
         certificate_name="max_regret",
         parameters=dict(parameters),
         iterations=int(iterations),
@@ -110,6 +121,9 @@ def deduplicate(profiles: Sequence[Sequence[np.ndarray]], tol: float = 1e-9) -> 
     """Drop profiles equal (within ``tol`` in max norm, or exactly for Fractions) to an earlier one."""
     kept: list[tuple[np.ndarray, ...]] = []
     for p in profiles:
+        if not kept:  # nothing to compare the first profile with
+            kept.append(tuple(p))
+            continue
         flat = np.concatenate([np.asarray(s) for s in p])
         duplicate = False
         for q in kept:
