@@ -322,6 +322,26 @@ def _scalar_utilities(game: DifferentiableGame, params: Params, player: int, poi
     return jax.vmap(utility)(points)
 
 
+def _best_ascent(objective: Callable[[jax.Array], jax.Array], feasible: Callable[[jax.Array], jax.Array],
+                 initial: jax.Array, first_step: jax.Array, steps: int) -> jax.Array:
+    """The largest ``objective`` value seen by normalised projected ascent from each row of ``initial``
+    (step ``first_step * 0.97^k``, kept feasible by ``feasible``), over all starts."""
+    value_and_grad = jax.value_and_grad(objective)
+
+    def climb(z0: jax.Array) -> jax.Array:
+        def step(carry: tuple[jax.Array, jax.Array], k: jax.Array) -> tuple[tuple[jax.Array, jax.Array], None]:
+            z, best = carry
+            value, g = value_and_grad(z)
+            best = jnp.maximum(best, value)
+            size = first_step * 0.97 ** k.astype(z.dtype)
+            return (feasible(z + size * _normalised(g)), best), None
+
+        (z, best), _ = jax.lax.scan(step, (z0, objective(z0)), jnp.arange(steps))
+        return jnp.maximum(best, objective(z))
+
+    return jnp.max(jax.vmap(climb)(initial))
+
+
 def _ascent_gain(game: DifferentiableGame, params: Params, player: int, delta: float, starts: int, steps: int,
                  key: jax.Array) -> float:
     return max(0.0, float(_ascent_search(game, params, player, delta, starts, steps, key)))
@@ -340,26 +360,14 @@ def _ascent_search(game: DifferentiableGame, params: Params, player: int, delta:
     def utility(z: jax.Array) -> jax.Array:
         return _utility(game, _replace(params, player, unravel(z)), player)
 
-    value_and_grad = jax.value_and_grad(utility)
     base = utility(flat)
-    ascent = _normalised(value_and_grad(flat)[1])
+    ascent = _normalised(jax.grad(utility)(flat))
     noise = jax.random.normal(key, (max(starts - 2, 0), flat.size), dtype=flat.dtype)
     random_starts = flat + delta * noise / jnp.sqrt(jnp.asarray(flat.size, dtype=flat.dtype))
     initial = jnp.concatenate([flat[None], (flat + delta * ascent)[None], random_starts])[:starts]
     initial = jax.vmap(feasible)(initial)
 
-    def climb(z0: jax.Array) -> jax.Array:
-        def step(carry: tuple[jax.Array, jax.Array], k: jax.Array) -> tuple[tuple[jax.Array, jax.Array], None]:
-            z, best = carry
-            value, g = value_and_grad(z)
-            best = jnp.maximum(best, value)
-            size = 0.5 * delta * 0.97 ** k.astype(z.dtype)
-            return (feasible(z + size * _normalised(g)), best), None
-
-        (z, best), _ = jax.lax.scan(step, (z0, utility(z0)), jnp.arange(steps))
-        return jnp.maximum(best, utility(z))
-
-    return jnp.max(jax.vmap(climb)(initial)) - base
+    return _best_ascent(utility, feasible, initial, 0.5 * delta, steps) - base
 
 
 def _is_scalar_player(own: Any) -> bool:
@@ -523,20 +531,7 @@ def _projection_search(game: DifferentiableGame, support: Params, player: int, d
     noise = jax.random.normal(key, (max(starts - 1, 0), d), dtype=mean_gradient.dtype)
     random_shifts = jax.vmap(shrink)(delta * noise / jnp.sqrt(jnp.asarray(d, mean_gradient.dtype)))
     initial = jnp.concatenate([(-delta * _normalised(mean_gradient))[None], random_shifts])[:starts]
-    grad = jax.value_and_grad(value)
-
-    def climb(v0: jax.Array) -> jax.Array:
-        def step(carry: tuple[jax.Array, jax.Array], k: jax.Array) -> tuple[Any, None]:
-            v, best = carry
-            val, g = grad(v)
-            best = jnp.maximum(best, val)
-            size = 0.2 * delta * 0.97 ** k.astype(v.dtype)
-            return (shrink(v + size * _normalised(g)), best), None
-
-        (v, best), _ = jax.lax.scan(step, (v0, value(v0)), jnp.arange(steps))
-        return jnp.maximum(best, value(v))
-
-    return jnp.max(jax.vmap(climb)(initial)) - base
+    return _best_ascent(value, shrink, initial, 0.2 * delta, steps) - base
 
 
 def local_cce_gaps(game: DifferentiableGame, support: Any, delta: float, *, starts: int = 4, steps: int = 100,
