@@ -70,7 +70,7 @@ from equilibria.games.io._gambit_text import STRING as _STRING
 from equilibria.games.io._gambit_text import WORD as _WORD
 from equilibria.games.io._gambit_text import Token as _Token
 from equilibria.games.io._gambit_text import quote as _quote
-from equilibria.games.io.nfg import read_text_file, write_text_atomically
+from equilibria.games.io.nfg import read_path_or_text, write_text_atomically
 
 __all__ = ["dumps_efg", "loads_efg", "read_efg", "write_efg"]
 
@@ -463,13 +463,7 @@ def read_efg(path_or_text: str | os.PathLike[str]) -> ExtensiveFormGame:
     A ``str`` that starts with ``EFG`` (after blanks) or spans several lines is taken as the text; anything else is
     a path.
     """
-    if isinstance(path_or_text, str) and ("\n" in path_or_text or re.match(r"\s*EFG\s", path_or_text)):
-        return loads_efg(path_or_text)
-    if not isinstance(path_or_text, str | os.PathLike):
-        raise GameError(f"read_efg(path_or_text): expected a path or the file's text, "
-                        f"got {type(path_or_text).__name__}")
-    path = Path(path_or_text)
-    return loads_efg(read_text_file(path, "read_efg"), source=str(path))
+    return read_path_or_text(path_or_text, "EFG", loads_efg, "read_efg")
 
 
 # -- writing -----------------------------------------------------------------------------------------------------

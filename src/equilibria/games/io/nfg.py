@@ -42,8 +42,10 @@ import math
 import os
 import re
 import uuid
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -59,7 +61,10 @@ from equilibria.games.io._gambit_text import Token as _Token
 from equilibria.games.io._gambit_text import quote as _quote
 from equilibria.games.normal_form import NormalFormGame
 
-__all__ = ["dumps_nfg", "loads_nfg", "read_nfg", "read_text_file", "write_nfg", "write_text_atomically"]
+T = TypeVar("T")
+
+__all__ = ["dumps_nfg", "loads_nfg", "read_nfg", "read_path_or_text", "read_text_file", "write_nfg",
+           "write_text_atomically"]
 
 # Tokens of the format. WORD is any run of characters that are not whitespace, braces, commas, quotes or '#':
 # numbers and the header symbols (NFG, 1, R) are WORDs, so one rule reports every non-numeric payoff.
@@ -335,18 +340,21 @@ def read_nfg(path_or_text: str | os.PathLike[str]) -> NormalFormGame:
     A ``str`` that starts with ``NFG`` (after blanks) or spans several lines is taken as the text; anything
     else is a path.
     """
-    if isinstance(path_or_text, str) and _looks_like_nfg_text(path_or_text):
-        return loads_nfg(path_or_text)
+    return read_path_or_text(path_or_text, "NFG", loads_nfg, "read_nfg")
+
+
+def read_path_or_text(path_or_text: str | os.PathLike[str], header: str, loads: Callable[..., T],
+                      caller: str) -> T:
+    """``loads(text)`` of a file's text given directly (a ``str`` that starts with ``header`` after blanks, or spans
+    several lines) or read from a path (``loads(text, source=path)``)."""
+    if isinstance(path_or_text, str) and ("\n" in path_or_text
+                                          or re.match(rf"{header}\s", path_or_text.lstrip()) is not None):
+        return loads(path_or_text)
     if not isinstance(path_or_text, str | os.PathLike):
-        raise GameError(f"read_nfg(path_or_text): expected a path or the file's text, "
+        raise GameError(f"{caller}(path_or_text): expected a path or the file's text, "
                         f"got {type(path_or_text).__name__}")
     path = Path(path_or_text)
-    return loads_nfg(read_text_file(path, "read_nfg"), source=str(path))
-
-
-def _looks_like_nfg_text(value: str) -> bool:
-    stripped = value.lstrip()
-    return "\n" in value or re.match(r"NFG\s", stripped) is not None
+    return loads(read_text_file(path, caller), source=str(path))
 
 
 def read_text_file(path: Path, caller: str) -> str:
