@@ -53,6 +53,7 @@ from equilibria.games.extensive_form import (
     Node,
     Terminal,
 )
+from equilibria.games.zoo._lookup import find
 
 __all__ = [
     "ENTRIES",
@@ -510,14 +511,7 @@ def names() -> tuple[str, ...]:
 
 def entry(name: str) -> ExtensiveZooEntry:
     """The zoo entry called ``name``; ``KeyError`` lists close names when unknown."""
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        import difflib
-
-        close = difflib.get_close_matches(name, _BY_NAME, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; run `equilibria games` for the list"
-        raise KeyError(f"unknown extensive-form zoo game {name!r}{hint}") from None
+    return find(_BY_NAME, name, "extensive-form zoo")
 
 
 def get(name: str) -> ExtensiveFormGame:

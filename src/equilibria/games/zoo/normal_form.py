@@ -14,6 +14,7 @@ from fractions import Fraction as F
 import numpy as np
 
 from equilibria.games.normal_form import NormalFormGame
+from equilibria.games.zoo._lookup import find
 
 KnownProfile = tuple[tuple[F, ...], ...]
 
@@ -157,14 +158,7 @@ def names() -> tuple[str, ...]:
 
 def entry(name: str) -> ZooEntry:
     """The zoo entry called ``name``; ``KeyError`` lists close names when unknown."""
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        import difflib
-
-        close = difflib.get_close_matches(name, _BY_NAME, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; run `equilibria games` for the list"
-        raise KeyError(f"unknown zoo game {name!r}{hint}") from None
+    return find(_BY_NAME, name, "zoo")
 
 
 def get(name: str) -> NormalFormGame:
