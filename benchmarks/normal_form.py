@@ -20,10 +20,11 @@ equilibria alone. Usage::
 Timing rules (also printed with the results): only the solve call is timed (game objects are built outside the
 timer); each library gets one untimed warm-up call per part, and per size for the numba-compiled ones
 (quantecon, and equilibria when numba is installed), so JIT compile time is excluded; each call is repeated
-up to ``R`` times and the fastest run kept (fewer repeats once a run exceeds 0.5 s). A peer is skipped at a
-size when its median at the previous size, scaled by a growth law, predicts more than ``--cap`` seconds per
-call; pure-Python calls are interrupted at the cap with ``SIGALRM`` and pygambit's run in a forked child that
-is killed at the cap (both counted as failures).
+up to ``R`` times and the fastest run kept (fewer repeats once a run exceeds 0.5 s; calls under 1 ms repeat
+until they have run 10 ms in all, at most 200 times, as timeit's autorange does); the clock runs inside the
+timeout and warning guards. A peer is skipped at a size when its median at the previous size, scaled by a
+growth law, predicts more than ``--cap`` seconds per call; pure-Python calls are interrupted at the cap with
+``SIGALRM`` and pygambit's run in a forked child that is killed at the cap (both counted as failures).
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ JIT_LIBRARIES = frozenset({"equilibria", "quantecon"})
 ISOLATED_LIBRARIES = frozenset({"pygambit"})
 # Repeats stop once a single run takes longer than this (its noise is small relative to its length).
 LONG_RUN_SECONDS = 0.5
+# Calls faster than this are repeated (as timeit's autorange does) until they have run this long in all, at most
+# this many times: a few microseconds are otherwise at the mercy of cold caches and a shared machine.
+SHORT_RUN_SECONDS, SHORT_RUN_TOTAL_SECONDS, SHORT_RUN_MAX_REPEATS = 1e-3, 0.01, 200
 
 FloatProfile = tuple[np.ndarray, np.ndarray]
 
@@ -207,23 +211,31 @@ def time_limit(seconds: float) -> Iterator[None]:
 
 
 def measure(call: Callable[[], list[Any]], repeats: int, cap: float) -> Outcome:
-    """Fastest of up to ``repeats`` runs of ``call`` (which returns the profiles found)."""
-    best = math.inf
+    """Fastest of up to ``repeats`` runs of ``call`` (which returns the profiles found); more for short calls.
+
+    A call faster than ``SHORT_RUN_SECONDS`` runs on until the runs add up to ``SHORT_RUN_TOTAL_SECONDS`` (at
+    most ``SHORT_RUN_MAX_REPEATS`` runs), for every library alike.
+    """
+    best, spent, runs = math.inf, 0.0, 0
     profiles: list[Any] = []
-    for _ in range(max(1, repeats)):
-        start = time.perf_counter()
+    while runs < max(1, repeats) or (
+            best < SHORT_RUN_SECONDS and spent < SHORT_RUN_TOTAL_SECONDS and runs < SHORT_RUN_MAX_REPEATS):
+        runs += 1
         try:
             with time_limit(cap), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
+                # The clock runs inside the guards: arming the alarm and the warning filters costs about 10 us,
+                # more than a small game's whole solve.
+                start = time.perf_counter()
                 profiles = call()
+                elapsed = time.perf_counter() - start
         except _CallTimeout:
             return Outcome(None, [], f"timeout > {cap:g} s")
         except Exception as exc:  # noqa: BLE001 - a peer's failure is a result, not a crash
             return Outcome(None, [], f"{type(exc).__name__}: {str(exc)[:120]}")
-        elapsed = time.perf_counter() - start
         if elapsed > cap:  # compiled code that the alarm could not interrupt
             return Outcome(None, [], f"timeout > {cap:g} s")
-        best = min(best, elapsed)
+        best, spent = min(best, elapsed), spent + elapsed
         if elapsed > LONG_RUN_SECONDS:
             break
     return Outcome(best, profiles)
@@ -1427,7 +1439,9 @@ def render(report: Report) -> str:
         "objects built outside the timer); one untimed warm-up call per library and part, and per size for "
         "the numba-compiled ones (quantecon; equilibria's Lemke-Howson when numba is installed), so JIT "
         "compile time is excluded; best of up to `repeats` runs per game (a single run once one exceeds "
-        f"{LONG_RUN_SECONDS:g} s); medians over games. A peer is skipped at a size when its median at the "
+        f"{LONG_RUN_SECONDS:g} s; calls under {SHORT_RUN_SECONDS * 1e3:g} ms repeat until they have run "
+        f"{SHORT_RUN_TOTAL_SECONDS * 1e3:g} ms in all, at most {SHORT_RUN_MAX_REPEATS} times), the clock started "
+        "inside the timeout and warning guards; medians over games. A peer is skipped at a size when its median at the "
         "previous size, scaled by n^3 (Lemke-Howson), 4^n (enumeration) or n^2.5 (LP), predicts more than "
         "the "
         "cap; pure-Python calls are interrupted at the cap (SIGALRM) and pygambit's run in a forked child "

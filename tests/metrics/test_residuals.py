@@ -24,7 +24,8 @@ def _saddle() -> DifferentiableGame:
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.floats(-1, 1), st.floats(-1, 1))
+# No subnormals: XLA on CPU flushes them to zero, so |a - b| of about 1e-313 is a residual of 0 there.
+@given(st.floats(-1, 1, allow_subnormal=False), st.floats(-1, 1, allow_subnormal=False))
 def test_first_order_stationary_set_is_the_diagonal(a: float, b: float) -> None:
     with jax.enable_x64(True):
         residual = r.first_order_residual(nc.squared_distance(), _scalars(a, b))

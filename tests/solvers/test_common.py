@@ -62,3 +62,39 @@ def test_deduplicate_keeps_the_first_of_equal_profiles() -> None:
     assert deduplicate([]) == [] and len(deduplicate([a])) == 1
     half = np.array([Fraction(1, 2), Fraction(1, 2)], dtype=object)
     assert len(deduplicate([(half, half), (half.copy(), half.copy())])) == 1
+
+
+def test_evaluations_are_taken_as_given_and_nan_ones_ignored() -> None:
+    """A compiled solver's own evaluation of its buffer is used as it is; a NaN one goes the checked route."""
+    from equilibria.metrics.regret import bimatrix_evaluation
+    from equilibria.solvers._common import evaluated_result
+
+    game = NormalFormGame.bimatrix([[3, 0], [5, 1]], [[3, 5], [0, 1]])
+    out = np.array([0.25, 0.75, 0.5, 0.5, 0, 0, 0, 0, 0], dtype=float)
+    x, y = out[:2], out[2:4]
+    bimatrix_evaluation(game.payoffs, x, y, 1e-6, out[4:])
+    evaluation = (out[4:6], out[8])
+    for result in (nash_result(game, "t", [(x, y)], parameters={}, iterations=1, budget=Budget(),
+                               evaluations=[evaluation]),
+                   evaluated_result(game, "t", (x, y), evaluation, {}, 1, Budget())):
+        assert result.equilibrium[0] is x and result.values[0] is evaluation[0]
+        assert result.certificate[0] == max_regret(game, (x, y)) and result.converged
+    spoilt = (np.full(2, np.nan), np.float64(np.nan))
+    for result in (nash_result(game, "t", [(x, y)], parameters={}, iterations=1, budget=Budget(),
+                               evaluations=[spoilt]),
+                   evaluated_result(game, "t", (x, y), spoilt, {}, 1, Budget())):
+        assert result.equilibrium[0] is not x and result.certificate[0] == max_regret(game, (x, y))
+    bimatrix_evaluation(game.payoffs, np.array([0.5, 0.6]), y, 1e-6, out[4:])  # not a distribution
+    assert np.isnan(out[4:]).all()
+
+
+@pytest.mark.parametrize(("max_iterations", "max_seconds", "match"), [
+    (0, None, "max_iterations"), (True, None, "max_iterations"), (2.5, None, "max_iterations"),
+    (None, 0.0, "max_seconds"), (None, float("nan"), "max_seconds"), (None, "1", "max_seconds"),
+    (None, False, "max_seconds"),
+])
+def test_checked_budgets_name_the_caller(max_iterations: object, max_seconds: object, match: str) -> None:
+    with pytest.raises(GameError, match=f"my_solver: {match}"):
+        Budget.checked(max_iterations, max_seconds, "my_solver")
+    budget = Budget.checked(np.int64(3), 1, "my_solver")
+    assert budget.max_iterations == 3 and not budget.exhausted(2) and budget.exhausted(3)

@@ -14,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from equilibria import GameError, NormalFormGame
+from equilibria.games.generators import savani_von_stengel_game
+from equilibria.metrics import max_regret
 from equilibria.solvers import lemke_howson as lh
 from equilibria.solvers.lemke_howson import lemke_howson_path_length, lemke_howson_solve
 
@@ -267,19 +269,26 @@ def test_dense_loop_primitives_match_numpy_primitives() -> None:
     assert lh._dense_ratio_test_numpy(ties, 0, np.zeros(9)) == (0, 3)
     for size in (0, 1, 7, 8, 9, 100, 128, 129, 1000, 4099, 40000):
         vector = rng.random(size) * rng.random(size) ** 5
-        assert lh._sum_loops(vector) == vector.sum()  # bit for bit: NumPy's pairwise summation
+        if size <= 128:  # bit for bit: NumPy's order up to 128 entries
+            assert lh._sum_loops(vector) == vector.sum()
+        else:
+            assert lh._sum_loops(vector) == pytest.approx(vector.sum(), rel=1e-14)
     for payoffs in (rng.normal(size=(2, 4, 7)), np.stack([np.full((3, 3), 2.0), rng.random((3, 3))])):
-        np.testing.assert_array_equal(lh._payoff_scales_loops(payoffs), lh._payoff_scales_numpy(payoffs))
-    for span in (0.0, 1.7):
+        loop_scales, numpy_scales = np.zeros(4), np.zeros(4)
+        lh._payoff_scales_loops(payoffs, loop_scales)
+        lh._payoff_scales_numpy(payoffs, numpy_scales)
+        np.testing.assert_array_equal(loop_scales, numpy_scales)
+    for scale in (0.0, 1.7):
         payoffs, structural, slack = rng.random((5, 6)), rng.random(6) - 0.1, rng.random(5)
-        assert lh._vertex_miss_loops(payoffs, 0.2, span, structural, slack) == pytest.approx(
-            lh._vertex_miss_numpy(payoffs, 0.2, span, structural, slack), rel=1e-14)
-    assert np.isnan(lh._vertex_miss_loops(np.ones((2, 2)), 0.0, 1.0, np.array([np.nan, 0.0]), np.zeros(2)))
+        support = np.flatnonzero(structural)
+        assert lh._vertex_miss_loops(payoffs, 0.2, scale, structural, slack, support) == pytest.approx(
+            lh._vertex_miss_numpy(payoffs, 0.2, scale, structural, slack, support), rel=1e-14)
+    nan = np.array([np.nan, 0.0])
+    assert np.isnan(lh._vertex_miss_loops(np.ones((2, 2)), 0.0, 1.0, nan, np.zeros(2), np.array([0])))
 
 
 def test_savani_von_stengel_paths_float_equals_exact() -> None:
     """On the hard games (unique equilibrium, long paths from every label) float and exact pivoting agree for d=6."""
-    from equilibria.games.generators import savani_von_stengel_game
 
     game = savani_von_stengel_game(6)
     for label in range(12):
@@ -449,7 +458,6 @@ def long_label_zero_game(n: int, seed: int) -> NormalFormGame:
 @pytest.mark.parametrize("rational", [False, True])
 def test_racing_ends_on_savani_von_stengel_games(d: int, rational: bool) -> None:
     """Every label's path is long on these games; the race ends with the shortest, at the unique equilibrium."""
-    from equilibria.games.generators import savani_von_stengel_game
 
     game = savani_von_stengel_game(d)
     lengths = [lemke_howson_path_length(game, k, rational=True) for k in range(2 * d)]
@@ -502,7 +510,6 @@ def test_racing_runs_the_rounds_deterministically(engine: str, monkeypatch: pyte
 
 
 def test_racing_respects_the_budgets() -> None:
-    from equilibria.games.generators import savani_von_stengel_game
 
     game = savani_von_stengel_game(8)  # label 0's path (80 pivots) outlasts its head start: the rounds run
     needed = lemke_howson_solve(game).iterations
@@ -516,7 +523,6 @@ def test_racing_respects_the_budgets() -> None:
 
 
 def test_racing_falls_back_to_exact_when_every_float_path_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    from equilibria.games.generators import savani_von_stengel_game
 
     monkeypatch.setattr(lh, "_VERTEX_TOL", -1.0)  # every float vertex now counts as spoilt
     game = savani_von_stengel_game(8)  # label 0's path outlasts its head start: every label runs
@@ -577,3 +583,59 @@ def test_explicit_labels_give_the_results_they_gave_before() -> None:
                                      "max_iterations": None, "max_seconds": None}
         assert result.iterations == pivots
         assert x @ np.arange(1, m + 1) + y @ np.arange(1, n + 1) == pytest.approx(fingerprint, rel=1e-12)
+
+
+# -- certificates made in the compiled call, the head start's own route --------------------------------------
+
+
+@given(st.integers(1, 12), st.integers(1, 12), st.integers(0, 2**32 - 1), st.sampled_from(sorted(ENGINES)))
+@settings(max_examples=40, deadline=None)
+def test_certificates_are_the_metrics_on_every_route(m: int, n: int, seed: int, engine: str) -> None:
+    """Default race (the head start's one compiled call), one label, every label: the metrics' own numbers."""
+    rng = np.random.default_rng(seed)
+    game = NormalFormGame.bimatrix(rng.normal(size=(m, n)), rng.normal(size=(m, n)))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        use_engine(monkeypatch, engine)
+        results = [lemke_howson_solve(game), lemke_howson_solve(game, max_seconds=60.0),
+                   lemke_howson_solve(game, initial_label=int(rng.integers(m + n))),
+                   lemke_howson_solve(game, all_labels=True)]
+        # The default call's route and the general race (a budget takes it) give the same answer, to the bit.
+        general = lemke_howson_solve(game, max_iterations=10**9)
+    for result in results:
+        assert result.converged
+        for equilibrium, values, certificate in zip(result.equilibria, result.values, result.certificate,
+                                                    strict=True):
+            assert certificate == max_regret(game, equilibrium) <= 1e-9
+            assert values == pytest.approx(game.expected_payoffs(equilibrium), rel=1e-12, abs=1e-12)
+            assert all(s.dtype == np.float64 and s.shape == (k,) for s, k in zip(equilibrium, (m, n), strict=True))
+    assert results[0].parameters["winning_label"] == general.parameters["winning_label"]
+    assert results[0].iterations == general.iterations and results[0].certificate == general.certificate
+    assert all(np.array_equal(s, t) for s, t in zip(results[0].equilibrium, general.equilibrium, strict=True))
+
+
+def test_results_do_not_share_buffers() -> None:
+    rng = np.random.default_rng(8)
+    game = NormalFormGame.bimatrix(rng.random((6, 6)), rng.random((6, 6)))
+    first, second = lemke_howson_solve(game), lemke_howson_solve(game)
+    x, y = first.equilibrium
+    assert not np.shares_memory(x, second.equilibrium[0]) and not np.shares_memory(first.values[0], second.values[0])
+    assert x.base is not None and x.base.size == 6 + 6 + 5  # the path's own small buffer, not its tableaux
+
+
+def test_polished_dense_vertices_are_certified_by_nash_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A vertex read out again from its basis carries no compiled evaluation: nash_result certifies it."""
+    rng = np.random.default_rng(9)
+    game = NormalFormGame.bimatrix(rng.random((7, 5)), rng.random((7, 5)))
+    plain = lemke_howson_solve(game)
+    monkeypatch.setattr(lh, "_POLISH_TOL", -1.0)  # every dense vertex is re-read by _float_strategy
+    for result in (lemke_howson_solve(game), lemke_howson_solve(game, initial_label=3)):
+        assert result.converged and result.certificate[0] == max_regret(game, result.equilibrium) <= 1e-12
+    assert close_to(lemke_howson_solve(game).equilibrium, plain.equilibrium, tol=1e-12)
+
+
+def test_head_start_that_stops_goes_on_in_the_race() -> None:
+    game = savani_von_stengel_game(8)  # label 0's path (80 pivots) outlasts its head start of 64
+    fast, general = lemke_howson_solve(game), lemke_howson_solve(game, max_iterations=10**9)
+    assert fast.converged and fast.iterations == general.iterations > 4 * 16
+    assert fast.parameters["winning_label"] == general.parameters["winning_label"]
+    assert close_to(fast.equilibrium, general.equilibrium, tol=0.0)

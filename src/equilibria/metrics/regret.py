@@ -19,16 +19,19 @@ All functions accept exact profiles (object arrays of Fractions) and then return
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from equilibria.core.compiled import jit_leaf
 from equilibria.core.errors import GameError
 from equilibria.core.rational import to_fraction_array
 from equilibria.games.normal_form import NormalFormGame
 
 _FLOAT64 = np.dtype(np.float64)
+PROFILE_TOL = 1e-6  # as NormalFormGame.check_profile: how far a strategy's entries and sum may stray
 
 
 def _exact(profile: Sequence[Any]) -> bool:
@@ -48,7 +51,7 @@ def checked_profile(game: NormalFormGame, profile: Sequence[Any], caller: str) -
     return tuple([s.copy() for s in quick])
 
 
-def _quick_float_profile(game: NormalFormGame, profile: Sequence[Any], tol: float = 1e-6
+def _quick_float_profile(game: NormalFormGame, profile: Sequence[Any], tol: float = PROFILE_TOL
                          ) -> tuple[np.ndarray, ...] | None:
     """``profile`` itself when it is a valid profile of float64 vectors, else None (see :func:`checked_profile`)."""
     shape = game.payoffs.shape
@@ -68,30 +71,32 @@ def _checked(game: NormalFormGame, profile: Sequence[Any], caller: str) -> tuple
     return game.check_profile(profile, caller) if quick is None else quick
 
 
-def _bimatrix_payoffs_and_regrets(payoffs: np.ndarray, x: np.ndarray, y: np.ndarray, tol: float
-                                  ) -> tuple[bool, np.ndarray]:
-    """``(valid, [u_row, u_column, regret_row, regret_column])`` of a float64 bimatrix profile, in one pass.
+def bimatrix_evaluation(payoffs: np.ndarray, x: np.ndarray, y: np.ndarray, tol: float, out: np.ndarray) -> None:
+    """``out[:] = [u_row, u_column, regret_row, regret_column, max regret]`` of a float64 bimatrix profile.
 
-    ``valid`` is check_profile's test (entries >= -tol, sums within tol of 1, NaN fails); when it is False the
-    numbers are meaningless and the caller takes the checked route, which raises the right error. Loops rather than
-    BLAS: compiled (numba, when installed) this costs about a microsecond on small games, where a chain of NumPy
-    calls costs ten.
+    ``payoffs: [2, m, n]``, ``x: [m]``, ``y: [n]``, ``out: [5]``. All NaN when the profile fails
+    check_profile's test (entries >= -tol, sums within tol of 1, NaN fails): the caller then takes the checked
+    route, which raises the right error (a profile that passes gives finite numbers, as payoffs are finite). One
+    pass of loops rather than BLAS: compiled (numba, when installed) this costs well under a microsecond on small
+    games, where a chain of NumPy calls costs ten. Compiled as a leaf (:mod:`equilibria.core.compiled`), so that
+    compiled solvers can certify the buffer they return in the same call (see ``solvers._common.nash_result``).
     """
-    out = np.zeros(4)
+    out[:] = np.nan
     total = 0.0
     for value in x:
         if not value >= -tol:
-            return False, out
+            return
         total += value
     if not abs(total - 1.0) <= tol:
-        return False, out
+        return
     total = 0.0
     for value in y:
         if not value >= -tol:
-            return False, out
+            return
         total += value
     if not abs(total - 1.0) <= tol:
-        return False, out
+        return
+    out[0] = out[1] = 0.0
     m, n = x.shape[0], y.shape[0]
     best_row, best_column = -np.inf, -np.inf
     for i in range(m):
@@ -107,46 +112,54 @@ def _bimatrix_payoffs_and_regrets(payoffs: np.ndarray, x: np.ndarray, y: np.ndar
         out[1] += value * y[j]
         best_column = max(best_column, value)
     out[2], out[3] = best_row - out[0], best_column - out[1]
-    return True, out
+    out[4] = max(out[2], out[3])
 
 
 @functools.cache
-def _bimatrix_kernel() -> Any:
-    """The compiled :func:`_bimatrix_payoffs_and_regrets` (cached on disk), or None without numba.
+def bimatrix_kernel() -> Any:
+    """:func:`bimatrix_evaluation`, compiled as a leaf (cached on disk); itself when numba is not installed.
 
     Built on first use, so importing the metrics does not import numba (about 0.2 s of every command's start-up).
     """
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - depends on the environment
-        return None
-    return numba.njit(cache=True)(_bimatrix_payoffs_and_regrets)
+    return jit_leaf(bimatrix_evaluation)
+
+
+def _evaluate_bimatrix(game: NormalFormGame, x: np.ndarray, y: np.ndarray, tol: float) -> np.ndarray:
+    out = np.empty(5)
+    bimatrix_kernel()(game.payoffs, x, y, tol, out)
+    return out
+
 
 # Bimatrix games up to this many entries per player take the compiled loops; larger ones BLAS (strided loops lose).
-_KERNEL_MAX_ENTRIES = 64 * 64
+KERNEL_MAX_ENTRIES = 64 * 64
 
 
 def _kernel_applies(game: NormalFormGame, x: Any, y: Any) -> bool:
-    return (type(x) is np.ndarray and type(y) is np.ndarray
-            and x.dtype == _FLOAT64 and y.dtype == _FLOAT64 and game.payoffs.ndim == 3
-            and x.shape == game.payoffs.shape[1:2] and y.shape == game.payoffs.shape[2:]
-            and x.shape[0] * y.shape[0] <= _KERNEL_MAX_ENTRIES and _bimatrix_kernel() is not None)
+    """Whether :func:`bimatrix_evaluation` takes ``(x, y)``: float64 vectors of a small two-player game."""
+    # ``is``: float64's descriptor is a singleton; an equal one that is not (rare) only takes the longer route.
+    if type(x) is not np.ndarray or type(y) is not np.ndarray or x.dtype is not _FLOAT64 or y.dtype is not _FLOAT64:
+        return False
+    shape = game.payoffs.shape
+    return (len(shape) == 3 and x.shape == (shape[1],) and y.shape == (shape[2],)
+            and shape[1] * shape[2] <= KERNEL_MAX_ENTRIES)
 
 
-def certified_bimatrix_profile(game: NormalFormGame, profile: Sequence[Any], tol: float = 1e-6
-                               ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray] | None:
-    """``(copied profile, payoffs [2], regrets [2])`` for a valid float64 two-player profile, else None.
+def certified_bimatrix_profile(game: NormalFormGame, profile: Sequence[Any], tol: float = PROFILE_TOL
+                               ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.float64] | None:
+    """``(copied profile, payoffs [2], max regret)`` for a valid float64 two-player profile, else None.
 
-    The quick route of :func:`checked_profile` + :func:`payoffs_and_regrets` for the profiles solvers return;
-    anything it does not take (other types, shapes, an invalid profile) gives None, for the checked route.
+    The quick route of :func:`checked_profile` + :func:`payoffs_and_regrets` + ``max`` for the profiles solvers
+    return; anything it does not take (other types, shapes, an invalid profile) gives None, for the checked route.
     """
-    if len(profile) != 2 or not _kernel_applies(game, *profile):
+    if len(profile) != 2:
         return None
     x, y = profile
-    valid, numbers = _bimatrix_kernel()(game.payoffs, x, y, tol)
-    if not valid:
+    if not _kernel_applies(game, x, y):
         return None
-    return (x.copy(), y.copy()), numbers[:2], numbers[2:]
+    numbers = _evaluate_bimatrix(game, x, y, tol)
+    if math.isnan(numbers[4]):
+        return None
+    return (x.copy(), y.copy()), numbers[:2], numbers[4]
 
 
 def _payoffs_and_regrets(game: NormalFormGame, profile: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -158,8 +171,8 @@ def _payoffs_and_regrets(game: NormalFormGame, profile: tuple[np.ndarray, ...]) 
     to the order of summation.
     """
     if len(profile) == 2 and _kernel_applies(game, *profile):
-        numbers = _bimatrix_kernel()(game.payoffs, profile[0], profile[1], np.inf)[1]
-        return numbers[:2], numbers[2:]
+        numbers = _evaluate_bimatrix(game, profile[0], profile[1], np.inf)
+        return numbers[:2], numbers[2:4]
     if len(profile) == 2 and profile[0].dtype == _FLOAT64 and profile[1].dtype == _FLOAT64:
         x, y = profile
         row_values, column_values = np.dot(game.payoffs[0], y), np.dot(x, game.payoffs[1])

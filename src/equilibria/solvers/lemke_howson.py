@@ -24,7 +24,9 @@ of the right-hand side: no basis repeats, so paths never cycle, degenerate games
 
 Float mode has two engines computing the same path. Games with at most ``_DENSE_MAX_ENTRIES`` payoff entries use
 the classical dense compact tableau ``B^-1 [G_N | 1]`` (Gauss-Jordan pivots, ``O(rows cols)`` each); a path's
-tableaux live in two flat buffers, so that set-up, pivoting and read-out of the equilibrium are one compiled call.
+tableaux live in one flat work buffer, so that set-up, pivoting, read-out of the equilibrium and (up to
+``_EVALUATE_MAX_ENTRIES`` entries) the metrics layer's evaluation of it are one compiled call, which allocates
+nothing and so runs without numba's reference counting (:mod:`equilibria.core.compiled`).
 Larger games use a revised form: a basis is the set ``J`` of basic structural variables and the set ``N`` of rows
 whose slack is nonbasic (``|J| = |N| = k``), ``B^-1`` is determined by ``W = M[N, J]^-1`` (``M = A`` or ``B^T``),
 and a pivot updates ``W`` by a bordering, Sherman-Morrison or deletion formula in ``O(rows k + k^2)``; on random
@@ -43,7 +45,10 @@ the path from label 0 can take millions of pivots while, among the ``m + n`` lab
 The solver therefore gives label 0 a head start of ``_RACE_HEAD_START`` pivots per label (so that on small games,
 where label 0's path is short, racing is that path), then runs every label's path in rounds, in label order, each
 round doubling the pivots a path may have reached (``_RACE_FIRST``, twice that, ...), and returns the end of the
-first path to finish. This is deterministic and costs at most about ``4 (m + n)`` times the shortest path.
+first path to finish. This is deterministic and costs at most about ``4 (m + n)`` times the shortest path. On a
+dense game (without an iteration budget, and with a time budget only when the head start fits between two clock
+checks) the head start is that one compiled call with no path object around it: on small games it usually ends
+there, and the Python around it is then most of the time spent.
 
 Exact mode (``rational=True``) scales the payoffs to integers (common denominator) and pivots on a dense integer
 tableau with Bareiss' fraction-free update: every division is exact, the tableau holds ``det(B) B^-1 [G | 1]``.
@@ -63,11 +68,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from equilibria.core.compiled import jit_leaf
 from equilibria.core.errors import GameError
 from equilibria.core.rational import to_fraction_array
 from equilibria.core.result import SolveResult
 from equilibria.games.normal_form import NormalFormGame
-from equilibria.solvers._common import Budget, deduplicate, nash_result, require_normal_form
+from equilibria.metrics.regret import KERNEL_MAX_ENTRIES, PROFILE_TOL, bimatrix_kernel
+from equilibria.solvers._common import Budget, distinct_indices, evaluated_result, nash_result, require_normal_form
 
 try:  # optional: compiles the float pivoting loop (a sequential loop that NumPy cannot vectorise)
     import numba
@@ -82,6 +89,7 @@ _TIME_CHECK_EVERY = 256  # pivots between wall-clock checks when max_seconds is 
 _DENSE_MAX_ENTRIES = 128 * 128  # games with at most this many payoff entries use the dense tableau
 _POLISH_TOL = 1e-12  # a final vertex that misses its system by more is also recomputed from its basis
 _VERTEX_TOL = 1e-10  # a final vertex that misses its system by more was spoilt by round-off (exact fallback)
+_EVALUATE_MAX_ENTRIES = KERNEL_MAX_ENTRIES  # dense paths certify in the compiled call up to this many entries
 _FIRST_CAPACITY = 4  # the revised form's W starts with room for this many basic structurals, doubling as needed
 _RACE_FIRST = 4  # racing: pivots per path in the first round; the rounds double it
 _RACE_HEAD_START = _RACE_FIRST  # racing: label 0 first gets this many pivots per label of the game, on its own
@@ -109,25 +117,7 @@ def _jit_inline(function: Callable[..., Any]) -> Callable[..., Any]:
     return _jit(function, inline=True)
 
 
-def _jit_leaf(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``function`` compiled without numba's reference counting: for hot loops that only index arrays.
-
-    Every array a compiled call handles is reference counted with atomic operations, which on small tableaux
-    cost more than the pivot's arithmetic; a leaf that allocates nothing needs none of it.
-    """
-    if numba is None:
-        return function
-    try:  # "_nrt" is numba's private switch for it: numba only checks options at the first call, so look first
-        from numba.core.cpu import CPUTargetOptions
-    except ImportError:  # pragma: no cover - depends on the numba version
-        return _jit(function)
-    if not hasattr(CPUTargetOptions, "_nrt"):  # pragma: no cover - depends on the numba version
-        return _jit(function)
-    options: dict[str, Any] = {"cache": True, "_nrt": False}
-    try:
-        return numba.njit(**options)(function)
-    except RuntimeError:  # no writable cache directory: compile in memory instead
-        return numba.njit(_nrt=False)(function)  # type: ignore[call-overload]
+_jit_leaf = jit_leaf  # see equilibria.core.compiled: no reference counting, for loops that only index arrays
 
 
 # -- float mode: revised pivoting ---------------------------------------------------------------------------
@@ -530,80 +520,104 @@ class _Tableau(NamedTuple):
     col_of: np.ndarray  # [rows + cols] int: a nonbasic label's column, else -1
     slacks: np.ndarray  # [rows] int: the slack labels in order; their columns form B^-1 (ties)
     scratch: np.ndarray  # [2 (rows + cols) + 1]: room for a pivot's column, row and ratios (shared by P and Q)
-
-
-def _dense_sizes(m: int, n: int) -> tuple[int, int]:
-    """Lengths of the float and int buffers of an ``m x n`` game's dense path (see :func:`_dense_views`)."""
-    return n * (m + 1) + m * (n + 1) + 2 * (m + n) + 1, 8 + 7 * (m + n)
-
-
-@_jit
-def _tableau_view(values: np.ndarray, ints: np.ndarray, at: int, scratch: np.ndarray) -> _Tableau:
-    rows, cols = values.shape[0], values.shape[1] - 1
-    labels = rows + cols
-    return _Tableau(values, ints[at: at + rows], ints[at + rows: at + labels], ints[at + labels: at + 2 * labels],
-                    ints[at + 2 * labels: at + 3 * labels], ints[at + 3 * labels: at + 3 * labels + rows], scratch)
-
-
-@_jit
-def _dense_views(floats: np.ndarray, ints: np.ndarray, m: int, n: int) -> tuple[_Tableau, _Tableau, np.ndarray]:
-    """``(P, Q, walk)`` as views of the buffers.
-
-    floats: P's values (``M = B^T``), Q's values (``M = A``), the shared scratch row; ints: walk, then P's and
-    Q's index arrays.
-    """
-    p_size, q_size = n * (m + 1), m * (n + 1)
-    p_values = floats[:p_size].reshape((n, m + 1))
-    q_values = floats[p_size: p_size + q_size].reshape((m, n + 1))
-    scratch = floats[p_size + q_size:]
-    p = _tableau_view(p_values, ints, 8, scratch)
-    q = _tableau_view(q_values, ints, 8 + 3 * (m + n) + n, scratch)
-    return p, q, ints[:8]
-
-
-def _payoff_scales_numpy(payoffs: np.ndarray) -> np.ndarray:
-    """``[low of A, high - low of A, low of B, high - low of B]`` (``payoffs: [2, m, n]``)."""
-    lows, highs = payoffs.min(axis=(1, 2)), payoffs.max(axis=(1, 2))
-    return np.array([lows[0], highs[0] - lows[0], lows[1], highs[1] - lows[1]])
-
-
-def _payoff_scales_loops(payoffs: np.ndarray) -> np.ndarray:
-    scales = np.zeros(4)
-    for player in range(2):
-        flat = payoffs[player].ravel()
-        # Four independent minima and maxima: the loop is bound by their dependency chains, not by the loads.
-        low0 = low1 = low2 = low3 = high0 = high1 = high2 = high3 = flat[0]
-        end = flat.size - flat.size % 4
-        for i in range(0, end, 4):
-            low0, high0 = min(low0, flat[i]), max(high0, flat[i])
-            low1, high1 = min(low1, flat[i + 1]), max(high1, flat[i + 1])
-            low2, high2 = min(low2, flat[i + 2]), max(high2, flat[i + 2])
-            low3, high3 = min(low3, flat[i + 3]), max(high3, flat[i + 3])
-        for i in range(end, flat.size):
-            low0, high0 = min(low0, flat[i]), max(high0, flat[i])
-        low, high = min(min(low0, low1), min(low2, low3)), max(max(high0, high1), max(high2, high3))
-        scales[2 * player], scales[2 * player + 1] = low, high - low
-    return scales
-
-
-_payoff_scales = _payoff_scales_numpy if numba is None else _jit(_payoff_scales_loops)
+    candidates: np.ndarray  # [max(m, n)] int: room for the rows tied in a ratio test (shared by P and Q)
 
 
 @_jit_inline
-def _positive(value: float, low: float, span: float) -> float:
-    """One payoff mapped into ``[1, 2]`` as :func:`_positive_floats` maps it (``span = high - low``)."""
-    return 1.0 if span == 0.0 else 1.0 + (value - low) / span
+def _dense_layout(m: int, n: int) -> tuple[int, int]:
+    """``(floats, length)`` of an ``m x n`` game's dense path's work buffer (float64; see :func:`_dense_views`)."""
+    n_floats = 4 + n * (m + 1) + m * (n + 1) + 2 * (m + n) + 1
+    return n_floats, n_floats + 8 + 7 * (m + n) + (m if m > n else n)
 
 
-@_jit
-def _start_tableau(tableau: _Tableau, payoffs: np.ndarray, low: float, span: float, slack_label: int,
+@_jit_leaf
+def _dense_views(work: np.ndarray, m: int, n: int) -> tuple[_Tableau, _Tableau, np.ndarray, np.ndarray]:
+    """``(P, Q, walk, scales)`` as views of a path's work buffer: one allocation per path.
+
+    The floats: the payoff scales (:func:`_payoff_scales`), P's values (``M = B^T``), Q's values (``M = A``), the
+    shared scratch row. Then the ints, stored as int64 in the float64 buffer: walk, P's and Q's index arrays
+    (basic, nonbasic, row_of, col_of, slacks), the shared tied rows. Compiled as a leaf, it returns views that
+    are not reference counted: call it from leaf code only, and from Python through :func:`_interpreted`.
+    """
+    p_size, q_size, n_floats = n * (m + 1), m * (n + 1), _dense_layout(m, n)[0]
+    p_values = work[4: 4 + p_size].reshape((n, m + 1))
+    q_values = work[4 + p_size: 4 + p_size + q_size].reshape((m, n + 1))
+    scratch = work[4 + p_size + q_size: n_floats]
+    ints = work[n_floats:].view(np.int64)
+    labels = m + n
+    candidates = ints[8 + 7 * labels:]
+    at = 8  # P: n rows, m columns
+    p = _Tableau(p_values, ints[at: at + n], ints[at + n: at + labels], ints[at + labels: at + 2 * labels],
+                 ints[at + 2 * labels: at + 3 * labels], ints[at + 3 * labels: at + 3 * labels + n], scratch,
+                 candidates)
+    at += 3 * labels + n  # Q: m rows, n columns
+    q = _Tableau(q_values, ints[at: at + m], ints[at + m: at + labels], ints[at + labels: at + 2 * labels],
+                 ints[at + 2 * labels: at + 3 * labels], ints[at + 3 * labels: at + 3 * labels + m], scratch,
+                 candidates)
+    return p, q, ints[:8], work[:4]
+
+
+def _interpreted(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The Python function behind a compiled one (the function itself without numba)."""
+    return getattr(function, "py_func", function)
+
+
+_layout = _interpreted(_dense_layout)
+
+
+@_jit_inline
+def _scale(low: float, high: float) -> float:
+    """The factor of the map ``v -> 1 + (v - low) scale`` of payoffs in ``[low, high]`` into ``[1, 2]``.
+
+    A product per entry rather than a division (about four times cheaper). 0 for constant payoffs, so that all
+    of them map to 1.
+    """
+    return 1.0 / (high - low) if high > low else 0.0
+
+
+def _payoff_scales_numpy(payoffs: np.ndarray, scales: np.ndarray) -> None:
+    """``scales[:] = [low of A, scale of A, low of B, scale of B]`` (``payoffs: [2, m, n]``; see :func:`_scale`)."""
+    lows, highs = payoffs.min(axis=(1, 2)), payoffs.max(axis=(1, 2))
+    scales[:] = lows[0], _scale(lows[0], highs[0]), lows[1], _scale(lows[1], highs[1])
+
+
+def _payoff_scales_loops(payoffs: np.ndarray, scales: np.ndarray) -> None:
+    for player in range(2):
+        matrix = payoffs[player]
+        cols = matrix.shape[1]
+        end = cols - cols % 4
+        # Four minima and maxima per row: the loop is bound by their dependency chains, not by the loads.
+        low0 = low1 = low2 = low3 = high0 = high1 = high2 = high3 = matrix[0, 0]
+        for r in range(matrix.shape[0]):
+            for c in range(0, end, 4):
+                low0, high0 = min(low0, matrix[r, c]), max(high0, matrix[r, c])
+                low1, high1 = min(low1, matrix[r, c + 1]), max(high1, matrix[r, c + 1])
+                low2, high2 = min(low2, matrix[r, c + 2]), max(high2, matrix[r, c + 2])
+                low3, high3 = min(low3, matrix[r, c + 3]), max(high3, matrix[r, c + 3])
+            for c in range(end, cols):
+                low0, high0 = min(low0, matrix[r, c]), max(high0, matrix[r, c])
+        low, high = min(min(low0, low1), min(low2, low3)), max(max(high0, high1), max(high2, high3))
+        scales[2 * player], scales[2 * player + 1] = low, _scale(low, high)
+
+
+_payoff_scales = _payoff_scales_numpy if numba is None else _jit_leaf(_payoff_scales_loops)
+
+
+@_jit_inline
+def _positive(value: float, low: float, scale: float) -> float:
+    """One payoff mapped into ``[1, 2]`` as :func:`_positive_floats` maps it (``scale``: :func:`_scale`)."""
+    return 1.0 + (value - low) * scale
+
+
+@_jit_leaf
+def _start_tableau(tableau: _Tableau, payoffs: np.ndarray, low: float, scale: float, slack_label: int,
                    structural_label: int) -> None:
     """The artificial vertex (every slack basic) of ``s + M z = 1``; ``payoffs``: ``M`` before the map."""
     rows, cols = payoffs.shape
     values = tableau.values
     for r in range(rows):
         for c in range(cols):
-            values[r, c] = _positive(payoffs[r, c], low, span)
+            values[r, c] = _positive(payoffs[r, c], low, scale)
         values[r, cols] = 1.0
     tableau.row_of[:] = -1
     tableau.col_of[:] = -1
@@ -615,11 +629,15 @@ def _start_tableau(tableau: _Tableau, payoffs: np.ndarray, low: float, span: flo
         tableau.col_of[structural_label + c] = c
 
 
-@_jit
+@_jit_leaf
 def _dense_start(p: _Tableau, q: _Tableau, walk: np.ndarray, payoffs: np.ndarray, scales: np.ndarray,
                  label: int) -> None:
-    """The path dropping ``label`` at the artificial vertex (``payoffs``: the game's ``[2, m, n]``)."""
+    """The path dropping ``label`` at the artificial vertex (``payoffs``: the game's ``[2, m, n]``).
+
+    Each path computes the scales again: one pass over the payoffs, the cost of a single pivot.
+    """
     m = payoffs.shape[1]
+    _payoff_scales(payoffs, scales)
     _start_tableau(p, payoffs[1].T, scales[2], scales[3], m, 0)
     _start_tableau(q, payoffs[0], scales[0], scales[1], 0, m)
     walk[:] = 0
@@ -665,36 +683,39 @@ def _dense_ratio_test_loops(values: np.ndarray, col: int, scratch: np.ndarray) -
 def _dense_pivot_numpy(values: np.ndarray, row: int, col: int, scratch: np.ndarray) -> None:
     """Gauss-Jordan pivot on ``values[row, col]``; ``scratch[:rows]`` holds column ``col`` before the pivot."""
     column = scratch[: values.shape[0]]
-    pivot = column[row]
-    pivot_row = values[row] / pivot
+    inverse = 1.0 / column[row]  # products by it, not divisions: a division costs four times as much
+    pivot_row = values[row] * inverse
     values -= np.outer(column, pivot_row)
     # The leaving variable takes over the entering one's column: its unit column e_row, transformed.
-    values[:, col] = -column / pivot
+    values[:, col] = -column * inverse
     values[row] = pivot_row
-    values[row, col] = 1.0 / pivot
+    values[row, col] = inverse
 
 
 def _dense_pivot_loops(values: np.ndarray, row: int, col: int, scratch: np.ndarray) -> None:
     rows, width = values.shape
-    pivot = scratch[row]
-    for c in range(width):  # the pivot row, divided, goes to scratch[rows: rows + width]
-        scratch[rows + c] = values[row, c] / pivot
+    inverse = 1.0 / scratch[row]
+    pivot_row = scratch[rows: rows + width]  # the pivot row, divided
+    for c in range(width):
+        pivot_row[c] = values[row, c] * inverse
     for r in range(rows):
         weight = scratch[r]
         if r != row and weight != 0.0:  # zero rows are common in degenerate and sparse games
+            target = values[r]  # a row view: the inner loop then vectorises with fewer checks
             for c in range(width):
-                values[r, c] -= weight * scratch[rows + c]
+                target[c] -= weight * pivot_row[c]
     for r in range(rows):
-        values[r, col] = -scratch[r] / pivot
+        values[r, col] = -scratch[r] * inverse
     for c in range(width):
-        values[row, c] = scratch[rows + c]
-    values[row, col] = 1.0 / pivot
+        values[row, c] = pivot_row[c]
+    values[row, col] = inverse
 
 
 if numba is None:
     _dense_ratio_test, _dense_pivot = _dense_ratio_test_numpy, _dense_pivot_numpy
 else:
-    _dense_ratio_test, _dense_pivot = _jit_leaf(_dense_ratio_test_loops), _jit_leaf(_dense_pivot_loops)
+    _dense_ratio_test = _jit_leaf(_dense_ratio_test_loops, inline=True)
+    _dense_pivot = _jit_leaf(_dense_pivot_loops, inline=True)
 
 
 def _sum_numpy(vector: np.ndarray) -> float:
@@ -702,51 +723,21 @@ def _sum_numpy(vector: np.ndarray) -> float:
 
 
 def _sum_loops(vector: np.ndarray) -> float:
-    """``vector.sum()`` as NumPy computes it, so that compiled read-outs match interpreted ones to the bit.
+    """``vector.sum()``: in order below 8 entries, else eight interleaved accumulators.
 
-    NumPy sums pairwise: blocks of at most 128 entries with eight accumulators, halves (rounded to multiples of 8)
-    added recursively. The recursion runs on an explicit stack here: numba's disk cache cannot hold recursive
-    functions.
+    That is NumPy's own order up to 128 entries, so compiled read-outs of small games match interpreted ones to
+    the bit; beyond, NumPy adds blocks of 128 pairwise, and the two agree to rounding.
     """
     size = vector.size
-    if size <= 128:
-        return _block_sum(vector, 0, size)
-    starts, counts = np.zeros(64, dtype=np.int64), np.zeros(64, dtype=np.int64)
-    lefts, right_pending = np.zeros(64), np.zeros(64, dtype=np.bool_)
-    starts[0], counts[0], depth, total = 0, size, 1, 0.0
-    while depth > 0:
-        top = depth - 1
-        if counts[top] > 128:  # a fresh inner node: sum its left half first
-            half = counts[top] // 2 - (counts[top] // 2) % 8
-            starts[depth], counts[depth], right_pending[depth] = starts[top], half, False
-            depth += 1
-            continue
-        total = _block_sum(vector, starts[top], counts[top])
-        depth -= 1
-        while depth > 0:  # hand the finished sum up: a left half starts its right half, a right half adds up
-            parent = depth - 1
-            if not right_pending[parent]:
-                half = counts[parent] // 2 - (counts[parent] // 2) % 8
-                lefts[parent], right_pending[parent] = total, True
-                starts[depth], counts[depth], right_pending[depth] = starts[parent] + half, counts[parent] - half, False
-                depth += 1
-                break
-            total = lefts[parent] + total
-            depth -= 1
-    return total
-
-
-def _block_sum_loops(vector: np.ndarray, start: int, count: int) -> float:
-    """NumPy's sum of at most 128 entries: in order below 8, else eight interleaved accumulators."""
-    if count < 8:
+    if size < 8:
         total = 0.0
-        for i in range(start, start + count):
+        for i in range(size):
             total += vector[i]
         return total
-    r0, r1, r2, r3 = vector[start], vector[start + 1], vector[start + 2], vector[start + 3]
-    r4, r5, r6, r7 = vector[start + 4], vector[start + 5], vector[start + 6], vector[start + 7]
-    end = start + count - count % 8
-    for i in range(start + 8, end, 8):
+    r0, r1, r2, r3 = vector[0], vector[1], vector[2], vector[3]
+    r4, r5, r6, r7 = vector[4], vector[5], vector[6], vector[7]
+    end = size - size % 8
+    for i in range(8, end, 8):
         r0 += vector[i]
         r1 += vector[i + 1]
         r2 += vector[i + 2]
@@ -756,32 +747,58 @@ def _block_sum_loops(vector: np.ndarray, start: int, count: int) -> float:
         r6 += vector[i + 6]
         r7 += vector[i + 7]
     total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    for i in range(end, start + count):
+    for i in range(end, size):
         total += vector[i]
     return total
 
 
-if numba is None:
-    _sum, _block_sum = _sum_numpy, _block_sum_loops
-else:
-    _block_sum = _jit(_block_sum_loops)
-    _sum = _jit(_sum_loops)
+_sum = _sum_numpy if numba is None else _jit_leaf(_sum_loops)
 
 
-@_jit
-def _dense_break_tie(tableau: _Tableau, candidates: np.ndarray, column: np.ndarray) -> int:
-    """Lexicographic rule among rows ``candidates`` with equal ratios (columns of ``B^-1`` in slack order)."""
+@_jit_leaf
+def _dense_break_tie(tableau: _Tableau, column: np.ndarray, ratios: np.ndarray) -> int:
+    """Lexicographic rule among the rows tied in the ratio test (columns of ``B^-1`` in slack order): the row.
+
+    ``column``: the entering column, ``ratios``: the ratio test's. As :func:`_break_tie` with
+    :func:`_ratio_ties`, the candidates kept in ``tableau.candidates`` (allocates nothing). -1 when round-off
+    leaves no candidate.
+    """
+    candidates = tableau.candidates
+    limit, count = _tie_limit(ratios[_ratio_argmin(ratios)]), 0
+    for r in range(ratios.size):
+        if ratios[r] <= limit:
+            candidates[count] = r
+            count += 1
     for slack in tableau.slacks:
+        if count <= 1:
+            break
         row = tableau.row_of[slack]
         if row >= 0:
             # A basic slack's column of B^-1 is a unit vector: only its own row has a positive ratio.
-            candidates = candidates[candidates != row]
+            kept = 0
+            for i in range(count):
+                if candidates[i] != row:
+                    candidates[kept] = candidates[i]
+                    kept += 1
+            count = kept
         else:
-            inverse_column = tableau.values[:, tableau.col_of[slack]]
-            candidates = _ratio_ties(candidates, inverse_column[candidates] / column[candidates])
-        if candidates.size == 1:
-            break
-    return int(candidates[0])  # in exact arithmetic exactly one is left: B^-1 has full rank
+            count = _keep_ratio_ties(candidates, count, tableau.values[:, tableau.col_of[slack]], column)
+    return candidates[0] if count > 0 else -1  # in exact arithmetic exactly one is left: B^-1 has full rank
+
+
+@_jit_inline
+def _keep_ratio_ties(candidates: np.ndarray, count: int, key: np.ndarray, column: np.ndarray) -> int:
+    """:func:`_ratio_ties` in place: keeps the first ``count`` candidates whose ratio ties the minimum; how many."""
+    best, top = np.inf, 0.0
+    for i in range(count):
+        ratio = key[candidates[i]] / column[candidates[i]]
+        best, top = min(best, ratio), max(top, abs(ratio))
+    limit, kept = best + _TIE_TOL * max(1.0, top), 0
+    for i in range(count):
+        if key[candidates[i]] / column[candidates[i]] <= limit:
+            candidates[kept] = candidates[i]
+            kept += 1
+    return kept
 
 
 def _dense_enter(values: np.ndarray, basic: np.ndarray, nonbasic: np.ndarray, row_of: np.ndarray,
@@ -812,12 +829,13 @@ def _dense_relabel(basic: np.ndarray, nonbasic: np.ndarray, row_of: np.ndarray, 
     return int(leaving)
 
 
-@_jit
+@_jit_leaf
 def _dense_enter_tied(tableau: _Tableau, label: int) -> int:
     """:func:`_dense_enter` after it returned ``_TIED``: the lexicographic rule picks the row, then the pivot."""
     rows, col, scratch = tableau.values.shape[0], tableau.col_of[label], tableau.scratch
-    tied = _ties(scratch[scratch.size - rows:], _ratio_argmin(scratch[scratch.size - rows:]))
-    row = _dense_break_tie(tableau, tied, scratch[:rows].copy())
+    row = _dense_break_tie(tableau, scratch[:rows], scratch[scratch.size - rows:])
+    if row < 0:
+        return -1
     _dense_pivot(tableau.values, row, col, scratch)
     return _dense_relabel(tableau.basic, tableau.nonbasic, tableau.row_of, tableau.col_of, row, col, label)
 
@@ -832,8 +850,9 @@ def _ratio_argmin(ratios: np.ndarray) -> int:
     return index
 
 
-_dense_relabel = _jit_leaf(_dense_relabel)
-_dense_enter = _jit_leaf(_dense_enter)
+# Inlined into the walk: a call per step, with every array passed by value, costs more than the step on small games.
+_dense_relabel = _jit_leaf(_dense_relabel, inline=True)
+_dense_enter = _jit_leaf(_dense_enter, inline=True)
 
 
 # -- float mode: the path -----------------------------------------------------------------------------------
@@ -888,11 +907,11 @@ def _walk_revised(p: _Polytope, q: _Polytope, walk: np.ndarray, keys: np.ndarray
     return _STOPPED
 
 
-@_jit
+@_jit_leaf
 def _walk_dense(p: _Tableau, q: _Tableau, walk: np.ndarray, keys: np.ndarray, label: int, max_pivots: int) -> int:
     """As :func:`_walk_revised`, on dense tableaux."""
-    p_values, p_basic, p_nonbasic, p_row_of, p_col_of, _, scratch = p
-    q_values, q_basic, q_nonbasic, q_row_of, q_col_of, _, _ = q
+    p_values, p_basic, p_nonbasic, p_row_of, p_col_of, _, scratch, _ = p
+    q_values, q_basic, q_nonbasic, q_row_of, q_col_of, _, _, _ = q
     for _ in range(max_pivots):
         entering = walk[0]
         if walk[1] == 0:
@@ -911,22 +930,23 @@ def _walk_dense(p: _Tableau, q: _Tableau, walk: np.ndarray, keys: np.ndarray, la
     return _STOPPED
 
 
-def _vertex_miss_numpy(payoffs: np.ndarray, low: float, span: float, structural: np.ndarray,
-                       slack: np.ndarray) -> float:
-    """:func:`_residual` of the vertex ``(z, s)``, ``M`` given before the map into ``[1, 2]`` (NaN: NaN)."""
-    matrix = np.ones(payoffs.shape) if span == 0.0 else 1.0 + (payoffs - low) / span
+def _vertex_miss_numpy(payoffs: np.ndarray, low: float, scale: float, structural: np.ndarray,
+                       slack: np.ndarray, support: np.ndarray) -> float:
+    """:func:`_residual` of the vertex ``(z, s)``, ``M`` given before the map into ``[1, 2]`` (NaN: NaN).
+
+    ``support``: the columns where ``z`` may be nonzero (the basic ones); the loops visit only these.
+    """
+    matrix = 1.0 + (payoffs - low) * scale
     return _residual(matrix, structural, slack)
 
 
-def _vertex_miss_loops(payoffs: np.ndarray, low: float, span: float, structural: np.ndarray,
-                       slack: np.ndarray) -> float:
-    rows, cols = payoffs.shape
-    support = np.flatnonzero(structural)  # the zero terms add nothing: M z costs rows x |support| only
+def _vertex_miss_loops(payoffs: np.ndarray, low: float, scale: float, structural: np.ndarray,
+                       slack: np.ndarray, support: np.ndarray) -> float:
     miss = 0.0
-    for r in range(rows):
+    for r in range(payoffs.shape[0]):
         total = 0.0
         for c in support:
-            total += _positive(payoffs[r, c], low, span) * structural[c]
+            total += _positive(payoffs[r, c], low, scale) * structural[c]
         row_miss = abs(total + slack[r] - 1.0)
         if np.isnan(row_miss):
             return np.nan
@@ -939,53 +959,71 @@ def _vertex_miss_loops(payoffs: np.ndarray, low: float, span: float, structural:
     return miss
 
 
-_vertex_miss = _vertex_miss_numpy if numba is None else _jit(_vertex_miss_loops)
+_vertex_miss = _vertex_miss_numpy if numba is None else _jit_leaf(_vertex_miss_loops)
 
 
-@_jit
-def _dense_vertex(tableau: _Tableau, payoffs: np.ndarray, low: float, span: float, slack_label: int,
-                  structural_label: int, accept: float) -> tuple[int, np.ndarray]:
-    """The final vertex's structural part, normalised to sum 1, read from the tableau: ``(status, [cols])``.
+@_jit_leaf
+def _dense_vertex(tableau: _Tableau, payoffs: np.ndarray, low: float, scale: float, slack_label: int,
+                  structural_label: int, accept: float, out: np.ndarray) -> int:
+    """Reads the final vertex's structural part into ``out: [cols]``, normalised to sum 1; returns a status.
 
     ``payoffs``: the system's ``M`` before the map into ``[1, 2]``. ``_DONE`` when the vertex satisfies
     ``s + M z = 1, z, s >= 0`` within ``accept``; ``_POLISH`` when it misses by more (NaN included):
-    :func:`_float_strategy` then decides; ``_STUCK`` when ``z`` is 0.
+    :func:`_float_strategy` then decides; ``_STUCK`` when ``z`` is 0. The slack part goes to the scratch row,
+    the basic structurals' columns to the candidates.
     """
     rows, cols = payoffs.shape
-    values = np.zeros(rows + cols)
+    slack, support, count = tableau.scratch[:rows], tableau.candidates, 0
+    out[:] = 0.0
+    slack[:] = 0.0
     for r in range(rows):
-        values[tableau.basic[r]] = tableau.values[r, cols]
-    structural = values[structural_label: structural_label + cols]
-    slack = values[slack_label: slack_label + rows]
-    if not _vertex_miss(payoffs, low, span, structural, slack) <= accept:
-        return _POLISH, structural
-    structural = np.maximum(structural, 0.0)
-    total = _sum(structural)
+        label = tableau.basic[r]
+        if structural_label <= label < structural_label + cols:
+            out[label - structural_label] = tableau.values[r, cols]
+            support[count] = label - structural_label
+            count += 1
+        else:
+            slack[label - slack_label] = tableau.values[r, cols]
+    if not _vertex_miss(payoffs, low, scale, out, slack, support[:count]) <= accept:
+        return _POLISH
+    for c in range(cols):
+        out[c] = max(out[c], 0.0)
+    total = _sum(out)
     if not total > 0.0:
-        return _STUCK, structural
-    return _DONE, structural / total
+        return _STUCK
+    for c in range(cols):
+        out[c] /= total
+    return _DONE
 
 
-@_jit
-def _dense_solve(floats: np.ndarray, ints: np.ndarray, keys: np.ndarray, payoffs: np.ndarray, scales: np.ndarray,
-                 label: int, max_pivots: int, start: bool, accept: float) -> tuple[int, int, np.ndarray, np.ndarray]:
+@_jit_leaf
+def _dense_solve(work: np.ndarray, keys: np.ndarray, payoffs: np.ndarray, label: int,
+                 max_pivots: int, start: bool, accept: float, out: np.ndarray) -> tuple[int, int]:
     """Up to ``max_pivots`` pivots of the dense path dropping ``label`` (set up first when ``start``).
 
-    ``payoffs``: the game's ``[2, m, n]``, ``scales``: :func:`_payoff_scales` of them. Returns ``(status, pivots
-    so far, x, y)``; ``x, y`` (normalised) only with ``_DONE``. ``_POLISH`` means the path ended but its vertex
+    ``payoffs``: the game's ``[2, m, n]``. Returns the status and the pivots so far.
+    With ``_DONE``, ``out[:m + n]`` holds the equilibrium ``(x, y)``, each normalised, and when ``out`` has room
+    for five more numbers, the metrics layer's evaluation of exactly those arrays follows
+    (:func:`equilibria.metrics.regret.bimatrix_evaluation`: payoffs, regrets, max regret; the certificate, in the
+    same call). ``_POLISH`` means the path ended but its vertex (which misses its system by more than ``accept``)
     must be read out by :func:`_float_strategy`.
     """
     m, n = payoffs.shape[1], payoffs.shape[2]
-    p, q, walk = _dense_views(floats, ints, m, n)
+    p, q, walk, scales = _dense_views(work, m, n)
     if start:
         _dense_start(p, q, walk, payoffs, scales, label)
     status = _walk_dense(p, q, walk, keys, label, max_pivots)
-    x, y = np.zeros(0), np.zeros(0)
     if status == _DONE:
-        x_status, x = _dense_vertex(p, payoffs[1].T, scales[2], scales[3], m, 0, accept)
-        y_status, y = _dense_vertex(q, payoffs[0], scales[0], scales[1], 0, m, accept)
+        x, y = out[:m], out[m: m + n]
+        x_status = _dense_vertex(p, payoffs[1].T, scales[2], scales[3], m, 0, accept, x)
+        y_status = _dense_vertex(q, payoffs[0], scales[0], scales[1], 0, m, accept, y)
         status = max(x_status, y_status)  # _DONE < _STUCK < _POLISH: re-reading the vertex comes first
-    return status, walk[2], x, y
+        if status == _DONE and out.size == m + n + 5:
+            _evaluate_bimatrix(payoffs, x, y, PROFILE_TOL, out[m + n:])
+    return status, int(walk[2])
+
+
+_evaluate_bimatrix = bimatrix_kernel()
 
 
 def _residual(matrix: np.ndarray, structural: np.ndarray, slack: np.ndarray) -> float:
@@ -1134,43 +1172,78 @@ class _Path:
     final vertex that misses its system). ``check_every`` is how many pivots to make between clock checks.
     """
 
+    __slots__ = ("label", "pivots", "profile", "evaluation")
     check_every = _TIME_CHECK_EVERY
 
     def __init__(self, label: int) -> None:
         self.label = label
         self.pivots = 0
         self.profile: tuple[np.ndarray, np.ndarray] | None = None
+        # The metrics layer's evaluation of ``profile``, when the path made one along with it: (payoffs, max regret)
+        self.evaluation: tuple[np.ndarray, np.float64] | None = None
 
     def advance(self, allowed: int) -> str:  # pragma: no cover - every engine overrides it
         raise NotImplementedError
 
 
-class _DensePath(_Path):
-    """Float path on dense tableaux kept in two flat buffers."""
+def _dense_buffers(m: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(work, keys, out)`` for a dense path of an ``m x n`` game (see :func:`_dense_solve`)."""
+    work_size, keys, out_size = _dense_setup(m, n)
+    return np.empty(work_size), keys, np.empty(out_size)
 
-    def __init__(self, payoffs: _Payoffs, label: int) -> None:
-        self.label, self.pivots, self.profile = label, 0, None
+
+@functools.lru_cache(maxsize=64)
+def _dense_setup(m: int, n: int) -> tuple[int, np.ndarray, int]:
+    """``(work buffer length, Zobrist keys, out length)`` of an ``m x n`` game's dense paths, computed once.
+
+    ``out`` has room for the metrics layer's numbers where its compiled loops apply (up to
+    ``_EVALUATE_MAX_ENTRIES`` entries).
+    """
+    return _layout(m, n)[1], _zobrist_keys(m + n), m + n + 5 if m * n <= _EVALUATE_MAX_ENTRIES else m + n
+
+
+def _dense_end(out: np.ndarray, m: int, n: int
+               ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.float64] | None]:
+    """``((x, y), evaluation)`` as :func:`_dense_solve` left them in ``out`` after ``_DONE``.
+
+    The strategies are views of the path's own small buffer, which the result keeps; the evaluation
+    ``(payoffs [2], max regret)`` is None where the call made none.
+    """
+    return (out[:m], out[m: m + n]), ((out[m + n: m + n + 2], out[m + n + 4]) if out.size > m + n else None)
+
+
+class _DensePath(_Path):
+    """Float path on dense tableaux kept in one flat work buffer."""
+
+    __slots__ = ("payoffs", "work", "keys", "out")
+
+    def __init__(self, payoffs: np.ndarray, label: int,
+                 buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, pivots: int = 0) -> None:
+        """``payoffs``: the game's ``[2, m, n]`` float64 payoffs, as given (the path maps them itself).
+
+        ``buffers``, ``pivots``: those of a path that :func:`_dense_solve` stopped, to go on with it.
+        """
+        self.label, self.pivots, self.profile, self.evaluation = label, pivots, None, None
         self.payoffs = payoffs
-        m, n = payoffs.shape
-        n_floats, n_ints = _dense_sizes(m, n)
-        self.floats, self.ints = np.empty(n_floats), np.empty(n_ints, dtype=np.int64)
-        self.keys = _zobrist_keys(m + n)
-        self.started = False
+        self.work, self.keys, self.out = _dense_buffers(*payoffs.shape[1:]) if buffers is None else buffers
 
     def advance(self, allowed: int) -> str:
-        status, pivots, x, y = _dense_solve(self.floats, self.ints, self.keys, self.payoffs.game.payoffs,
-                                            self.payoffs.scales(), self.label, allowed, not self.started,
-                                            min(_POLISH_TOL, _VERTEX_TOL))
-        self.started, self.pivots = True, int(pivots)
+        status, self.pivots = _dense_solve(self.work, self.keys, self.payoffs, self.label, allowed, self.pivots == 0,
+                                           min(_POLISH_TOL, _VERTEX_TOL), self.out)
         if status == _STOPPED:
             return "stopped"
-        if status == _POLISH:
-            (m, n), (a, b) = self.payoffs.shape, self.payoffs.floats()
-            p, q, _ = _dense_views(self.floats, self.ints, m, n)
+        _, m, n = self.payoffs.shape
+        x: np.ndarray | None
+        y: np.ndarray | None
+        if status == _DONE:
+            (x, y), self.evaluation = _dense_end(self.out, m, n)
+        elif status == _POLISH:
+            a, b = _positive_floats(self.payoffs[0]), _positive_floats(self.payoffs[1])
+            p, q, _, _ = _interpreted(_dense_views)(self.work, m, n)
             x, y = _float_strategy(p, b.T, m, 0), _float_strategy(q, a, 0, m)
             if x is None or y is None:
                 return "numerical"
-        elif status != _DONE:
+        else:
             return "numerical"
         self.profile = (x, y)
         return "done"
@@ -1178,6 +1251,8 @@ class _DensePath(_Path):
 
 class _RevisedPath(_Path):
     """Float path in revised form (``a, b`` in ``[1, 2]``; ``columns``: ``(B, A^T)`` C-contiguous, shared)."""
+
+    __slots__ = ("a", "b", "p", "q", "walk", "keys")
 
     def __init__(self, a: np.ndarray, b: np.ndarray, label: int, columns: tuple[np.ndarray, np.ndarray]) -> None:
         super().__init__(label)
@@ -1215,6 +1290,7 @@ class _RevisedPath(_Path):
 class _ExactPath(_Path):
     """Exact path on fraction-free integer tableaux (``a, b``: Python ints >= 1)."""
 
+    __slots__ = ("x_labels", "y_labels", "p", "q", "entering", "tableau", "other")
     check_every = 1  # an exact pivot can take long: check the clock at every one
 
     def __init__(self, a: np.ndarray, b: np.ndarray, label: int) -> None:
@@ -1253,6 +1329,8 @@ def _follow(path: _Path, budget: Budget, spent: int, target: int | None = None) 
 
     ``spent``: the pivots of other paths, which count against ``max_iterations`` too.
     """
+    if budget.max_iterations is None and budget.max_seconds is None and target is not None:  # one call
+        return path.advance(target - path.pivots) if path.pivots < target else "stopped"
     chunk = path.check_every if budget.max_seconds is not None else 2**62
     while target is None or path.pivots < target:
         if budget.exhausted(spent + path.pivots):
@@ -1271,14 +1349,14 @@ def _follow(path: _Path, budget: Budget, spent: int, target: int | None = None) 
 
 def _positive_floats(matrix: np.ndarray) -> np.ndarray:
     """``matrix`` mapped affinely into ``[1, 2]`` (all ones when it is constant)."""
-    low, high = float(matrix.min()), float(matrix.max())
-    if high == low:
-        return np.ones(matrix.shape)
-    return 1.0 + (matrix - low) / (high - low)
+    low = float(matrix.min())
+    return 1.0 + (matrix - low) * _scale(low, float(matrix.max()))
 
 
 class _Payoffs:
     """A game's payoff matrices made positive, each form computed on first use and kept for later paths."""
+
+    __slots__ = ("game", "shape", "_floats", "_integers", "_columns")
 
     def __init__(self, game: NormalFormGame) -> None:
         self.game = game
@@ -1286,14 +1364,6 @@ class _Payoffs:
         self._floats: tuple[np.ndarray, np.ndarray] | None = None
         self._integers: tuple[np.ndarray, np.ndarray] | None = None
         self._columns: tuple[np.ndarray, np.ndarray] | None = None
-        self._scales: np.ndarray | None = None
-
-    def scales(self) -> np.ndarray:
-        """:func:`_payoff_scales` of the game (compiled loops for small games, NumPy's vector code for larger)."""
-        if self._scales is None:
-            payoffs = self.game.payoffs
-            self._scales = (_payoff_scales if payoffs.size <= 8192 else _payoff_scales_numpy)(payoffs)
-        return self._scales
 
     def floats(self) -> tuple[np.ndarray, np.ndarray]:
         """``(A, B)`` in ``[1, 2]``."""
@@ -1311,21 +1381,36 @@ class _Payoffs:
         """The path dropping ``label`` at its start, on the engine that suits the game."""
         if rational:
             return _ExactPath(*self.integers(), label)
-        if self.shape[0] * self.shape[1] <= _DENSE_MAX_ENTRIES:
-            return _DensePath(self, label)
+        if _is_dense(self.game):
+            return _DensePath(self.game.payoffs, label)
         a, b = self.floats()
         if self._columns is None:  # M^T of P and Q, shared by every revised path of this game
             self._columns = (np.ascontiguousarray(b), np.ascontiguousarray(a.T))
         return _RevisedPath(a, b, label, self._columns)
 
 
+def _is_dense(game: NormalFormGame) -> bool:
+    """Whether float paths of the (two-player) game run on the dense tableau rather than the revised form."""
+    _, m, n = game.payoffs.shape
+    return m * n <= _DENSE_MAX_ENTRIES
+
+
 def _as_floats(profile: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(profile[0], dtype=float), np.asarray(profile[1], dtype=float)
 
 
+class _PathEnd(NamedTuple):
+    """How one followed path (with its exact fallback) ended."""
+
+    status: str  # as _follow's
+    pivots: int  # over both attempts
+    profile: tuple[np.ndarray, np.ndarray] | None  # the equilibrium, floats unless exact was asked for
+    evaluation: tuple[np.ndarray, np.float64] | None  # see _Path.evaluation
+
+
 def _one_path(payoffs: _Payoffs, label: int, budget: Budget, spent: int, rational: bool, *, fallback: bool = True
-              ) -> tuple[str, int, tuple[np.ndarray, np.ndarray] | None]:
-    """Follow the path that drops ``label``: ``(status, pivots, equilibrium or None)``.
+              ) -> _PathEnd:
+    """Follow the path that drops ``label``.
 
     With ``fallback``, a float path stopped by round-off is followed again in exact arithmetic (its pivots are
     added, its profile converted to floats).
@@ -1333,14 +1418,15 @@ def _one_path(payoffs: _Payoffs, label: int, budget: Budget, spent: int, rationa
     path = payoffs.new_path(label, rational)
     status = _follow(path, budget, spent)
     if status != "numerical" or not fallback:
-        return status, path.pivots, path.profile
+        return _PathEnd(status, path.pivots, path.profile, path.evaluation)
     exact = payoffs.new_path(label, True)
     status = _follow(exact, budget, spent + path.pivots)
     profile = None if exact.profile is None else _as_floats(exact.profile)
-    return status, path.pivots + exact.pivots, profile
+    return _PathEnd(status, path.pivots + exact.pivots, profile, None)
 
 
-def _race(payoffs: _Payoffs, budget: Budget, rational: bool, spent: int = 0) -> tuple[str, int, _Path | None]:
+def _race(payoffs: _Payoffs, budget: Budget, rational: bool, spent: int = 0, first: _Path | None = None
+          ) -> tuple[str, int, _Path | None]:
     """Follow the paths from every label side by side; the first to end wins: ``(status, pivots, winner)``.
 
     Label 0 first runs alone for ``_RACE_HEAD_START`` pivots per label (so that a short path from label 0, the
@@ -1348,9 +1434,11 @@ def _race(payoffs: _Payoffs, budget: Budget, rational: bool, spent: int = 0) -> 
     every unfinished path, in label order, to ``_RACE_FIRST * 2**r`` pivots. The total work is within a small
     factor of (number of labels) x (the shortest path), which avoids the heavy tail of single path lengths on
     random games. Float paths that round-off stops drop out; when all have, the race is run again exactly.
+    ``first``: label 0's path, when it was already started.
     """
     n_labels = sum(payoffs.shape)
-    first = payoffs.new_path(0, rational)
+    if first is None:
+        first = payoffs.new_path(0, rational)
     status = _follow(first, budget, spent, _RACE_HEAD_START * n_labels)
     total = spent + first.pivots
     if status in ("done", "budget"):
@@ -1388,17 +1476,6 @@ def _check_label(label: Any, n_labels: int, caller: str) -> int:
     return int(label)
 
 
-def _check_budget(max_iterations: Any, max_seconds: Any, caller: str) -> None:
-    if max_iterations is not None and (
-        isinstance(max_iterations, bool) or not isinstance(max_iterations, int | np.integer) or max_iterations < 1
-    ):
-        raise GameError(f"{caller}: max_iterations must be a positive integer, got {max_iterations!r}")
-    if max_seconds is not None and (
-        isinstance(max_seconds, bool) or not isinstance(max_seconds, int | float) or not max_seconds > 0
-    ):
-        raise GameError(f"{caller}: max_seconds must be a positive number, got {max_seconds!r}")
-
-
 def lemke_howson_solve(
     game: Any,
     *,
@@ -1430,36 +1507,59 @@ def lemke_howson_solve(
     """
     caller = "lemke_howson_solve"
     game = require_normal_form(game, "lemke_howson_solve(game)", players=2)
-    n_labels = game.payoffs.shape[1] + game.payoffs.shape[2]
+    _, m, n = game.payoffs.shape
+    n_labels = m + n
     labels = None if initial_label is None else [_check_label(initial_label, n_labels, caller)]
     if all_labels:
         labels = list(range(n_labels))
-    _check_budget(max_iterations, max_seconds, caller)
-    budget = Budget(max_iterations=max_iterations, max_seconds=max_seconds)
-    payoffs = _Payoffs(game)
+    budget = Budget.checked(max_iterations, max_seconds, caller)
     parameters: dict[str, Any] = {"initial_label": initial_label, "all_labels": all_labels, "rational": rational,
                                   "max_iterations": max_iterations, "max_seconds": max_seconds}
-    found: list[tuple[np.ndarray, np.ndarray]] = []
+    first, head_start = None, _RACE_HEAD_START * n_labels
+    if (labels is None and not rational and max_iterations is None and m * n <= _DENSE_MAX_ENTRIES
+            and (max_seconds is None or head_start <= _TIME_CHECK_EVERY)):
+        # The usual end on small games: label 0's head start reaches an equilibrium. It is one compiled call (set-up,
+        # pivots, read-out, the metrics layer's evaluation) with no path object around it: on a 10 x 10 game that
+        # object's upkeep costs a tenth of the solve. With a time budget, only when the head start is no longer
+        # than the pivots between clock checks. A stopped head start goes on in the race; one that round-off
+        # spoilt is left to the race (which follows label 0 again and drops or redoes it exactly).
+        work, keys, out = buffers = _dense_buffers(m, n)
+        status, pivots = _dense_solve(work, keys, game.payoffs, 0, head_start, True, min(_POLISH_TOL, _VERTEX_TOL),
+                                      out)
+        if status == _DONE:
+            parameters["winning_label"] = 0
+            return evaluated_result(game, "lemke_howson", *_dense_end(out, m, n), parameters, pivots, budget)
+        if status == _STOPPED:
+            first = _DensePath(game.payoffs, 0, buffers, pivots)
+    payoffs = _Payoffs(game)
     if labels is None:
-        _, pivots, winner = _race(payoffs, budget, rational)
-        converged = winner is not None
-        if winner is not None and winner.profile is not None:
-            end = winner.profile
-            found.append(_as_floats(end) if isinstance(winner, _ExactPath) and not rational else end)
+        _, pivots, winner = _race(payoffs, budget, rational, first=first)
         parameters["winning_label"] = None if winner is None else winner.label
-    else:
-        pivots, converged = 0, True
-        for label in labels:
-            status, used, profile = _one_path(payoffs, label, budget, pivots, rational)
-            pivots += used
-            if profile is not None:
-                found.append(profile)
-                continue
-            converged = False
-            if status == "budget":
-                break
-    return nash_result(game, "lemke_howson", deduplicate(found), parameters=parameters, iterations=pivots,
-                       budget=budget, converged=converged, rational=rational)
+        if winner is None or winner.profile is None:
+            return nash_result(game, "lemke_howson", [], parameters=parameters, iterations=pivots, budget=budget,
+                               converged=False, rational=rational)
+        end = winner.profile
+        if isinstance(winner, _ExactPath) and not rational:
+            end = _as_floats(end)
+        return nash_result(game, "lemke_howson", [end], parameters=parameters, iterations=pivots, budget=budget,
+                           rational=rational, evaluations=[winner.evaluation])
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    evaluations: list[tuple[np.ndarray, np.float64] | None] = []
+    pivots, converged = 0, True
+    for label in labels:
+        path_end = _one_path(payoffs, label, budget, pivots, rational)
+        pivots += path_end.pivots
+        if path_end.profile is not None:
+            found.append(path_end.profile)
+            evaluations.append(path_end.evaluation)
+            continue
+        converged = False
+        if path_end.status == "budget":
+            break
+    distinct = distinct_indices(found)
+    return nash_result(game, "lemke_howson", [found[i] for i in distinct], parameters=parameters, iterations=pivots,
+                       budget=budget, converged=converged, rational=rational,
+                       evaluations=[evaluations[i] for i in distinct])
 
 
 def lemke_howson_path_length(game: Any, initial_label: int, *, rational: bool = False) -> int:
@@ -1476,7 +1576,7 @@ def lemke_howson_path_length(game: Any, initial_label: int, *, rational: bool = 
     game = require_normal_form(game, f"{caller}(game)", players=2)
     label = _check_label(initial_label, sum(game.n_actions), caller)
     payoffs = _Payoffs(game)
-    status, pivots, _ = _one_path(payoffs, label, Budget(), 0, rational, fallback=False)
-    if status == "numerical":  # float round-off stopped the path: count it in exact arithmetic
-        status, pivots, _ = _one_path(payoffs, label, Budget(), 0, True)
-    return pivots
+    end = _one_path(payoffs, label, Budget(), 0, rational, fallback=False)
+    if end.status == "numerical":  # float round-off stopped the path: count it in exact arithmetic
+        end = _one_path(payoffs, label, Budget(), 0, True)
+    return end.pivots

@@ -426,16 +426,6 @@ def _check_positive(value: Any, caller: str, argument: str) -> float:
     return number
 
 
-def _check_budget(max_iterations: int | None, max_seconds: float | None, caller: str) -> Budget:
-    if max_iterations is not None and (isinstance(max_iterations, bool) or not isinstance(max_iterations, int)
-                                       or max_iterations < 1):
-        raise GameError(f"{caller}: max_iterations must be a positive integer or None, "
-                        f"got {max_iterations!r}")
-    if max_seconds is not None:
-        _check_positive(max_seconds, caller, "max_seconds")
-    return Budget(max_iterations=max_iterations, max_seconds=max_seconds)
-
-
 class _Trace(NamedTuple):
     """A validated game, its payoff scale, the logit system and a path tracer ready to run."""
 
@@ -454,7 +444,7 @@ def _start_trace(game: Any, caller: str, *, max_lambda: float, step: float, max_
     game = require_normal_form(game, f"{caller}(game)")
     max_lambda = _check_positive(max_lambda, caller, "max_lambda")
     step = _check_positive(step, caller, "step")
-    budget = _check_budget(max_iterations, max_seconds, caller)
+    budget = Budget.checked(max_iterations, max_seconds, caller)
     scale = _payoff_scale(game)
     system = _LogitSystem(game.payoffs / scale)
     tracer = _PathTracer(system, lambda_max=max_lambda * scale, step=step, budget=budget, max_steps=max_iterations)
