@@ -206,3 +206,11 @@ def test_ray_tasks_get_thread_pools_of_their_reserved_size(ray_executor: Any) ->
     assert [r["numba"] for r in results] == ["1", "1"] and [r["blas"] for r in results] == ["1", "1"]
     with pytest.raises(GameError, match="threads_per_task: expected a positive integer"):
         RayExecutor(None, threads_per_task=0)
+
+
+def test_a_process_already_connected_still_rejects_a_bad_address(ray_executor: Any) -> None:
+    """Ray being initialised (by this session's fixture) must not hide an unreachable or malformed address."""
+    with pytest.raises(GameError, match="cannot reach the Ray cluster"):
+        RayExecutor(f"127.0.0.1:{_closed_port()}", connect_timeout=1.0)
+    with pytest.raises(GameError, match="is not 'host:port'"):
+        make_executor("ray", address="nowhere")

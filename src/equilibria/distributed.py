@@ -87,10 +87,10 @@ class RayExecutor:
         self._ray = ray
         self._threads = threads_per_task
         self._owns_instance = False
+        if address is not None:  # first: a process already connected (a test session, a notebook) hides a bad one
+            _require_reachable(address, connect_timeout)
         if ray.is_initialized():
             return
-        if address is not None:
-            _require_reachable(address, connect_timeout)
         try:
             ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
         except (ConnectionError, RuntimeError, ValueError) as error:
