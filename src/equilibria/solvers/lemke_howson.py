@@ -1381,7 +1381,7 @@ class _Payoffs:
         """The path dropping ``label`` at its start, on the engine that suits the game."""
         if rational:
             return _ExactPath(*self.integers(), label)
-        if _is_dense(self.game):
+        if _is_dense(*self.shape):
             return _DensePath(self.game.payoffs, label)
         a, b = self.floats()
         if self._columns is None:  # M^T of P and Q, shared by every revised path of this game
@@ -1389,9 +1389,8 @@ class _Payoffs:
         return _RevisedPath(a, b, label, self._columns)
 
 
-def _is_dense(game: NormalFormGame) -> bool:
-    """Whether float paths of the (two-player) game run on the dense tableau rather than the revised form."""
-    _, m, n = game.payoffs.shape
+def _is_dense(m: int, n: int) -> bool:
+    """Whether float paths of an ``m x n`` game run on the dense tableau rather than the revised form."""
     return m * n <= _DENSE_MAX_ENTRIES
 
 
@@ -1516,7 +1515,7 @@ def lemke_howson_solve(
     parameters: dict[str, Any] = {"initial_label": initial_label, "all_labels": all_labels, "rational": rational,
                                   "max_iterations": max_iterations, "max_seconds": max_seconds}
     first, head_start = None, _RACE_HEAD_START * n_labels
-    if (labels is None and not rational and max_iterations is None and m * n <= _DENSE_MAX_ENTRIES
+    if (labels is None and not rational and max_iterations is None and _is_dense(m, n)
             and (max_seconds is None or head_start <= _TIME_CHECK_EVERY)):
         # The usual end on small games: label 0's head start reaches an equilibrium. It is one compiled call (set-up,
         # pivots, read-out, the metrics layer's evaluation) with no path object around it: on a 10 x 10 game that
