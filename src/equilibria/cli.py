@@ -70,34 +70,39 @@ def _number(x: Any, exact: bool) -> str:
     return f"{float(x):.6g}"
 
 
-def _json_number(x: Any) -> float:
-    return float(x)
+def _json_number(x: Any, exact: bool = False) -> float | str:
+    """A number for JSON: a float, or with ``exact`` the exact fraction as a string (``"5/9"``), so a script gets
+    the exact answer (JSON numbers are floats to most readers)."""
+    return str(Fraction(x)) if exact else float(x)
 
 
 def _profile_rows(result: SolveResult) -> list[dict[str, Any]]:
+    exact = result.rational
     entries = []
     for profile, values, certificate in zip(result.equilibria, result.values, result.certificate, strict=True):
         entry: dict[str, Any] = {}
         if result.certificate_name in {"ce_gap", "cce_gap"}:
-            entry["distribution"] = [_json_number(x) for x in profile.ravel()]
+            entry["distribution"] = [_json_number(x, exact) for x in profile.ravel()]
             entry["shape"] = list(profile.shape)
         else:
-            entry["strategies"] = [[_json_number(x) for x in s] for s in profile]
-            if result.rational:
-                entry["exact"] = [[str(Fraction(x)) for x in s] for s in profile]
-        entry["payoffs"] = [_json_number(v) for v in values]
-        entry[result.certificate_name] = _json_number(certificate)
+            entry["strategies"] = [[_json_number(x, exact) for x in s] for s in profile]
+        entry["payoffs"] = [_json_number(v, exact) for v in values]
+        entry[result.certificate_name] = _json_number(certificate, exact)
         entries.append(entry)
     return entries
 
 
 def result_to_json_header(result: SolveResult, game_label: str) -> dict[str, Any]:
+    """The fields every solve document shares; ``rational``: every number is an exact fraction string;
+    ``complete``: whether the equilibria listed are proved to be all (null for single-equilibrium methods)."""
     return {
         "game": game_label,
         "method": result.method,
         "equilibria": [],
         "seconds": result.seconds,
         "converged": result.converged,
+        "complete": result.complete,
+        "rational": result.rational,
         "iterations": result.iterations,
         "certificate": result.certificate_name,
     }
@@ -108,13 +113,26 @@ def result_to_json(result: SolveResult, game_label: str) -> dict[str, Any]:
     return {**result_to_json_header(result, game_label), "equilibria": _profile_rows(result)}
 
 
+def _status_text(result: SolveResult, noun: str) -> str:
+    """What the run established, for the table's header line: convergence and completeness."""
+    if not result.converged:
+        return f"  [NOT CONVERGED: stopped early, {noun}]"
+    if result.complete is False:
+        why = result.parameters.get("complete_if") or result.parameters.get("incomplete_reason")
+        return "  [NOT PROVEN COMPLETE" + (f": complete only if {why}" if result.parameters.get("complete_if")
+                                           else f": {why}" if why else "") + "]"
+    if result.complete:
+        return "  [complete]"
+    return ""
+
+
 def result_to_table(result: SolveResult, game: NormalFormGame, game_label: str) -> str:
     exact = result.rational
     lines = [
         game.describe() if game.name else f"{game_label}: {game.describe()}",
         f"method {result.method}: {len(result)} equilibri{'um' if len(result) == 1 else 'a'}, "
         f"{result.seconds * 1e3:.2f} ms, {result.iterations} iterations"
-        + ("" if result.converged else "  [NOT CONVERGED: budget exhausted, results incomplete]"),
+        + _status_text(result, "results incomplete"),
     ]
     for k, (profile, values, certificate) in enumerate(
         zip(result.equilibria, result.values, result.certificate, strict=True), start=1
@@ -159,13 +177,14 @@ def tree_result_to_table(result: SolveResult, game: ExtensiveFormGame, game_labe
         f"method {result.method}"
         + (f" ({result.parameters['variant']})" if "variant" in result.parameters else "")
         + f": {result.seconds * 1e3:.2f} ms, {result.iterations} iterations"
-        + ("" if result.converged else "  [NOT CONVERGED: budget exhausted, result is approximate]"),
+        + _status_text(result, "result is approximate"),
     ]
-    if "value" in result.parameters:
-        lines.append(f"  value: {_value_text(result.parameters['value'], exact)}")
+    if "value" in result.parameters and result.values:
+        lines.append(f"  value: {_value_text(_shown_value(result, game), exact)}")
     for policy, values, certificate in zip(result.equilibria, result.values, result.certificate, strict=True):
-        payoffs = ", ".join(f"{float(v):.6g}" for v in values)
-        lines.append(f"  {result.certificate_name} = {float(certificate):.3e}  payoffs ({payoffs})")
+        payoffs = ", ".join(_number(v, exact) for v in values)
+        shown = _number(certificate, exact) if exact else f"{float(certificate):.3e}"
+        lines.append(f"  {result.certificate_name} = {shown}  payoffs ({payoffs})")
         floats = np.asarray(policy, dtype=float)
         reached = _reached_infosets(game, floats)
         for infoset in reached[:MAX_INFOSET_LINES]:
@@ -174,10 +193,18 @@ def tree_result_to_table(result: SolveResult, game: ExtensiveFormGame, game_labe
             mix = ", ".join(f"{a}: {_number(p, exact)}" for a, p in _infoset_policy(game, policy, infoset)
                             if (p != 0 if exact else abs(float(p)) > 1e-9))
             lines.append(f"      {name:<9} {game.infoset_labels[infoset]:<20} {mix}")
-        if reached.size > MAX_INFOSET_LINES:
-            lines.append(f"      ... {reached.size - MAX_INFOSET_LINES} more information sets reached "
-                         f"(--format json lists all)")
+        hidden = game.n_infosets - min(reached.size, MAX_INFOSET_LINES)
+        if hidden:
+            lines.append(f"      ... {hidden} more information sets ({reached.size} reached in all; "
+                         f"--format json lists every one)")
     return "\n".join(lines)
+
+
+def _shown_value(result: SolveResult, game: ExtensiveFormGame) -> Any:
+    """The value to print: the returned profile's payoffs (the metrics layer's, never a solver's objective);
+    player 1's alone in a two-player zero-sum game."""
+    values = result.values[0]
+    return values[0] if game.n_players == 2 and game.is_zero_sum() else tuple(values)
 
 
 def _value_text(value: Any, exact: bool) -> str:
@@ -187,10 +214,10 @@ def _value_text(value: Any, exact: bool) -> str:
     return f"{_number(value, exact)} for player 1"
 
 
-def _json_value(value: Any) -> Any:
+def _json_value(value: Any, exact: bool) -> Any:
     if isinstance(value, tuple | list | np.ndarray):
-        return [float(v) for v in value]
-    return float(value)
+        return [_json_number(v, exact) for v in value]
+    return _json_number(value, exact)
 
 
 def _json_bound(x: Any) -> Any:
@@ -202,21 +229,25 @@ def _json_bound(x: Any) -> Any:
 
 
 def tree_result_to_json(result: SolveResult, game: ExtensiveFormGame, game_label: str) -> dict[str, Any]:
-    """``equilibria solve --format json`` for a game tree: behaviour strategies per reached information set."""
+    """``equilibria solve --format json`` for a game tree: the full behaviour profile, every information set (with
+    ``reached``: whether the profile reaches it), so the equilibrium can be checked from the output alone."""
+    exact = result.rational
     document = result_to_json_header(result, game_label)
     entries = []
     for policy, values, certificate in zip(result.equilibria, result.values, result.certificate, strict=True):
-        floats = np.asarray(policy, dtype=float)
+        reached = np.zeros(game.n_infosets, dtype=bool)
+        reached[_reached_infosets(game, np.asarray(policy, dtype=float))] = True
         strategies = {
-            game.infoset_labels[i]: {"player": int(game.infoset_player[i]),
-                                     "actions": {a: float(p) for a, p in _infoset_policy(game, floats, i)}}
-            for i in _reached_infosets(game, floats)
+            game.infoset_labels[i]: {
+                "player": int(game.infoset_player[i]), "reached": bool(reached[i]),
+                "actions": {a: _json_number(p, exact) for a, p in _infoset_policy(game, policy, i)}}
+            for i in range(game.n_infosets)
         }
-        entries.append({"behaviour": strategies, "payoffs": [float(v) for v in values],
-                        result.certificate_name: float(certificate)})
+        entries.append({"behaviour": strategies, "payoffs": [_json_number(v, exact) for v in values],
+                        result.certificate_name: _json_number(certificate, exact)})
     document["equilibria"] = entries
-    if "value" in result.parameters:
-        document["value"] = _json_value(result.parameters["value"])
+    if "value" in result.parameters and result.values:
+        document["value"] = _json_value(_shown_value(result, game), exact)
     if result.parameters.get("trace"):
         document["trace"] = [{k: _json_bound(v) for k, v in e.as_dict().items()} for e in result.parameters["trace"]]
     return document

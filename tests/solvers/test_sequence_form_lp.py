@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,8 +32,8 @@ def test_kuhn_value_is_minus_one_eighteenth_exactly() -> None:
     assert result.parameters["exact_exploitability"] == 0
     policy = result.equilibrium
     assert policy.dtype == object and all(isinstance(p, Fraction) for p in policy)
-    assert result.certificate[0] == pytest.approx(0.0, abs=1e-12)
-    np.testing.assert_allclose(result.values[0], [-1 / 18, 1 / 18], atol=1e-12)
+    assert result.certificate[0] == 0 and isinstance(result.certificate[0], Fraction)  # exact, from metrics
+    assert list(result.values[0]) == [Fraction(-1, 18), Fraction(1, 18)]
     # Player 0 plays in Kuhn's family: bets K three times as often as J, never bets Q first.
     by_label = {label: policy[game.infoset_action_offset[i]:game.infoset_action_offset[i + 1]]
                 for i, label in enumerate(game.infoset_labels)}

@@ -31,6 +31,14 @@ def to_fraction_array(a: Any) -> np.ndarray:
     return out
 
 
+def reads_back(value: Fraction, nearest: float) -> bool:
+    """Whether ``nearest`` (``value``'s nearest float) converts back to ``value`` by :func:`to_fraction`: then a game
+    need not keep ``value`` beside its float (integers and short decimals; not ``2/7`` or 20-digit decimals)."""
+    if value.denominator == 1 and abs(value) < 2**53:
+        return True
+    return to_fraction(nearest) == value
+
+
 def is_exact(a: np.ndarray) -> bool:
     """Whether an array holds exact numbers (object dtype of Fractions/ints)."""
     return a.dtype == object

@@ -42,6 +42,10 @@ class SolveResult:
       converged: False when the solver stopped on ``max_iterations``/``max_seconds`` or missed its tolerance;
         what it found so far is still returned.
       rational: True when profiles and certificates are exact fractions.
+      complete: what an enumeration established: True when ``equilibria`` is proved to hold every equilibrium of
+        the class the method enumerates (all extreme equilibria, all pure equilibria, all isolated equilibria of
+        every support), False when it may miss some (a degenerate game, a budget that ran out, a solution set
+        that is not finite), None for methods that look for one equilibrium.
     """
 
     game: Any
@@ -55,11 +59,12 @@ class SolveResult:
     seconds: float
     converged: bool
     rational: bool
+    complete: bool | None
 
     def __init__(self, game: Any, method: str, equilibria: tuple[Profile, ...], values: tuple[np.ndarray, ...],
                  certificate: tuple[Any, ...], certificate_name: str = "max_regret",
                  parameters: Mapping[str, Any] | None = None, iterations: int = 0, seconds: float = 0.0,
-                 converged: bool = True, rational: bool = False) -> None:
+                 converged: bool = True, rational: bool = False, complete: bool | None = None) -> None:
         """The fields as documented above (``parameters`` None: an empty dict)."""
         if not (len(equilibria) == len(values) == len(certificate)):
             raise ValueError("SolveResult: equilibria, values and certificate must have one entry per equilibrium")
@@ -68,7 +73,7 @@ class SolveResult:
         self.__dict__.update(
             game=game, method=method, equilibria=equilibria, values=values, certificate=certificate,
             certificate_name=certificate_name, parameters={} if parameters is None else parameters,
-            iterations=iterations, seconds=seconds, converged=converged, rational=rational)
+            iterations=iterations, seconds=seconds, converged=converged, rational=rational, complete=complete)
 
     def __len__(self) -> int:
         return len(self.equilibria)
@@ -92,5 +97,6 @@ class SolveResult:
         return (
             f"SolveResult(method={self.method!r}, n_equilibria={len(self)}, "
             f"worst_{self.certificate_name}={self.worst_certificate:.3g}, converged={self.converged}, "
-            f"iterations={self.iterations}, seconds={self.seconds:.3g}, rational={self.rational})"
+            f"iterations={self.iterations}, seconds={self.seconds:.3g}, rational={self.rational}"
+            + ("" if self.complete is None else f", complete={self.complete}") + ")"
         )

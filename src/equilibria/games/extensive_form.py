@@ -23,6 +23,14 @@ Conventions (written once, here):
   its player that leads to ``I``; ``node_sequence[k, p]`` is player ``p``'s last sequence on the path to node ``k``.
   These are the index sets of the sequence form (Koller, Megiddo and von Stengel 1996; von Stengel 1996).
 
+- **Exact numbers.** ``payoffs`` and ``chance_prob`` are floats. A game may also keep the exact values it was
+  written with (``exact_payoffs: [n_nodes, n_players]``, ``exact_chance_prob: [n_nodes]``, Fractions; the ``.efg``
+  reader and :meth:`ExtensiveFormGame.from_tree` keep them when a number is not its float's shortest decimal, e.g.
+  ``1/3``). Exact solvers read :meth:`ExtensiveFormGame.fraction_payoffs` and
+  :meth:`ExtensiveFormGame.fraction_chance_prob`: the kept values, else each float's shortest decimal (payoffs)
+  or the simplest fraction with denominator up to 10**6 that rounds to it (chance probabilities, so a stored
+  1/6 is read as 1/6).
+
 Trees are written in Python with :class:`Terminal`, :class:`Chance` and :class:`Decision` and flattened by
 :meth:`ExtensiveFormGame.from_tree`; validation raises :class:`equilibria.GameError` naming the node.
 """
@@ -30,17 +38,27 @@ Trees are written in Python with :class:`Terminal`, :class:`Chance` and :class:`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from equilibria.core.errors import GameError
+from equilibria.core.rational import reads_back, to_fraction, to_fraction_array
 
 CHANCE = -1
 TERMINAL = -2
 _PROBABILITY_TOL = 1e-9
+# Largest denominator tried when reading a float chance probability as a fraction (see the module docstring).
+_CHANCE_DENOMINATOR = 10**6
+
+
+def exact_probability(p: float) -> Fraction:
+    """The simplest fraction (denominator up to 10**6) that rounds to the float ``p``, else its shortest decimal."""
+    simple = Fraction(p).limit_denominator(_CHANCE_DENOMINATOR)
+    return simple if float(simple) == p else to_fraction(p)
 
 
 # -- the nested description users write ------------------------------------------------------------------------
@@ -96,9 +114,34 @@ class ExtensiveFormGame:
     node_labels: tuple[str, ...] = ()
     player_labels: tuple[str, ...] | None = None
     name: str = ""
+    exact_payoffs: np.ndarray | None = field(default=None, repr=False)
+    exact_chance_prob: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         _validate(self)
+        _validate_exact(self)
+
+    # -- exact numbers (module docstring) ----------------------------------------------------------------------
+    def fraction_payoffs(self) -> np.ndarray:
+        """``[n_nodes, n_players]`` the payoffs as Fractions: the kept exact values, else shortest decimals."""
+        if self.exact_payoffs is not None:
+            return self.exact_payoffs
+        return self._fraction_cache("_fraction_payoffs", lambda: to_fraction_array(self.payoffs))
+
+    def fraction_chance_prob(self) -> np.ndarray:
+        """``[n_nodes]`` the chance probabilities as Fractions (1 on edges that are not chance outcomes)."""
+        if self.exact_chance_prob is not None:
+            return self.exact_chance_prob
+        return self._fraction_cache(
+            "_fraction_chance", lambda: np.array([exact_probability(float(p)) for p in self.chance_prob], dtype=object))
+
+    def _fraction_cache(self, key: str, build: Any) -> np.ndarray:
+        cached = self.__dict__.get(key)
+        if cached is None:  # not a field: the game stays as built
+            cached = build()
+            cached.setflags(write=False)
+            object.__setattr__(self, key, cached)
+        return cached
 
     # -- construction ------------------------------------------------------------------------------------------
     @classmethod
@@ -281,6 +324,7 @@ class ExtensiveFormGame:
 def _flatten(root: Node, n_players: int | None, name: str, player_labels: Sequence[str] | None) -> ExtensiveFormGame:
     nodes: list[Node] = [root]
     parent, first_child, n_children, chance_prob, labels = [-1], [], [], [1.0], [getattr(root, "label", "")]
+    raw_chance: list[Any] = [1]  # the probabilities as written (Fractions stay exact)
     k = 0
     while k < len(nodes):  # breadth-first: children are appended as one contiguous block
         node = nodes[k]
@@ -290,7 +334,8 @@ def _flatten(root: Node, n_players: int | None, name: str, player_labels: Sequen
         for prob, label, child in children:
             nodes.append(child)
             parent.append(k)
-            chance_prob.append(prob)
+            chance_prob.append(float(prob))
+            raw_chance.append(prob)
             labels.append(label)
         k += 1
     players = sorted({n.player for n in nodes if isinstance(n, Decision)})
@@ -302,6 +347,7 @@ def _flatten(root: Node, n_players: int | None, name: str, player_labels: Sequen
     infoset = np.full(len(nodes), -1, dtype=np.int64)
     player = np.full(len(nodes), TERMINAL, dtype=np.int64)
     payoffs = np.zeros((len(nodes), count))
+    exact_payoffs = _exact_terminal_payoffs(nodes, count)
     action_labels: list[tuple[str, ...]] = []
     infoset_player: list[int] = []
     infoset_labels: list[str] = []
@@ -330,7 +376,8 @@ def _flatten(root: Node, n_players: int | None, name: str, player_labels: Sequen
         chance_prob=np.asarray(chance_prob, dtype=float), infoset=infoset, payoffs=payoffs,
         infoset_player=np.asarray(infoset_player, dtype=np.int64), infoset_labels=tuple(infoset_labels),
         action_labels=tuple(action_labels), node_labels=tuple(labels), name=name,
-        player_labels=tuple(player_labels) if player_labels is not None else None)
+        player_labels=tuple(player_labels) if player_labels is not None else None,
+        exact_payoffs=exact_payoffs, exact_chance_prob=_exact_chance(raw_chance))
 
 
 def _children(node: Any, index: int, label: str) -> list[tuple[float, str, Any]]:
@@ -353,7 +400,7 @@ def _children(node: Any, index: int, label: str) -> list[tuple[float, str, Any]]
         if not np.all(np.isfinite(arr)) or np.any(arr < 0) or abs(arr.sum() - 1) > _PROBABILITY_TOL:
             raise GameError(f"ExtensiveFormGame: chance probabilities at {where} are {probs}; they must be "
                             f"nonnegative and sum to 1 (they sum to {arr.sum():.12g})")
-        return [(float(p), str(lab), sub) for p, lab, sub in node.outcomes]
+        return [(p if isinstance(p, Fraction) else float(p), str(lab), sub) for p, lab, sub in node.outcomes]
     if isinstance(node, Decision):
         if isinstance(node.player, bool) or not isinstance(node.player, int | np.integer) or node.player < 0:
             raise GameError(f"ExtensiveFormGame: decision {where}: player must be an integer >= 0, "
@@ -382,7 +429,53 @@ def _terminal_payoffs(node: Terminal, count: int, label: str) -> np.ndarray:
     return arr
 
 
+def _exact_terminal_payoffs(nodes: list[Node], count: int) -> np.ndarray | None:
+    """``[n_nodes, count]`` Fractions when some terminal's payoffs were written as Fractions that their floats do
+    not carry, else None (the floats' shortest decimals say the same)."""
+    written = [(k, n.payoffs) for k, n in enumerate(nodes) if isinstance(n, Terminal)]
+    if not any(isinstance(v, Fraction) and not reads_back(v, float(v))
+               for _, payoffs in written if np.ndim(payoffs) == 1 for v in payoffs):
+        return None
+    out = np.array([[Fraction(0)] * count for _ in nodes], dtype=object).reshape(len(nodes), count)
+    for k, payoffs in written:
+        out[k] = [v if isinstance(v, Fraction) else to_fraction(v) for v in payoffs]
+    return out
+
+
+def _exact_chance(raw: list[Any]) -> np.ndarray | None:
+    """``[n_nodes]`` Fractions when some chance probability was written as a Fraction that the float-to-fraction
+    reading (:func:`exact_probability`) would not recover, else None."""
+    if not any(isinstance(p, Fraction) and exact_probability(float(p)) != p for p in raw):
+        return None
+    return np.array([p if isinstance(p, Fraction) else exact_probability(float(p)) for p in raw], dtype=object)
+
+
 # -- validation ------------------------------------------------------------------------------------------------
+def _validate_exact(game: ExtensiveFormGame) -> None:
+    """The kept exact values agree with the float arrays (their nearest floats) and form a valid game."""
+    n = game.parent.shape[0]
+    for name, floats, shape in (("exact_payoffs", game.payoffs, (n, game.n_players)),
+                                ("exact_chance_prob", game.chance_prob, (n,))):
+        exact = getattr(game, name)
+        if exact is None:
+            continue
+        arr = np.asarray(exact, dtype=object)
+        if arr.shape != shape or not all(isinstance(v, Fraction | int) for v in arr.flat):
+            raise GameError(f"ExtensiveFormGame.{name}: expected Fractions of shape {shape}, got {arr.shape}")
+        arr = np.vectorize(Fraction, otypes=[object])(arr) if arr.size else arr
+        if not np.array_equal(np.asarray(arr, dtype=float), floats):
+            raise GameError(f"ExtensiveFormGame.{name}: the float array must hold the nearest floats of the exact "
+                            f"values")
+        arr.setflags(write=False)
+        object.__setattr__(game, name, arr)
+    if game.exact_chance_prob is not None:
+        for node in np.flatnonzero(game.player == CHANCE):
+            start, count = game.first_child[node], game.n_children[node]
+            if sum(game.exact_chance_prob[start:start + count]) != 1:
+                raise GameError(f"ExtensiveFormGame: exact chance probabilities at node {_name(game, int(node))} do "
+                                f"not sum to 1")
+
+
 def _validate(game: ExtensiveFormGame) -> None:
     n = game.parent.shape[0]
     for name in ("player", "first_child", "n_children", "chance_prob", "infoset"):

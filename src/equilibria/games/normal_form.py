@@ -14,7 +14,13 @@ Conventions (written once, here; every module follows them):
   and every player having at least one action. Problems raise :class:`equilibria.GameError` naming the argument.
 
 A ``NormalFormGame`` is an immutable JAX pytree (the payoff tensor is its only leaf), so it can be passed through
-``jax.jit`` and ``jax.vmap``. Exact (rational) work converts payoffs with :func:`equilibria.core.rational.to_fraction`.
+``jax.jit`` and ``jax.vmap``.
+
+**Exact payoffs.** Exact (rational) work uses :meth:`NormalFormGame.fraction_payoffs`: the game's own fractions when it
+was built with ``exact_payoffs`` (a file's ``2/7`` or ``0.1`` as written, kept by the ``.nfg`` and JSON readers), else
+each float's shortest decimal (:func:`equilibria.core.rational.to_fraction`). ``payoffs`` then holds the nearest
+floats of the exact values, so float solvers and exact solvers see the same game. JAX transformations carry the
+float tensor only.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import jax
@@ -29,7 +36,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from equilibria.core.errors import GameError
-from equilibria.core.rational import to_fraction_array
+from equilibria.core.rational import to_fraction, to_fraction_array
 
 if TYPE_CHECKING:
     from equilibria.games.differentiable import DifferentiableGame
@@ -50,6 +57,34 @@ def _as_payoff_array(payoffs: Any, argument: str) -> np.ndarray:
     return arr
 
 
+def _fraction_array(values: Any, argument: str) -> np.ndarray:
+    """``values`` (nested sequences or an array of Fractions, ints or number strings) as an object array of
+    Fractions."""
+    arr = np.array(values, dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    for index, value in np.ndenumerate(arr):
+        if isinstance(value, bool) or not isinstance(value, Fraction | int | np.integer | str | float | np.floating):
+            raise GameError(f"{argument}: expected exact numbers (Fractions, integers or strings like '2/7'), got "
+                            f"{value!r} at index {index}")
+        try:
+            out[index] = (to_fraction(value) if isinstance(value, float | np.floating)
+                          else Fraction(int(value)) if isinstance(value, np.integer) else Fraction(value))
+        except (ValueError, ZeroDivisionError, OverflowError):
+            raise GameError(f"{argument}: {value!r} at index {index} is not a finite number") from None
+    return out
+
+
+def _exact_payoff_array(exact: Any, floats: np.ndarray) -> np.ndarray:
+    """The validated ``exact_payoffs``: Fractions of ``floats``' shape whose nearest floats are ``floats``."""
+    out = _fraction_array(exact, "NormalFormGame.exact_payoffs")
+    if out.shape != floats.shape:
+        raise GameError(f"NormalFormGame.exact_payoffs: expected shape {floats.shape} (as payoffs), got {out.shape}")
+    if not np.array_equal(np.asarray(out, dtype=float), floats):
+        raise GameError("NormalFormGame.exact_payoffs: the float payoffs must be the nearest floats of the exact ones")
+    out.setflags(write=False)
+    return out
+
+
 @jax.tree_util.register_pytree_node_class
 @dataclass(frozen=True, eq=False)
 class NormalFormGame:
@@ -67,6 +102,7 @@ class NormalFormGame:
     action_labels: tuple[tuple[str, ...], ...] | None = None
     player_labels: tuple[str, ...] | None = None
     _validated: bool = field(default=True, repr=False, compare=False)
+    exact_payoffs: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self._validated:  # pytree unflattening inside jax transformations: leaves may be tracers
@@ -83,6 +119,8 @@ class NormalFormGame:
             )
         arr.setflags(write=False)
         object.__setattr__(self, "payoffs", arr)
+        if self.exact_payoffs is not None:
+            object.__setattr__(self, "exact_payoffs", _exact_payoff_array(self.exact_payoffs, arr))
         if self.action_labels is not None:
             labels = tuple(tuple(str(a) for a in player) for player in self.action_labels)
             if tuple(len(p) for p in labels) != self.n_actions:
@@ -107,6 +145,27 @@ class NormalFormGame:
     def tree_unflatten(cls, aux: tuple[Any, ...], children: tuple[Any]) -> NormalFormGame:
         name, action_labels, player_labels = aux
         return cls(children[0], name, action_labels, player_labels, _validated=False)
+
+    def fraction_payoffs(self) -> np.ndarray:
+        """``[n_players, *n_actions]`` the payoffs as Fractions (object array): the exact values the game was built
+        with, else each float's shortest decimal (see the module docstring). Read-only; computed once."""
+        if self.exact_payoffs is not None:
+            return self.exact_payoffs
+        cached = self.__dict__.get("_fraction_cache")
+        if cached is None:  # not a field: the game stays as built (its writers print floats as floats)
+            cached = to_fraction_array(self.payoffs)
+            cached.setflags(write=False)
+            object.__setattr__(self, "_fraction_cache", cached)
+        return cached
+
+    @classmethod
+    def from_fractions(cls, payoffs: Any, *, name: str = "", action_labels: Any = None,
+                       player_labels: Any = None) -> NormalFormGame:
+        """A game whose payoffs are exact numbers (Fractions, ints or decimal strings such as ``"2/7"``), kept
+        exactly for ``rational=True``; the float tensor holds their nearest floats."""
+        exact = _fraction_array(payoffs, "NormalFormGame.from_fractions(payoffs)")
+        return cls(np.asarray(exact, dtype=float), name=name, action_labels=action_labels,
+                   player_labels=player_labels, exact_payoffs=exact)
 
     # -- constructors ----------------------------------------------------------------------------------------
     @classmethod
@@ -201,7 +260,7 @@ class NormalFormGame:
         Works with exact (object-dtype Fraction) strategies: the payoffs are converted to fractions then.
         """
         exact = any(np.asarray(s).dtype == object for s in profile)
-        table = to_fraction_array(self.payoffs[player]) if exact else self.payoffs[player]
+        table = self.fraction_payoffs()[player] if exact else self.payoffs[player]
         # Contract the opponents' axes from the last to the first so axis numbers stay valid.
         for j in range(self.n_players - 1, -1, -1):
             if j != player:
@@ -246,7 +305,11 @@ class NormalFormGame:
         labels = None
         if self.action_labels is not None:
             labels = tuple(tuple(self.action_labels[i][a] for a in k) for i, k in enumerate(kept))
-        return NormalFormGame(sub, name=self.name, action_labels=labels, player_labels=self.player_labels)
+        exact = None
+        if self.exact_payoffs is not None:
+            exact = np.stack([self.exact_payoffs[i][index] for i in range(self.n_players)])
+        return NormalFormGame(sub, name=self.name, action_labels=labels, player_labels=self.player_labels,
+                              exact_payoffs=exact)
 
     def eliminate_dominated(self, *, weak: bool = False, mixed: bool = True) -> tuple[NormalFormGame, tuple]:
         """Iterated elimination of dominated strategies.

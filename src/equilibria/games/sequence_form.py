@@ -33,9 +33,9 @@ choices do not exclude; it is a 0/1 realization plan. Enumerating them gives a :
 equilibria (as mixtures of reduced strategies; Kuhn 1953), labelled ``"infoset=action; ..."``; a mixed strategy
 ``m: [n_strategies_p]`` maps back to the realization plan ``m @ plans_p`` and from there to behaviour.
 
-Exact mode (``exact=True``): payoffs become Fractions of their shortest decimal
-(:func:`equilibria.core.rational.to_fraction`), chance probabilities the simplest fraction that rounds to the stored
-float (so ``1/6`` is read as 1/6, not as the binary float's decimal expansion).
+Exact mode (``exact=True``): payoffs and chance probabilities are the game's exact numbers
+(:meth:`ExtensiveFormGame.fraction_payoffs`, :meth:`ExtensiveFormGame.fraction_chance_prob`: the values a file or
+tree was written with, else the floats read as the fractions they most plausibly stand for).
 """
 
 from __future__ import annotations
@@ -50,12 +50,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from equilibria.core.errors import GameError, NotApplicableError
-from equilibria.core.rational import to_fraction, to_fraction_array
-from equilibria.games.extensive_form import CHANCE, ExtensiveFormGame
+from equilibria.games.extensive_form import CHANCE, ExtensiveFormGame, exact_probability
 from equilibria.games.normal_form import NormalFormGame
 
-# Largest denominator tried when reading a chance probability as a fraction (see the module docstring).
-_CHANCE_DENOMINATOR = 10**6
 # Default cap on the number of pure profiles of a reduced normal form (cells of the payoff tensor per player).
 _MAX_PROFILES = 10**7
 
@@ -73,12 +70,6 @@ def _require_player(game: ExtensiveFormGame, player: Any, caller: str) -> int:
     if isinstance(player, bool) or not isinstance(player, int | np.integer) or not 0 <= player < game.n_players:
         raise GameError(f"{caller}: player must be in 0..{game.n_players - 1}, got {player!r}")
     return int(player)
-
-
-def exact_probability(p: float) -> Fraction:
-    """The simplest fraction (denominator up to 10**6) that rounds to the float ``p``, else its shortest decimal."""
-    simple = Fraction(p).limit_denominator(_CHANCE_DENOMINATOR)
-    return simple if float(simple) == p else to_fraction(p)
 
 
 def infoset_min_depth(game: ExtensiveFormGame) -> np.ndarray:
@@ -225,7 +216,7 @@ def chance_reach(game: ExtensiveFormGame, *, exact: bool = False) -> np.ndarray:
     """``[n_nodes]`` the product of the chance probabilities on the path to each node (Fractions when exact)."""
     game = _require_game(game, "chance_reach(game)")
     if exact:
-        edge = np.array([exact_probability(float(p)) for p in game.chance_prob], dtype=object)
+        edge = game.fraction_chance_prob()
         reach = np.array([Fraction(1)] * game.n_nodes, dtype=object)
     else:
         edge, reach = game.chance_prob, np.ones(game.n_nodes)
@@ -242,7 +233,7 @@ def sequence_payoffs(game: ExtensiveFormGame, *, exact: bool = False) -> Sequenc
     game = _require_game(game, "sequence_payoffs(game)")
     terminals = game.terminals
     reach = chance_reach(game, exact=exact)[terminals]
-    payoffs = to_fraction_array(game.payoffs[terminals]) if exact else game.payoffs[terminals]
+    payoffs = game.fraction_payoffs()[terminals] if exact else game.payoffs[terminals]
     weighted = reach[:, None] * payoffs
     sequences, inverse = np.unique(game.node_sequence[terminals], axis=0, return_inverse=True)
     values = (np.array([[Fraction(0)] * game.n_players for _ in range(sequences.shape[0])], dtype=object)

@@ -27,7 +27,6 @@ import numpy as np
 
 from equilibria.core.compiled import jit_leaf
 from equilibria.core.errors import GameError
-from equilibria.core.rational import to_fraction_array
 from equilibria.games.normal_form import NormalFormGame
 
 _FLOAT64 = np.dtype(np.float64)
@@ -224,7 +223,7 @@ def _check_joint(game: NormalFormGame, joint: Any, caller: str) -> np.ndarray:
 
 
 def _payoffs_like(game: NormalFormGame, joint: np.ndarray) -> np.ndarray:
-    return to_fraction_array(game.payoffs) if joint.dtype == object else game.payoffs
+    return game.fraction_payoffs() if joint.dtype == object else game.payoffs
 
 
 def _per_player_views(game: NormalFormGame, joint: Any, caller: str) -> tuple[np.ndarray, list[tuple]]:

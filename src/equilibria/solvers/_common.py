@@ -75,8 +75,11 @@ def nash_result(
     converged: bool = True,
     rational: bool = False,
     evaluations: Sequence[tuple[np.ndarray, Any] | None] | None = None,
+    complete: bool | None = None,
 ) -> SolveResult:
     """A SolveResult for mixed Nash profiles, each certified by its max regret.
+
+    ``complete``: what an enumeration established (:class:`SolveResult`); None for single-equilibrium methods.
 
     The values and regrets come from one evaluation of each checked profile against the game
     (:func:`equilibria.metrics.regret.payoffs_and_regrets`, or its compiled quick route for small float bimatrix
@@ -105,7 +108,7 @@ def nash_result(
         certificate.append(regret)
     # Positional: keyword passing costs a third of the construction, a visible share of a small game's solve.
     return SolveResult(game, method, tuple(checked), tuple(values), tuple(certificate), "max_regret", dict(parameters),
-                       int(iterations), budget.elapsed(), converged, rational)
+                       int(iterations), budget.elapsed(), converged, rational, complete)
 
 
 def evaluated_result(game: NormalFormGame, method: str, profile: tuple[np.ndarray, np.ndarray],

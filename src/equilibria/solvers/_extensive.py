@@ -15,7 +15,7 @@ import numpy as np
 from equilibria.core.errors import GameError, NotApplicableError
 from equilibria.core.result import SolveResult
 from equilibria.games.extensive_form import ExtensiveFormGame
-from equilibria.metrics.exploitability import exploitability
+from equilibria.metrics.exploitability import exact_expected_payoffs, exact_exploitability, exploitability
 from equilibria.solvers._common import Budget
 
 
@@ -47,16 +47,23 @@ def behaviour_result(
 ) -> SolveResult:
     """A SolveResult for behaviour profiles (flat ``[n_infoset_actions]``), certified by their exploitability.
 
-    With ``rational=True`` the profiles hold Fractions; they are certified in floats here (exact certificates are
-    the solver's exact verification, reported in ``parameters``).
+    With ``rational=True`` the profiles hold Fractions and are certified exactly: values and exploitability are
+    Fractions computed with the game's exact numbers (:func:`equilibria.metrics.exploitability.exact_nash_conv`).
     """
     checked = tuple(game.check_policy(np.asarray(p, dtype=float), f"{method}: returned profile") for p in policies)
+    certificate: tuple[Any, ...]
+    if rational:
+        values = tuple(exact_expected_payoffs(game, p) for p in policies)
+        certificate = tuple(exact_exploitability(game, p) for p in policies)
+    else:
+        values = tuple(game.reach_probabilities(p) @ game.payoffs for p in checked)
+        certificate = tuple(max(0.0, exploitability(game, p)) for p in checked)  # NashConv >= 0; -1e-17: rounding
     return SolveResult(
         game=game,
         method=method,
         equilibria=tuple(policies) if rational else checked,
-        values=tuple(game.reach_probabilities(p) @ game.payoffs for p in checked),
-        certificate=tuple(max(0.0, exploitability(game, p)) for p in checked),  # NashConv >= 0; -1e-17 is rounding
+        values=values,
+        certificate=certificate,
         certificate_name="exploitability",
         parameters=dict(parameters),
         iterations=int(iterations),

@@ -1151,7 +1151,7 @@ class _IntegerTableau:
 
 
 def _positive_integers(matrix: np.ndarray) -> np.ndarray:
-    """``matrix`` as exact fractions, scaled by their common denominator and shifted to minimum 1 (ints)."""
+    """``matrix`` (Fractions) scaled by their common denominator and shifted to minimum 1 (ints)."""
     exact = to_fraction_array(matrix)
     shifted = exact - min(exact.flat)
     scale = math.lcm(*(value.denominator for value in shifted.flat))
@@ -1374,7 +1374,8 @@ class _Payoffs:
     def integers(self) -> tuple[np.ndarray, np.ndarray]:
         """``(A, B)`` as Python ints >= 1 (exact mode)."""
         if self._integers is None:
-            self._integers = (_positive_integers(self.game.payoffs[0]), _positive_integers(self.game.payoffs[1]))
+            exact = self.game.fraction_payoffs()
+            self._integers = (_positive_integers(exact[0]), _positive_integers(exact[1]))
         return self._integers
 
     def new_path(self, label: int, rational: bool) -> _Path:
@@ -1558,7 +1559,7 @@ def lemke_howson_solve(
     distinct = distinct_indices(found)
     return nash_result(game, "lemke_howson", [found[i] for i in distinct], parameters=parameters, iterations=pivots,
                        budget=budget, converged=converged, rational=rational,
-                       evaluations=[evaluations[i] for i in distinct])
+                       evaluations=[evaluations[i] for i in distinct], complete=False)
 
 
 def lemke_howson_path_length(game: Any, initial_label: int, *, rational: bool = False) -> int:

@@ -22,4 +22,4 @@ def pure_solve(game: Any, *, tol: float = 0.0) -> SolveResult:
     for n in game.n_actions:
         size *= n
     return nash_result(game, "pure", [game.pure_profile(a) for a in actions], parameters={"tol": tol},
-                       iterations=size, budget=budget)
+                       iterations=size, budget=budget, complete=True)

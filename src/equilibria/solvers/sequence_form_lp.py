@@ -37,6 +37,7 @@ poker: -1/18; Leduc: a fraction with 31-digit terms, in about a second). ``param
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 from dataclasses import dataclass
 from fractions import Fraction
@@ -75,8 +76,10 @@ _TIGHT_TOLERANCES = (1e-9, 1e-7, 1e-11)
 def sequence_form_lp_solve(game: Any, *, rational: bool = False, max_seconds: float | None = None) -> SolveResult:
     """One minimax behaviour profile of a two-player zero-sum extensive-form game, and the game value.
 
-    ``values`` holds the players' expected payoffs under the returned profile; ``parameters["value"]`` is player
-    0's LP value (a Fraction when ``rational``); ``iterations`` counts HiGHS's iterations.
+    ``values`` holds the players' expected payoffs under the returned profile (computed from it by the metrics
+    layer); ``parameters["value"]`` is player 0's payoff among them (a Fraction when ``rational``), the game value
+    when the certificate is 0, and ``parameters["lp_objective"]`` HiGHS's own objective, for diagnosis only (with
+    payoffs spanning 1e19 it is rounded away); ``iterations`` counts HiGHS's iterations.
 
     Args:
       game: a two-player zero-sum ExtensiveFormGame (perfect recall, any information structure, chance allowed).
@@ -102,7 +105,7 @@ def sequence_form_lp_solve(game: Any, *, rational: bool = False, max_seconds: fl
     if solution is None:
         return behaviour_result(game, _METHOD, [], parameters=parameters, iterations=0, budget=budget,
                                 converged=False)
-    parameters["value"] = solution.value
+    parameters["lp_objective"] = solution.value
     policy = behaviour_from_realization(game, (solution.x, solution.y), tol=_REACH_TOL)
     if rational:
         exact = _exact_equilibrium(game, form, solution, policy, budget)
@@ -110,9 +113,11 @@ def sequence_form_lp_solve(game: Any, *, rational: bool = False, max_seconds: fl
             return behaviour_result(game, _METHOD, [], parameters=parameters, iterations=solution.iterations,
                                     budget=budget, converged=False)
         policy = exact.policy
-        parameters.update(value=exact.value, exact_exploitability=exact.exploitability, exact_from=exact.sources)
-    return behaviour_result(game, _METHOD, [policy], parameters=parameters, iterations=solution.iterations,
-                            budget=budget, rational=rational)
+        parameters.update(exact_exploitability=exact.exploitability, exact_from=exact.sources)
+    result = behaviour_result(game, _METHOD, [policy], parameters=parameters, iterations=solution.iterations,
+                              budget=budget, rational=rational)
+    # The value is the returned profile's payoff (the metrics layer's), as every number printed.
+    return dataclasses.replace(result, parameters={**result.parameters, "value": result.values[0][0]})
 
 
 # -- the LP -------------------------------------------------------------------------------------------------

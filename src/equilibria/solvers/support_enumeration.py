@@ -64,7 +64,8 @@ def support_enumeration_solve(
       max_iterations: budget on the number of support pairs examined.
 
     Returns:
-      A SolveResult with profiles ``(x: [m], y: [n])``; ``iterations`` = support pairs examined.
+      A SolveResult with profiles ``(x: [m], y: [n])``; ``iterations`` = support pairs examined;
+      ``complete=False`` always: the enumeration is complete only for nondegenerate games, which it does not check.
     """
     budget = Budget(max_iterations=max_iterations, max_seconds=max_seconds)
     game = require_normal_form(game, "support_enumeration_solve(game)", players=2)
@@ -85,9 +86,11 @@ def support_enumeration_solve(
             profiles.extend(_equilibria_on_supports(a, b, rows, cols, tol))
         if not converged:
             break
+    # Complete only for nondegenerate games, which is not checked: the result never claims completeness.
     return nash_result(game, _METHOD, deduplicate(profiles, tol=1e-6),
-                       parameters={"tol": tol, "max_seconds": max_seconds, "max_iterations": max_iterations},
-                       iterations=iterations, budget=budget, converged=converged)
+                       parameters={"tol": tol, "max_seconds": max_seconds, "max_iterations": max_iterations,
+                                   "complete_if": "the game is nondegenerate (not checked)"},
+                       iterations=iterations, budget=budget, converged=converged, complete=False)
 
 
 def _unit_range(payoff: np.ndarray) -> np.ndarray:

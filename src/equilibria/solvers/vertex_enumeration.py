@@ -43,7 +43,6 @@ from typing import Any, Protocol
 import numpy as np
 
 from equilibria.core.errors import GameError
-from equilibria.core.rational import to_fraction_array
 from equilibria.core.result import SolveResult
 from equilibria.solvers._common import Budget, deduplicate, nash_result, require_normal_form
 
@@ -87,7 +86,7 @@ def vertex_enumeration_solve(
         raise GameError(f"vertex_enumeration_solve(tol): expected a number in (0, 1e-3), got {tol!r}")
     m, n = game.n_actions
     if rational:
-        a_int, b_int = (_integer_positive(to_fraction_array(game.payoffs[i])) for i in range(2))
+        a_int, b_int = (_integer_positive(game.fraction_payoffs()[i]) for i in range(2))
         searches: list[_BasisSearch] = [
             _ExactBasisSearch(_polytope_p(b_int, m, n), list(range(m, m + n))),
             _ExactBasisSearch(_polytope_q(a_int, m, n), list(range(m)))]
@@ -105,7 +104,8 @@ def vertex_enumeration_solve(
     return nash_result(game, _METHOD, profiles,
                        parameters={"rational": rational, "tol": tol, "max_seconds": max_seconds,
                                    "max_iterations": max_iterations},
-                       iterations=iterations, budget=budget, converged=converged, rational=rational)
+                       iterations=iterations, budget=budget, converged=converged, rational=rational,
+                       complete=converged)
 
 
 # -- the two polytopes in equality form ``M z = 1, z >= 0`` (variables indexed by label) ---------------------

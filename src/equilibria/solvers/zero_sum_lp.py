@@ -48,7 +48,6 @@ import numpy as np
 from scipy.optimize import linprog
 
 from equilibria.core.errors import GameError, NotApplicableError
-from equilibria.core.rational import to_fraction_array
 from equilibria.core.result import SolveResult
 from equilibria.solvers._common import Budget, nash_result, require_normal_form
 from equilibria.solvers._matrix_game_ipm import solve_matrix_game
@@ -100,7 +99,7 @@ def zero_sum_lp_solve(game: Any, *, rational: bool = False, max_seconds: float |
     x, y, iterations = solution
     profile: tuple[np.ndarray, ...] = (x, y)
     if rational:
-        profile = _exact_profile(game.payoffs[0], *profile)
+        profile = _exact_profile(game.payoffs[0], game.fraction_payoffs()[0], *profile)
     return nash_result(game, _METHOD, [profile], parameters=parameters, iterations=iterations, budget=budget,
                        rational=rational)
 
@@ -218,9 +217,12 @@ def _equalising_strategy(block: np.ndarray, support: np.ndarray, size: int) -> n
 # -- exact mode ---------------------------------------------------------------------------------------------
 
 
-def _exact_profile(payoffs: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact Fraction strategies with the supports of ``(x, y)``, verified to be minimax (see module)."""
-    exact = to_fraction_array(payoffs)
+def _exact_profile(payoffs: np.ndarray, exact: np.ndarray, x: np.ndarray, y: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Fraction strategies with the supports of ``(x, y)``, verified to be minimax (see module).
+
+    ``payoffs``: the row player's float matrix; ``exact``: the same as Fractions (the game's own).
+    """
     a = np.asarray(payoffs, dtype=float)
     spread = max(float(np.ptp(a)), np.finfo(float).tiny)
     value = float(x @ a @ y)

@@ -32,6 +32,10 @@ player gets ``" (player,number)"`` appended, so labels identify sets; action nam
 ``game.node_labels[k]`` is the node's name, or, when that is empty, the name of the action or chance outcome that
 leads to it (as ``from_tree`` labels nodes).
 
+**Exact numbers.** Payoffs and probabilities are read as Fractions; the game keeps them
+(``exact_payoffs``, ``exact_chance_prob``) when some number is not what its float reads back as, so exact solvers
+solve the game in the file (see :mod:`equilibria.games.extensive_form`); the writer then writes those.
+
 **Writer.** One line per node, the description of every information set and outcome repeated at each use,
 payoffs only at leaves (one outcome per distinct payoff vector; all-zero payoffs are the null outcome). Numbers
 are written exactly: integers as integers, other floats as the shorter of ``repr`` and a small fraction
@@ -60,7 +64,8 @@ import numpy as np
 
 from equilibria.core.errors import GameError
 from equilibria.core.files import write_atomic
-from equilibria.games.extensive_form import CHANCE, TERMINAL, ExtensiveFormGame
+from equilibria.core.rational import reads_back
+from equilibria.games.extensive_form import CHANCE, TERMINAL, ExtensiveFormGame, exact_probability
 from equilibria.games.io._gambit_text import COMMA as _COMMA
 from equilibria.games.io._gambit_text import EOF as _EOF
 from equilibria.games.io._gambit_text import LBRACE as _LBRACE
@@ -317,6 +322,7 @@ def _build(parser: _Parser, title: str, players: list[str]) -> ExtensiveFormGame
     first_child = np.full(n, -1, dtype=np.int64)
     n_children = np.zeros(n, dtype=np.int64)
     chance_prob = np.ones(n)
+    exact_chance = [Fraction(1)] * n
     infoset = np.full(n, -1, dtype=np.int64)
     player = np.array([nodes[i].player for i in order], dtype=np.int64)
     accumulated: list[tuple[Fraction, ...]] = [(Fraction(0),) * parser.n_players] * n  # outcome sums from the root
@@ -339,6 +345,7 @@ def _build(parser: _Parser, title: str, players: list[str]) -> ExtensiveFormGame
                 labels[c] = declared.actions[a]  # the edge label, unless the child has a name of its own
                 if node.kind == "c":
                     chance_prob[c] = float(declared.probabilities[a])
+                    exact_chance[c] = declared.probabilities[a]
         if node.kind == "p":
             infoset[k] = infoset_index.setdefault((node.player, node.number), len(infoset_index))
     keys = sorted(infoset_index, key=infoset_index.__getitem__)
@@ -346,6 +353,7 @@ def _build(parser: _Parser, title: str, players: list[str]) -> ExtensiveFormGame
     payoffs = np.zeros((n, parser.n_players))
     leaves = np.flatnonzero(player == TERMINAL)
     payoffs[leaves] = [[_as_float(v) for v in accumulated[k]] for k in leaves]
+    exact_payoffs, exact_chance_prob = _exact_numbers(accumulated, payoffs, leaves, exact_chance, parent, player)
     try:
         return ExtensiveFormGame(
             n_players=parser.n_players, parent=parent, player=player, first_child=first_child,
@@ -353,9 +361,37 @@ def _build(parser: _Parser, title: str, players: list[str]) -> ExtensiveFormGame
             infoset_player=np.array([p for p, _ in keys], dtype=np.int64),
             infoset_labels=_infoset_labels(parser, keys),
             action_labels=tuple(parser.infosets[key].actions for key in keys), node_labels=tuple(labels),
-            player_labels=None if all(p == "" for p in players) else tuple(players), name=title)
+            player_labels=None if all(p == "" for p in players) else tuple(players), name=title,
+            exact_payoffs=exact_payoffs, exact_chance_prob=exact_chance_prob)
     except GameError as exc:
         raise GameError(f"{parser.source}: {exc}") from None
+
+
+def _exact_numbers(accumulated: list[tuple[Fraction, ...]], payoffs: np.ndarray, leaves: np.ndarray,
+                   exact_chance: list[Fraction], parent: np.ndarray, player: np.ndarray
+                   ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The file's exact payoffs ``[n, n_players]`` and chance probabilities ``[n]``, each kept only when some number
+    is not what its float reads back as (``ExtensiveFormGame``'s module docstring), else None.
+
+    Probabilities written as rounded decimals (``0.1666666666666666666667`` beside five ``1/6``) sum to 1 only
+    within the reader's tolerance; the exact game then reads each float as the fraction it stands for instead.
+    """
+    exact_payoffs = None
+    if any(not reads_back(v, float(f)) for k in leaves for v, f in zip(accumulated[k], payoffs[k], strict=True)
+           if math.isfinite(f)):
+        exact_payoffs = np.empty(payoffs.shape, dtype=object)
+        exact_payoffs[:] = Fraction(0)
+        for k in leaves:
+            exact_payoffs[k] = list(accumulated[k])
+    exact_chance_prob = None
+    if any(exact_probability(float(p)) != p for p in exact_chance):
+        totals: dict[int, Fraction] = {}
+        for k in np.flatnonzero(player[np.maximum(parent, 0)] == CHANCE):
+            if k:
+                totals[int(parent[k])] = totals.get(int(parent[k]), Fraction(0)) + exact_chance[k]
+        if all(total == 1 for total in totals.values()):
+            exact_chance_prob = np.array(exact_chance, dtype=object)
+    return exact_payoffs, exact_chance_prob
 
 
 def _as_float(value: Fraction) -> float:
@@ -449,7 +485,7 @@ def dumps_efg(game: ExtensiveFormGame) -> str:
     for p in range(game.n_players):
         mine = np.flatnonzero(game.infoset_player == p)
         per_player_number[mine] = 1 + np.arange(mine.size)
-    outcome_numbers: dict[tuple[float, ...], int] = {}
+    outcome_numbers: dict[tuple[Any, ...], int] = {}
     lines = [f"EFG 2 R {_quote(game.name)} {{ {' '.join(_quote(p) for p in players)} }}", '""', ""]
     events = 0
     stack = [0]
@@ -460,10 +496,12 @@ def dumps_efg(game: ExtensiveFormGame) -> str:
         name = node_labels[k] if k == 0 or node_labels[k] != _edge_label(game, node_labels, k) else ""
         mover = int(game.player[k])
         if mover == TERMINAL:
-            lines.append(f"t {_quote(name)} {_outcome(game.payoffs[k], outcome_numbers)}")
+            values = game.exact_payoffs[k] if game.exact_payoffs is not None else game.payoffs[k]
+            lines.append(f"t {_quote(name)} {_outcome(values, outcome_numbers)}")
         elif mover == CHANCE:
             events += 1
-            outcomes = " ".join(f"{_quote(node_labels[c])} {_exact(float(game.chance_prob[c]))}" for c in children)
+            probabilities = game.exact_chance_prob if game.exact_chance_prob is not None else game.chance_prob
+            outcomes = " ".join(f"{_quote(node_labels[c])} {_exact(probabilities[c])}" for c in children)
             lines.append(f'c {_quote(name)} {events} "" {{ {outcomes} }} 0')
         else:
             s = int(game.infoset[k])
@@ -481,16 +519,21 @@ def _edge_label(game: ExtensiveFormGame, node_labels: tuple[str, ...], k: int) -
     return game.action_labels[int(game.infoset[up])][k - int(game.first_child[up])]
 
 
-def _outcome(payoffs: np.ndarray, numbers: dict[tuple[float, ...], int]) -> str:
-    key = tuple(float(v) for v in payoffs)
+def _outcome(payoffs: np.ndarray, numbers: dict[tuple[Any, ...], int]) -> str:
+    """A leaf's outcome: ``payoffs`` floats or (a game's kept exact values) Fractions."""
+    key = tuple(payoffs)
     if not any(key):
         return "0"
     number = numbers.setdefault(key, len(numbers) + 1)
     return f'{number} "" {{ {", ".join(_exact(v) for v in key)} }}'
 
 
-def _exact(value: float) -> str:
-    """The shortest text that reads back (exactly, as a fraction) to ``value``: an integer, ``repr`` or ``p/q``."""
+def _exact(value: float | Fraction) -> str:
+    """The shortest text that reads back (exactly, as a fraction) to ``value``: an integer, ``repr`` or ``p/q``;
+    a Fraction exactly as ``p/q``."""
+    if isinstance(value, Fraction):
+        return str(value)
+    value = float(value)
     if value.is_integer() and abs(value) < 2**53:
         return str(int(value))
     text = repr(value)

@@ -19,7 +19,9 @@ player's payoff. In terms of the tensor ``payoffs[i, a_1, ..., a_n]`` of :class:
 profile ``k // n``.
 
 **Accepted variants.** ``NFG 1 D`` as well as ``NFG 1 R``; numbers as integers, decimals (``-.5``,
-``1e-3``) or rationals (``3/2``), all read exactly and then stored as the nearest float; the strategy list as
+``1e-3``) or rationals (``3/2``), all read exactly: the game stores the nearest floats and, when some number is
+not its float's shortest decimal (``2/7``), every payoff exactly (``NormalFormGame.exact_payoffs``, so
+``rational=True`` solves the game in the file); the strategy list as
 counts ``{ 3 2 }`` or as nested names; the optional comment string; ``\\"`` and ``\\\\`` escapes inside
 quoted labels.
 As an extension, ``#`` starts a comment that runs to the end of the line (outside quoted labels).
@@ -49,6 +51,7 @@ import numpy as np
 
 from equilibria.core.errors import GameError
 from equilibria.core.files import write_atomic
+from equilibria.core.rational import reads_back, to_fraction_array
 from equilibria.games.io._gambit_text import COMMA as _COMMA
 from equilibria.games.io._gambit_text import EOF as _EOF
 from equilibria.games.io._gambit_text import LBRACE as _LBRACE
@@ -149,6 +152,10 @@ class _Parser(TokenCursor):
         self.lexer = _Lexer(text, source)
         super().__init__(self.lexer.tokens(), source)
         self.outcomes_read = False
+        # The exact value of the last number read, when its float does not carry it (see ``number``).
+        self.last_exact: Fraction | None = None
+        # Flat positions (payoff version) or (outcome, player) pairs whose numbers are not their floats' decimals.
+        self.inexact: dict[int, Fraction] = {}
 
     # -- grammar ---------------------------------------------------------------------------------------------
     def game(self) -> NormalFormGame:
@@ -173,7 +180,7 @@ class _Parser(TokenCursor):
         else:
             raise self.fail("the payoff list or the '{' of an outcome list")
         self.expect(_EOF, f"end of file after the last {'outcome index' if self.outcomes_read else 'payoff'}")
-        return _build_game(payoffs, shape, title, players, strategies)
+        return _build_game(payoffs, shape, title, players, strategies, self.inexact)
 
     def player_names(self) -> list[str]:
         self.expect(_LBRACE, "'{' to start the player list")
@@ -211,6 +218,8 @@ class _Parser(TokenCursor):
         return out
 
     def number(self, what: str) -> float:
+        """The next payoff token as the nearest float; the exact value is kept (:meth:`exact_value`) when the
+        float's shortest decimal is not the number written (``2/7``, or more digits than a float holds)."""
         token = self.current
         if token.kind != _WORD or not _NUMBER.fullmatch(token.text):
             raise self.fail(what)
@@ -223,6 +232,7 @@ class _Parser(TokenCursor):
         if not math.isfinite(result):
             raise self.error(token,
                              f"payoff '{token.text}' is not a finite number representable as a float")
+        self.last_exact = None if reads_back(value, result) else value
         return result
 
     def payoff_body(self, shape: tuple[int, ...]) -> np.ndarray:
@@ -237,11 +247,14 @@ class _Parser(TokenCursor):
                                  f"({n_players} players x {n_profiles} profiles)")
             flat[k] = self.number(f"a number: payoff {k + 1} of {flat.size} (player {player + 1}, profile "
                                   f"{profile + 1})")
+            if self.last_exact is not None:
+                self.inexact[k] = self.last_exact
         return flat.reshape(n_profiles, n_players)
 
     def outcome_body(self, shape: tuple[int, ...]) -> np.ndarray:
         n_players = len(shape)
         outcomes = [np.zeros(n_players)]  # index 0: the null outcome
+        exact_outcomes: dict[tuple[int, int], Fraction] = {}
         self.expect(_LBRACE, "'{' to start the outcome list")
         while self.current.kind == _LBRACE:
             self.next()
@@ -250,6 +263,8 @@ class _Parser(TokenCursor):
             values = np.empty(n_players)
             for player in range(n_players):
                 values[player] = self.number(f"a number: payoff of player {player + 1} in outcome {number}")
+                if self.last_exact is not None:
+                    exact_outcomes[(number, player)] = self.last_exact
                 if self.current.kind == _COMMA:
                     self.next()
             self.expect(_RBRACE, f"'}}' to close outcome {number}, which has {n_players} payoffs "
@@ -275,6 +290,11 @@ class _Parser(TokenCursor):
                                  f"the file defines outcomes 1..{len(outcomes) - 1} (0 = null outcome)")
             indices[k] = int(token.text)
             self.next()
+        if exact_outcomes:  # the profiles (flat, as the payoff version) whose outcome holds an inexact number
+            for profile in np.flatnonzero(np.isin(indices, [o for o, _ in exact_outcomes])).tolist():
+                for player in range(n_players):
+                    if (int(indices[profile]), player) in exact_outcomes:
+                        self.inexact[profile * n_players + player] = exact_outcomes[(int(indices[profile]), player)]
         return table[indices]
 
 
@@ -286,18 +306,31 @@ def _check_size(shape: tuple[int, ...], parser: _Parser) -> None:
 
 
 def _build_game(per_profile: np.ndarray, shape: tuple[int, ...], title: str, players: list[str],
-                strategies: list[int | tuple[str, ...]]) -> NormalFormGame:
-    """``per_profile[k, i]``: player i's payoff at the k-th profile, first player's strategy fastest."""
+                strategies: list[int | tuple[str, ...]], inexact: dict[int, Fraction]) -> NormalFormGame:
+    """``per_profile[k, i]``: player i's payoff at the k-th profile, first player's strategy fastest.
+
+    ``inexact``: flat positions ``k * n + i`` whose number is not its float's shortest decimal; when there are any,
+    the game keeps every payoff exactly (``exact_payoffs``).
+    """
     n = len(shape)
     # Fortran order makes the first axis vary fastest, which is the file's profile order.
     tensor = np.stack([per_profile[:, i].reshape(shape, order="F") for i in range(n)])
+    exact = None
+    if inexact:
+        flat = to_fraction_array(per_profile).reshape(-1)
+        for position, value in inexact.items():
+            flat[position] = value
+        per_exact = flat.reshape(per_profile.shape)
+        exact = np.stack([per_exact[:, i].reshape(shape, order="F") for i in range(n)])
     names = tuple(s for s in strategies if isinstance(s, tuple))
     return NormalFormGame(
         tensor,
         name=title,
         player_labels=None if all(p == "" for p in players) else tuple(players),
         action_labels=names if len(names) == n else None,
+        exact_payoffs=exact,
     )
+
 
 
 # -- reading -------------------------------------------------------------------------------------------------
@@ -364,8 +397,9 @@ def dumps_nfg(game: NormalFormGame) -> str:
         lines.append("}")
     lines.append("")
     # One line per profile (first player's strategy fastest): all players' payoffs at that profile.
-    per_profile = np.stack([game.payoffs[i].reshape(-1, order="F") for i in range(game.n_players)], axis=1)
-    lines.extend(" ".join(_format_number(float(v)) for v in row) for row in per_profile)
+    source = game.exact_payoffs if game.exact_payoffs is not None else game.payoffs
+    per_profile = np.stack([source[i].reshape(-1, order="F") for i in range(game.n_players)], axis=1)
+    lines.extend(" ".join(_format_number(v) for v in row) for row in per_profile)
     return "\n".join(lines) + "\n"
 
 
@@ -377,8 +411,12 @@ def write_nfg(game: NormalFormGame, path: str | os.PathLike[str]) -> None:
 
 
 
-def _format_number(value: float) -> str:
-    """Integers without a decimal point; other floats as ``repr``, the shortest text that reads back."""
+def _format_number(value: float | Fraction) -> str:
+    """Integers without a decimal point; Fractions as ``p/q``; other floats as ``repr``, the shortest text that
+    reads back."""
+    if isinstance(value, Fraction):
+        return str(value)
+    value = float(value)
     if value.is_integer() and abs(value) < 2**53:
         return str(int(value))
     return repr(value)
