@@ -146,3 +146,15 @@ def test_trees_built_with_fractions_keep_them():
         ExtensiveFormGame(**{**{f: getattr(game, f) for f in (
             "n_players", "parent", "player", "first_child", "n_children", "chance_prob", "infoset", "payoffs",
             "infoset_player", "infoset_labels", "action_labels")}, "exact_payoffs": np.zeros_like(game.exact_payoffs)})
+
+
+def test_reduced_normal_form_of_a_tree_with_chance_is_exact():
+    # Kuhn poker deals with probability 1/6: the float sums are not their shortest decimals, the Fractions are.
+    from equilibria.games.sequence_form import reduced_normal_form
+    from equilibria.games.zoo import extensive_form as tree_zoo
+
+    reduced = reduced_normal_form(tree_zoo.get("kuhn-poker"))
+    assert reduced.game.exact_payoffs is not None
+    assert all(v.denominator in (1, 2, 3, 6) for v in reduced.game.exact_payoffs.flat)
+    result = solve(reduced.game, "zero_sum_lp", rational=True)
+    assert result.values[0][0] == Fraction(-1, 18) and result.certificate[0] == 0

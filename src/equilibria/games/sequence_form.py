@@ -31,7 +31,9 @@ and the best-response value is ``V(empty)``.
 **Reduced normal form.** A reduced pure strategy chooses one action at every information set its own earlier
 choices do not exclude; it is a 0/1 realization plan. Enumerating them gives a :class:`NormalFormGame` with the same
 equilibria (as mixtures of reduced strategies; Kuhn 1953), labelled ``"infoset=action; ..."``; a mixed strategy
-``m: [n_strategies_p]`` maps back to the realization plan ``m @ plans_p`` and from there to behaviour.
+``m: [n_strategies_p]`` maps back to the realization plan ``m @ plans_p`` and from there to behaviour. Its payoffs
+are kept as exact Fractions too (``NormalFormGame.exact_payoffs``) when the tree has chance nodes or exact payoffs
+and the form has at most 10**5 pure profiles.
 
 Exact mode (``exact=True``): payoffs and chance probabilities are the game's exact numbers
 (:meth:`ExtensiveFormGame.fraction_payoffs`, :meth:`ExtensiveFormGame.fraction_chance_prob`: the values a file or
@@ -55,6 +57,8 @@ from equilibria.games.normal_form import NormalFormGame
 
 # Default cap on the number of pure profiles of a reduced normal form (cells of the payoff tensor per player).
 _MAX_PROFILES = 10**7
+# Reduced normal forms up to this many pure profiles also keep their payoffs exactly (Fractions, for rational=True).
+_MAX_EXACT_PROFILES = 10**5
 
 
 # -- small shared pieces ---------------------------------------------------------------------------------------
@@ -461,9 +465,11 @@ def reduced_normal_form(game: ExtensiveFormGame, *, max_profiles: int = _MAX_PRO
             plan[k, game.sequence_of_action[list(actions)]] = 1
         plans.append(plan)
     tensor = _reduced_payoffs(game, plans)
+    exact = _exact_reduced_payoffs(game, plans) if math.prod(counts) <= _MAX_EXACT_PROFILES else None
     labels = tuple(tuple(_strategy_label(game, a) for a in chosen) for chosen in strategies)
-    normal = NormalFormGame(tensor, name=f"{game.name} (reduced normal form)" if game.name else "",
-                            action_labels=labels, player_labels=game.player_labels)
+    normal = NormalFormGame(np.asarray(exact, dtype=float) if exact is not None else tensor,
+                            name=f"{game.name} (reduced normal form)" if game.name else "",
+                            action_labels=labels, player_labels=game.player_labels, exact_payoffs=exact)
     return ReducedNormalForm(tree=game, game=normal, plans=tuple(plans))
 
 
@@ -478,10 +484,26 @@ def _reduced_payoffs(game: ExtensiveFormGame, plans: list[np.ndarray]) -> np.nda
             matrix = sp.csr_matrix((entries.values[:, i], (rows, cols)), shape=game.n_sequences)
             out[i] = plans[0] @ (matrix @ plans[1].T.astype(float))
         return out
-    tensor = np.zeros((game.n_players, *shape))
+    return _accumulate(entries, plans, np.zeros((game.n_players, *shape)))
+
+
+def _exact_reduced_payoffs(game: ExtensiveFormGame, plans: list[np.ndarray]) -> np.ndarray | None:
+    """``[n_players, *n_strategies]`` the reduced payoffs in Fractions when the float sums may not carry them (a
+    chance probability such as 1/6, or payoffs kept exactly), else None (the floats' shortest decimals are exact)."""
+    if not game.has_chance and game.exact_payoffs is None:
+        return None
+    entries = sequence_payoffs(game, exact=True)
+    shape = tuple(plan.shape[0] for plan in plans)
+    zeros = np.empty((game.n_players, *shape), dtype=object)
+    zeros[...] = Fraction(0)
+    return _accumulate(entries, plans, zeros)
+
+
+def _accumulate(entries: SequencePayoffs, plans: list[np.ndarray], tensor: np.ndarray) -> np.ndarray:
+    """Add each sequence-payoff entry to every profile whose plans play its sequences (floats or Fractions)."""
     for sequences, value in zip(entries.sequences, entries.values, strict=True):
         playing = [np.flatnonzero(plan[:, s]) for plan, s in zip(plans, sequences, strict=True)]
-        for i in range(game.n_players):
+        for i in range(tensor.shape[0]):
             tensor[i][np.ix_(*playing)] += value[i]
     return tensor
 
