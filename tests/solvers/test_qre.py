@@ -126,8 +126,8 @@ def test_three_player_game_with_unique_fully_mixed_equilibrium() -> None:
     assert distance(result.equilibrium, CYCLIC_EQUILIBRIUM) <= 1e-9
 
 
-def test_solve_dispatches_three_player_games_to_qre() -> None:
-    result = solve(cyclic_pennies())
+def test_solve_reaches_qre_by_name_on_three_player_games() -> None:
+    result = solve(cyclic_pennies(), method="qre")
     assert result.method == "qre"
     assert distance(result.equilibrium, CYCLIC_EQUILIBRIUM) <= 1e-9
 

@@ -10,6 +10,8 @@ lemke_howson           2-player       one equilibrium per starting label (lexico
 support_enumeration    2-player       all equilibria of nondegenerate games
 vertex_enumeration     2-player       all extreme equilibria, degenerate games included
 pure                   n-player       all pure equilibria
+polynomial_enumeration n-player       all isolated equilibria of small games (supports x polynomial systems), exact
+simplicial_subdivision n-player       one equilibrium (simplicial subdivision with restarts, refined)
 qre                    n-player       the limiting logit equilibrium (QRE path tracing, refined)
 correlated             n-player       a welfare-maximising (or user-objective) correlated equilibrium
 coarse_correlated      n-player       likewise, coarse correlated
@@ -22,8 +24,10 @@ backward_induction     perfect info   a subgame-perfect equilibrium, n players, 
 minimax                perfect info   two-player zero-sum minimax (``expectiminimax`` with chance nodes)
 alphabeta              perfect info   the minimax value and strategy, pruning (``trace=True`` for events)
 sequence_form_lp       2-player z-s   a Nash equilibrium and the value (HiGHS LP over sequences), exact mode
-cfr, cfr+, linear_cfr, any            the average strategy of a CFR variant (Nash in 2-player zero-sum)
-dcfr, pcfr+, mccfr_*
+sequence_form_lemke    2-player       a Nash equilibrium of a general-sum tree (Lemke on the sequence-form LCP), exact
+agent_qre              n-player       a Nash equilibrium (agent logit QRE tracing in behaviour strategies, refined)
+cfr, cfr+, linear_cfr, any            approximate: the average strategy of a CFR variant (Nash in 2-player zero-sum,
+dcfr, pcfr+, mccfr_*                  only a coarse correlated equilibrium otherwise)
 =====================  =============  ==================================================================
 
 :func:`solve` picks a method from the game's properties when none is given and checks a named method applies.
@@ -42,6 +46,8 @@ from equilibria.games.extensive_form import ExtensiveFormGame
 from equilibria.games.normal_form import NormalFormGame
 
 NORMAL_FORM, EXTENSIVE_FORM = "normal_form", "extensive_form"
+# agent_qre.MAX_INFOSET_ACTIONS, written here so that choosing a method does not import the solver.
+_AGENT_QRE_MAX_ACTIONS = 2000
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,12 @@ SOLVERS: dict[str, SolverSpec] = {
                    True, True, True, "all extreme equilibria of any bimatrix game"),
         SolverSpec("pure", "equilibria.solvers.pure", "pure_solve", False, True, False,
                    "all pure-strategy equilibria, any number of players"),
+        SolverSpec("polynomial_enumeration", "equilibria.solvers.polynomial_enumeration",
+                   "polynomial_enumeration_solve", False, True, True,
+                   "all isolated equilibria of small n-player games (support enumeration with polynomial systems)"),
+        SolverSpec("simplicial_subdivision", "equilibria.solvers.simplicial_subdivision",
+                   "simplicial_subdivision_solve", False, False, False,
+                   "one equilibrium of any game: simplicial subdivision with restarts, refined on its support"),
         SolverSpec("qre", "equilibria.solvers.qre", "qre_solve", False, False, False,
                    "logit QRE path tracing refined to a Nash equilibrium, any number of players"),
         SolverSpec("correlated", "equilibria.solvers.correlated_lp", "correlated_solve", False, False, False,
@@ -107,10 +119,16 @@ SOLVERS: dict[str, SolverSpec] = {
                    traces=True),
         SolverSpec("sequence_form_lp", "equilibria.solvers.sequence_form_lp", "sequence_form_lp_solve", True,
                    False, True, "sequence-form LP of a two-player zero-sum game (HiGHS)", EXTENSIVE_FORM),
+        SolverSpec("sequence_form_lemke", "equilibria.solvers.sequence_form_lemke", "sequence_form_lemke_solve",
+                   True, False, True, "Lemke's algorithm on the sequence form: a Nash equilibrium of any two-player "
+                   "tree (general-sum)", EXTENSIVE_FORM),
+        SolverSpec("agent_qre", "equilibria.solvers.agent_qre", "agent_qre_solve", False, False, False,
+                   "agent logit QRE tracing refined to a Nash equilibrium, any number of players", EXTENSIVE_FORM),
         *(SolverSpec(name, "equilibria.solvers.cfr", "cfr_solve", False, False, False, description, EXTENSIVE_FORM,
                      (("variant", variant),))
           for name, variant, description in (
-              ("cfr", "cfr", "vanilla counterfactual regret minimisation (average strategy)"),
+              ("cfr", "cfr", "approximate: vanilla counterfactual regret minimisation (average strategy; Nash in "
+                             "two-player zero-sum games, a coarse correlated equilibrium otherwise)"),
               ("cfr+", "cfr+", "CFR+ (regret matching+, linear averaging, alternating updates)"),
               ("linear_cfr", "linear", "linear CFR"),
               ("dcfr", "dcfr", "discounted CFR (alpha=1.5, beta=0, gamma=2)"),
@@ -124,14 +142,16 @@ SOLVERS: dict[str, SolverSpec] = {
 ALIASES = {
     "lp": "zero_sum_lp", "minimax": "zero_sum_lp", "lh": "lemke_howson", "support": "support_enumeration",
     "vertex": "vertex_enumeration", "enummixed": "vertex_enumeration", "ce": "correlated",
-    "cce": "coarse_correlated", "logit": "qre",
+    "cce": "coarse_correlated", "logit": "qre", "enumpoly": "polynomial_enumeration",
+    "polynomial": "polynomial_enumeration", "simpdiv": "simplicial_subdivision", "simplicial": "simplicial_subdivision",
 }
 # Names that mean something else on a game tree ("minimax" is tree search there, not the matrix-game LP).
 TREE_ALIASES = {
     "lp": "sequence_form_lp", "sequence_form": "sequence_form_lp", "alpha_beta": "alphabeta",
     "spe": "backward_induction", "cfrplus": "cfr+", "cfr_plus": "cfr+",
     "pcfr": "pcfr+", "predictive_cfr+": "pcfr+", "linear": "linear_cfr", "discounted_cfr": "dcfr",
-    "mccfr": "mccfr_external",
+    "mccfr": "mccfr_external", "lemke": "sequence_form_lemke", "lcp": "sequence_form_lemke",
+    "qre": "agent_qre", "logit": "agent_qre", "agent_logit": "agent_qre",
 }
 
 
@@ -150,13 +170,16 @@ def canonical_method(method: str, game_kind: str = NORMAL_FORM) -> str:
 
 
 def choose_tree_method(game: ExtensiveFormGame) -> str:
-    """The default method for a game tree: backward induction with perfect information, the sequence-form LP
-    for two-player zero-sum games, CFR+ otherwise."""
+    """The default method for a game tree, always one that reaches Nash: backward induction with perfect
+    information, the sequence-form LP for two-player zero-sum games, sequence-form Lemke for other two-player
+    games, agent QRE tracing for three or more players. CFR, which only reaches a coarse correlated equilibrium
+    there, is the default only for n-player trees too large for agent QRE's dense Jacobian, and says so: its
+    result is certified by its exploitability like any other."""
     if game.is_perfect_information:
         return "backward_induction"
-    if game.n_players == 2 and game.is_zero_sum():
-        return "sequence_form_lp"
-    return "cfr+"
+    if game.n_players == 2:
+        return "sequence_form_lp" if game.is_zero_sum() else "sequence_form_lemke"
+    return "agent_qre" if game.n_infoset_actions <= _AGENT_QRE_MAX_ACTIONS else "cfr+"
 
 
 def choose_method(game: NormalFormGame, *, all_equilibria: bool = False) -> str:
@@ -166,11 +189,8 @@ def choose_method(game: NormalFormGame, *, all_equilibria: bool = False) -> str:
             return "vertex_enumeration"
         return "zero_sum_lp" if game.is_constant_sum() else "lemke_howson"
     if all_equilibria:
-        raise GameError(
-            f"all equilibria: enumeration needs a two-player game, this one has {game.n_players} players; "
-            "use method 'pure' for all pure equilibria or 'qre' for one mixed equilibrium"
-        )
-    return "qre"
+        return "polynomial_enumeration"
+    return "simplicial_subdivision"
 
 
 def solve(game: Any, method: str | None = None, *, all_equilibria: bool = False, rational: bool = False,
@@ -192,13 +212,14 @@ def solve(game: Any, method: str | None = None, *, all_equilibria: bool = False,
     spec = SOLVERS[name]
     if spec.two_player_only and game.n_players != 2:
         raise NotApplicableError(
-            f"method {name!r} needs a two-player game, this one has {game.n_players} players; "
-            "use 'qre', 'pure', 'correlated' or 'coarse_correlated'"
+            f"method {name!r} needs a two-player game, this one has {game.n_players} players; use "
+            "'simplicial_subdivision' or 'qre' (one equilibrium), 'polynomial_enumeration' (all), 'pure', "
+            "'correlated' or 'coarse_correlated'"
         )
     if all_equilibria and not spec.finds_all and name != "lemke_howson":
         raise NotApplicableError(
-            f"method {name!r} finds one equilibrium; for all of them use 'vertex_enumeration' (two players) "
-            "or 'pure' (pure equilibria of any game)"
+            f"method {name!r} finds one equilibrium; for all of them use 'vertex_enumeration' (two players), "
+            "'polynomial_enumeration' (any number of players) or 'pure' (pure equilibria of any game)"
         )
     _check_exact(spec, rational)
     options: dict[str, Any] = {}

@@ -15,12 +15,13 @@ The branch is the zero set of ``H(w, lambda)`` in log-probability coordinates ``
 
 ``N = sum_i n_actions[i]`` equations in the ``N + 1`` unknowns ``x = (w, lambda)``. The curve is followed by
 arclength predictor-corrector continuation (Allgower & Georg, "Introduction to Numerical Continuation
-Methods"): the tangent is the null vector of the Jacobian ``[N, N + 1]`` (from a QR factorisation of its
-transpose), oriented by its dot product with the previous tangent, so ``lambda`` may decrease through turning
-points; Newton's corrector uses the Moore-Penrose pseudo-inverse; the step shrinks when the corrector
-struggles (first correction, contraction rate or tangent angle above nominal values) and grows, up to
-doubling, when it does not. The Jacobian is analytic: ``d v_i(a) / d s_j(b)`` is ``payoffs[i]`` contracted
-with every player's strategy except ``i``'s and ``j``'s.
+Methods"; the tracer, :mod:`equilibria.solvers._continuation`, is shared with the agent QRE on game trees):
+the tangent is the null vector of the Jacobian ``[N, N + 1]`` (from a QR factorisation of its transpose),
+oriented by its dot product with the previous tangent, so ``lambda`` may decrease through turning points;
+Newton's corrector uses the Moore-Penrose pseudo-inverse; the step shrinks when the corrector struggles
+(first correction, contraction rate or tangent angle above nominal values) and grows, up to doubling, when it
+does not. The Jacobian is analytic: ``d v_i(a) / d s_j(b)`` is ``payoffs[i]`` contracted with every
+player's strategy except ``i``'s and ``j``'s.
 
 Payoffs are divided internally by their range, so the geometry of the path and the meaning of ``step`` do not
 depend on the payoff unit; ``lambda`` is always reported in the game's own units. In ``w`` coordinates the
@@ -43,33 +44,19 @@ of those. It is a heuristic: in degenerate games the answer may be another point
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.linalg import solve_triangular
 
 from equilibria.core.errors import GameError
 from equilibria.core.result import SolveResult
 from equilibria.games.normal_form import MixedProfile, NormalFormGame
 from equilibria.metrics.regret import max_regret
 from equilibria.solvers._common import Budget, nash_result, require_normal_form
+from equilibria.solvers._continuation import PathTracer
 
-# Step-size control (Allgower & Georg's deceleration factor): a step whose first Newton correction,
-# contraction rate or tangent turn exceeds twice its nominal value is rejected; otherwise the next step is
-# scaled towards the nominal values.
-_NOMINAL_DISTANCE = 0.1
-_NOMINAL_CONTRACTION = 0.3
-_NOMINAL_ANGLE = 0.2
-_MAX_CORRECTOR_ITERATIONS = 10
-# The corrector stops once its update is this small relative to the size of the point (lambda included).
-_CORRECTOR_TOL = 1e-12
-# ... or once the residual is at the rounding level of its terms (tens of ulps of the point's largest entry):
-# with an ill-conditioned Jacobian the updates then only bounce in the noise.
-_RESIDUAL_FLOOR = 1e-14
-# Below this step (relative to the point's size) the path is considered lost.
-_MIN_STEP = 1e-13
 # Support thresholds tried at each refinement, relative to the player's largest probability.
 _SUPPORT_THRESHOLDS = (1e-2, 1e-4, 1e-8)
 # Newton on the indifference system (payoffs scaled to unit range, so this is an absolute tolerance).
@@ -174,149 +161,6 @@ class _LogitSystem:
             s = np.exp(w - w.max())
             out.append(s / s.sum())
         return tuple(out)
-
-
-def _factor(jac: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """QR of ``jac.T``: ``(Q [N+1, N+1], R1 [N, N], tangent [N+1])``; None when ``jac`` is singular."""
-    q, r = np.linalg.qr(jac.T, mode="complete")
-    r1 = r[:-1]
-    diag = np.abs(np.diag(r1))
-    if diag.size and not diag.min() > 1e-14 * max(1.0, float(diag.max())):
-        return None
-    return q, r1, q[:, -1]
-
-
-def _at_rounding_floor(residual: np.ndarray, x: np.ndarray) -> bool:
-    """Whether ``H(x)`` is as small as rounding in ``w - lambda v`` allows (``x``'s entries set its scale)."""
-    return bool(np.abs(residual).max() <= _RESIDUAL_FLOOR * (1.0 + float(np.abs(x).max())))
-
-
-def _pseudo_newton_step(q: np.ndarray, r1: np.ndarray, residual: np.ndarray) -> np.ndarray:
-    """``-J^+ H`` with ``J^T = Q R``: the shortest correction that zeroes the linearised residual."""
-    z = solve_triangular(r1, residual, trans="T", lower=False, check_finite=False)
-    return np.asarray(-q[:, :-1] @ z)
-
-
-class _PathTracer:
-    """Follows the principal branch from ``lambda = 0``; :meth:`points` yields each accepted ``x [N+1]``.
-
-    ``complete`` says whether the trace reached ``lambda_max``; ``steps`` counts accepted steps.
-    """
-
-    def __init__(self, system: _LogitSystem, *, lambda_max: float, step: float, budget: Budget,
-                 max_steps: int | None) -> None:
-        self.system = system
-        self.lambda_max = lambda_max
-        self.step = step
-        self.budget = budget
-        self.max_steps = max_steps
-        self.steps = 0
-        self.complete = False
-
-    def points(self) -> Iterator[np.ndarray]:
-        x = self.system.start()
-        with np.errstate(all="ignore"):
-            factored = _factor(self.system.evaluate(x)[1])
-        if factored is None:  # cannot happen at lambda = 0 (the w-block is invertible); kept for safety
-            return
-        tangent = factored[2] if factored[2][-1] > 0 else -factored[2]
-        yield x
-        h = self.step
-        while not self._out_of_budget():
-            if h < _MIN_STEP * (1.0 + np.abs(x).max()):
-                return  # the branch was lost (a singular point the predictor cannot step over)
-            landing = tangent[-1] > 0 and x[-1] + h * tangent[-1] >= self.lambda_max
-            if landing:
-                outcome = self._land(x, tangent)
-                if outcome is not None:
-                    self.steps += 1
-                    self.complete = True
-                    yield outcome
-                    return
-                h = 0.5 * (self.lambda_max - x[-1]) / tangent[-1]
-                continue
-            attempt = self._step(x, tangent, h)
-            if attempt is None:
-                h *= 0.5
-                continue
-            x_new, tangent_new, deceleration = attempt
-            if deceleration > 2.0:
-                h *= 0.5
-                continue
-            x, tangent = x_new, tangent_new
-            self.steps += 1
-            yield x
-            if x[-1] < 0:  # numerically jumped onto another branch back towards lambda = 0: give up
-                return
-            h /= max(deceleration, 0.5)
-
-    def _out_of_budget(self) -> bool:
-        if self.max_steps is not None and self.steps >= self.max_steps:
-            return True
-        return self.budget.exhausted(0)
-
-    def _step(self, x: np.ndarray, tangent: np.ndarray,
-              h: float) -> tuple[np.ndarray, np.ndarray, float] | None:
-        """One predictor-corrector step: ``(point, tangent, deceleration)``; None if the corrector fails."""
-        y = x + h * tangent
-        first = previous = None
-        contraction = 0.0
-        with np.errstate(all="ignore"):
-            for _ in range(_MAX_CORRECTOR_ITERATIONS):
-                residual, jac = self.system.evaluate(y)
-                if not (np.all(np.isfinite(residual)) and np.all(np.isfinite(jac))):
-                    return None
-                factored = _factor(jac)
-                if factored is None:
-                    return None
-                q, r1, new_tangent = factored
-                if _at_rounding_floor(residual, y):
-                    break
-                delta = _pseudo_newton_step(q, r1, residual)
-                size = float(np.linalg.norm(delta))
-                if not math.isfinite(size):
-                    return None
-                y = y + delta
-                converged = size <= _CORRECTOR_TOL * (1.0 + float(np.abs(y).max()))
-                if first is None:
-                    first = size
-                elif previous is not None and previous > 0 and not converged:
-                    contraction = max(contraction, size / previous)
-                    if contraction > 2 * _NOMINAL_CONTRACTION:
-                        return None
-                previous = size
-                if converged:
-                    break
-            else:
-                return None
-        if float(new_tangent @ tangent) < 0:
-            new_tangent = -new_tangent
-        angle = math.acos(min(1.0, float(new_tangent @ tangent)))
-        deceleration = max(math.sqrt((first or 0.0) / _NOMINAL_DISTANCE),
-                           math.sqrt(contraction / _NOMINAL_CONTRACTION),
-                           angle / _NOMINAL_ANGLE)
-        return y, new_tangent, deceleration
-
-    def _land(self, x: np.ndarray, tangent: np.ndarray) -> np.ndarray | None:
-        """The point at exactly ``lambda_max``: tangent predictor, then Newton at fixed lambda."""
-        y = x + (self.lambda_max - x[-1]) / tangent[-1] * tangent
-        y[-1] = self.lambda_max
-        size = self.system.size
-        with np.errstate(all="ignore"):
-            for _ in range(_MAX_CORRECTOR_ITERATIONS):
-                residual, jac = self.system.evaluate(y)
-                try:
-                    delta = np.linalg.solve(jac[:, :size], -residual)
-                except np.linalg.LinAlgError:
-                    return None
-                if not np.all(np.isfinite(delta)) or np.abs(delta).max() > _NOMINAL_DISTANCE * 2:
-                    return None
-                y[:size] += delta
-                if np.linalg.norm(delta) <= _CORRECTOR_TOL * (1.0 + float(np.abs(y).max())):
-                    return y
-                if _at_rounding_floor(self.system.evaluate(y)[0], y):
-                    return y
-        return None
 
 
 def _payoff_scale(game: NormalFormGame) -> float:
@@ -432,7 +276,7 @@ class _Trace(NamedTuple):
     game: NormalFormGame
     scale: float
     system: _LogitSystem
-    tracer: _PathTracer
+    tracer: PathTracer
     budget: Budget
     max_lambda: float
     step: float
@@ -447,7 +291,7 @@ def _start_trace(game: Any, caller: str, *, max_lambda: float, step: float, max_
     budget = Budget.checked(max_iterations, max_seconds, caller)
     scale = _payoff_scale(game)
     system = _LogitSystem(game.payoffs / scale)
-    tracer = _PathTracer(system, lambda_max=max_lambda * scale, step=step, budget=budget, max_steps=max_iterations)
+    tracer = PathTracer(system, lambda_max=max_lambda * scale, step=step, budget=budget, max_steps=max_iterations)
     return _Trace(game, scale, system, tracer, budget, max_lambda, step)
 
 

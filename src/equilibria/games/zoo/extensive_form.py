@@ -54,6 +54,7 @@ from equilibria.games.extensive_form import (
     Terminal,
 )
 from equilibria.games.zoo._lookup import find
+from equilibria.games.zoo.n_player_trees import jordan_pennies, selten_horse
 
 __all__ = [
     "ENTRIES",
@@ -500,6 +501,18 @@ ENTRIES: tuple[ExtensiveZooEntry, ...] = (
         "matching-pennies-tree", "matching pennies as a tree, player 1 does not see player 0's coin: value 0",
         matching_pennies_tree, value=F(0), uniform_nash_conv=F(0), first_action_nash_conv=F(2),
         known_equilibrium=(("P0", _HALF), ("P1", _HALF)), n_nodes=7, n_infosets=2, reference="textbook"),
+    ExtensiveZooEntry(
+        "selten-horse", "Selten's horse: 3 players, no proper subgame; Nash components (across, across, left <= 1/4) "
+                        "(perfect) and (down, down <= 2/3, left)",
+        selten_horse, uniform_nash_conv=F(5, 8), first_action_nash_conv=F(5),
+        known_equilibrium=(("P1", (F(1), F(0))), ("P2", (F(1), F(0))), ("P3", (F(0), F(1)))), n_nodes=9,
+        n_infosets=3, reference="Selten (1975), Reexamination of the perfectness concept for equilibrium points in "
+                                "extensive games, IJGT 4, Figure 1; Gambit catalog/journals/ijgt/selten1975/fig1.efg"),
+    ExtensiveZooEntry(
+        "jordan-pennies", "Jordan's three-player matching pennies as a tree: unique equilibrium, all mix 1/2",
+        jordan_pennies, uniform_nash_conv=F(0), first_action_nash_conv=F(1),
+        known_equilibrium=(("P1", _HALF), ("P2", _HALF), ("P3", _HALF)), n_nodes=15, n_infosets=3,
+        reference="Jordan (1993), Three problems in learning mixed-strategy Nash equilibria, GEB 5"),
 )
 
 _BY_NAME = {e.name: e for e in ENTRIES}

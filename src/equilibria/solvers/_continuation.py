@@ -1,0 +1,203 @@
+"""Arclength predictor-corrector continuation of a curve ``H(x) = 0``, ``x = (u, lambda)``, from ``lambda = 0``.
+
+Shared by the logit QRE tracers (:mod:`equilibria.solvers.qre` on normal forms, :mod:`equilibria.solvers.agent_qre`
+on game trees). A *system* (:class:`HomotopySystem`) supplies ``H: [N]`` and its Jacobian ``[N, N + 1]`` at a point
+``x: [N + 1]`` whose last entry is the homotopy parameter ``lambda``, and the start point at ``lambda = 0``.
+
+The method is Allgower & Georg's ("Introduction to Numerical Continuation Methods"): the tangent is the null vector
+of the Jacobian (from a QR factorisation of its transpose), oriented by its dot product with the previous tangent, so
+``lambda`` may decrease through turning points; Newton's corrector uses the Moore-Penrose pseudo-inverse; the step
+shrinks when the corrector struggles (first correction, contraction rate or tangent angle above nominal values) and
+grows, up to doubling, when it does not. The trace ends at exactly ``lambda_max`` (tangent predictor, then Newton at
+fixed ``lambda``), on the budget, or where the branch is lost (the step falls below rounding, or ``lambda`` turns
+negative).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Protocol
+
+import numpy as np
+from scipy.linalg import solve_triangular
+
+from equilibria.solvers._common import Budget
+
+# Step-size control (Allgower & Georg's deceleration factor): a step whose first Newton correction,
+# contraction rate or tangent turn exceeds twice its nominal value is rejected; otherwise the next step is
+# scaled towards the nominal values.
+NOMINAL_DISTANCE = 0.1
+NOMINAL_CONTRACTION = 0.3
+NOMINAL_ANGLE = 0.2
+MAX_CORRECTOR_ITERATIONS = 10
+# The corrector stops once its update is this small relative to the size of the point (lambda included).
+CORRECTOR_TOL = 1e-12
+# ... or once the residual is at the rounding level of its terms (tens of ulps of the point's largest entry):
+# with an ill-conditioned Jacobian the updates then only bounce in the noise.
+RESIDUAL_FLOOR = 1e-14
+# Below this step (relative to the point's size) the path is considered lost.
+MIN_STEP = 1e-13
+
+
+class HomotopySystem(Protocol):
+    """``H(x)`` and its Jacobian; ``x = (u, lambda)`` with ``u: [size]``."""
+
+    @property
+    def size(self) -> int:
+        """``N``, the number of equations (and of unknowns besides ``lambda``)."""
+        ...
+
+    def start(self) -> np.ndarray:
+        """``x [N + 1]`` at ``lambda = 0`` with ``H(x) = 0``."""
+        ...
+
+    def evaluate(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``H(x): [N]`` and its Jacobian ``[N, N + 1]`` (the last column is ``dH / dlambda``)."""
+        ...
+
+
+def factor(jac: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """QR of ``jac.T``: ``(Q [N+1, N+1], R1 [N, N], tangent [N+1])``; None when ``jac`` is singular."""
+    q, r = np.linalg.qr(jac.T, mode="complete")
+    r1 = r[:-1]
+    diag = np.abs(np.diag(r1))
+    if diag.size and not diag.min() > 1e-14 * max(1.0, float(diag.max())):
+        return None
+    return q, r1, q[:, -1]
+
+
+def at_rounding_floor(residual: np.ndarray, x: np.ndarray) -> bool:
+    """Whether ``H(x)`` is as small as rounding in its terms allows (``x``'s entries set its scale)."""
+    return bool(np.abs(residual).max(initial=0.0) <= RESIDUAL_FLOOR * (1.0 + float(np.abs(x).max())))
+
+
+def pseudo_newton_step(q: np.ndarray, r1: np.ndarray, residual: np.ndarray) -> np.ndarray:
+    """``-J^+ H`` with ``J^T = Q R``: the shortest correction that zeroes the linearised residual."""
+    z = solve_triangular(r1, residual, trans="T", lower=False, check_finite=False)
+    return np.asarray(-q[:, :-1] @ z)
+
+
+class PathTracer:
+    """Follows the branch of ``system`` from its start; :meth:`points` yields each accepted ``x [N+1]``.
+
+    ``complete`` says whether the trace reached ``lambda_max``; ``steps`` counts accepted steps.
+    """
+
+    def __init__(self, system: HomotopySystem, *, lambda_max: float, step: float, budget: Budget,
+                 max_steps: int | None) -> None:
+        self.system = system
+        self.lambda_max = lambda_max
+        self.step = step
+        self.budget = budget
+        self.max_steps = max_steps
+        self.steps = 0
+        self.complete = False
+
+    def points(self) -> Iterator[np.ndarray]:
+        x = self.system.start()
+        with np.errstate(all="ignore"):
+            factored = factor(self.system.evaluate(x)[1])
+        if factored is None:  # the systems here have an invertible u-block at lambda = 0; kept for safety
+            return
+        tangent = factored[2] if factored[2][-1] > 0 else -factored[2]
+        yield x
+        h = self.step
+        while not self._out_of_budget():
+            if h < MIN_STEP * (1.0 + np.abs(x).max()):
+                return  # the branch was lost (a singular point the predictor cannot step over)
+            landing = tangent[-1] > 0 and x[-1] + h * tangent[-1] >= self.lambda_max
+            if landing:
+                outcome = self._land(x, tangent)
+                if outcome is not None:
+                    self.steps += 1
+                    self.complete = True
+                    yield outcome
+                    return
+                h = 0.5 * (self.lambda_max - x[-1]) / tangent[-1]
+                continue
+            attempt = self._step(x, tangent, h)
+            if attempt is None:
+                h *= 0.5
+                continue
+            x_new, tangent_new, deceleration = attempt
+            if deceleration > 2.0:
+                h *= 0.5
+                continue
+            x, tangent = x_new, tangent_new
+            self.steps += 1
+            yield x
+            if x[-1] < 0:  # numerically jumped onto another branch back towards lambda = 0: give up
+                return
+            h /= max(deceleration, 0.5)
+
+    def _out_of_budget(self) -> bool:
+        if self.max_steps is not None and self.steps >= self.max_steps:
+            return True
+        return self.budget.exhausted(0)
+
+    def _step(self, x: np.ndarray, tangent: np.ndarray,
+              h: float) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """One predictor-corrector step: ``(point, tangent, deceleration)``; None if the corrector fails."""
+        y = x + h * tangent
+        first = previous = None
+        contraction = 0.0
+        with np.errstate(all="ignore"):
+            for _ in range(MAX_CORRECTOR_ITERATIONS):
+                residual, jac = self.system.evaluate(y)
+                if not (np.all(np.isfinite(residual)) and np.all(np.isfinite(jac))):
+                    return None
+                factored = factor(jac)
+                if factored is None:
+                    return None
+                q, r1, new_tangent = factored
+                if at_rounding_floor(residual, y):
+                    break
+                delta = pseudo_newton_step(q, r1, residual)
+                size = float(np.linalg.norm(delta))
+                if not math.isfinite(size):
+                    return None
+                y = y + delta
+                converged = size <= CORRECTOR_TOL * (1.0 + float(np.abs(y).max()))
+                if first is None:
+                    first = size
+                elif previous is not None and previous > 0 and not converged:
+                    contraction = max(contraction, size / previous)
+                    if contraction > 2 * NOMINAL_CONTRACTION:
+                        return None
+                previous = size
+                if converged:
+                    break
+            else:
+                return None
+        if float(new_tangent @ tangent) < 0:
+            new_tangent = -new_tangent
+        angle = math.acos(min(1.0, float(new_tangent @ tangent)))
+        deceleration = max(math.sqrt((first or 0.0) / NOMINAL_DISTANCE),
+                           math.sqrt(contraction / NOMINAL_CONTRACTION),
+                           angle / NOMINAL_ANGLE)
+        return y, new_tangent, deceleration
+
+    def _land(self, x: np.ndarray, tangent: np.ndarray) -> np.ndarray | None:
+        """The point at exactly ``lambda_max``: tangent predictor, then Newton at fixed lambda."""
+        y = x + (self.lambda_max - x[-1]) / tangent[-1] * tangent
+        y[-1] = self.lambda_max
+        size = self.system.size
+        with np.errstate(all="ignore"):
+            for _ in range(MAX_CORRECTOR_ITERATIONS):
+                residual, jac = self.system.evaluate(y)
+                try:
+                    delta = np.linalg.solve(jac[:, :size], -residual)
+                except np.linalg.LinAlgError:
+                    return None
+                if not np.all(np.isfinite(delta)) or np.abs(delta).max() > NOMINAL_DISTANCE * 2:
+                    return None
+                y[:size] += delta
+                if np.linalg.norm(delta) <= CORRECTOR_TOL * (1.0 + float(np.abs(y).max())):
+                    return y
+                if at_rounding_floor(self.system.evaluate(y)[0], y):
+                    return y
+        return None
+
+
+__all__ = ["HomotopySystem", "PathTracer", "at_rounding_floor", "factor", "pseudo_newton_step"]
