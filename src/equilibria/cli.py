@@ -40,6 +40,7 @@ def load_game(spec: str) -> NormalFormGame | ExtensiveFormGame:
     """A zoo name (normal-form or extensive-form), or a path to a Gambit ``.nfg``/``.efg`` or ``.json`` file."""
     from equilibria.games import zoo
     from equilibria.games.zoo import extensive_form as tree_zoo
+    from equilibria.games.zoo import general_sum_trees
 
     path = Path(spec)
     if path.suffix.lower() in {".nfg", ".efg", ".json"} or path.exists():
@@ -48,6 +49,8 @@ def load_game(spec: str) -> NormalFormGame | ExtensiveFormGame:
         return load_file(path)
     if spec in tree_zoo.names():
         return tree_zoo.get(spec)
+    if spec in general_sum_trees.names():
+        return general_sum_trees.get(spec)
     try:
         return zoo.get(spec)
     except KeyError as exc:
@@ -262,12 +265,13 @@ def _action_name(game: NormalFormGame, player: int, action: int) -> str:
 
 def cmd_games(args: argparse.Namespace) -> int:
     from equilibria.games import zoo
-    from equilibria.games.zoo import differentiable
+    from equilibria.games.zoo import differentiable, general_sum_trees
     from equilibria.games.zoo import extensive_form as tree_zoo
 
     rows = [(e.name, e.game().describe().split(": ", 1)[-1], e.description) for e in zoo.ENTRIES]
     rows += [(e.name, f"differentiable, {e.game().n_players} players", e.description) for e in differentiable.ENTRIES]
     rows += [(e.name, "game tree", e.description) for e in tree_zoo.ENTRIES]
+    rows += [(e.name, "game tree, general-sum", e.description) for e in general_sum_trees.ENTRIES]
     if args.format == "json":
         print(json.dumps([{"name": n, "shape": s, "description": d} for n, s, d in rows], indent=1))
         return EXIT_OK

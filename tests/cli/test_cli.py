@@ -11,6 +11,7 @@ from equilibria.cli import main
 from equilibria.games import zoo
 from equilibria.games.zoo import differentiable as differentiable_zoo
 from equilibria.games.zoo import extensive_form as tree_zoo
+from equilibria.games.zoo import general_sum_trees
 
 
 def run_cli(capsys, *argv):
@@ -25,7 +26,8 @@ def test_games_lists_every_zoo_entry(capsys):
     for name in zoo.names():
         assert name in out
     code, out, _ = run_cli(capsys, "games", "--format", "json")
-    expected = set(zoo.names()) | set(differentiable_zoo.names()) | set(tree_zoo.names())
+    expected = (set(zoo.names()) | set(differentiable_zoo.names()) | set(tree_zoo.names())
+                | set(general_sum_trees.names()))
     assert {g["name"] for g in json.loads(out)} == expected
 
 
