@@ -135,7 +135,6 @@ def test_zoo_entries_list_exactly_the_equilibrium_payoffs_of_the_reduced_normal_
     game = entry.game()
     for known, policy in zip(entry.equilibria, entry.policies(), strict=True):
         assert tuple(exact_expected_payoffs(game, policy)) == known.payoffs
-        assert sequence_form_lemke_solve(game).certificate_name == "exploitability"
     reduced = reduced_normal_form(game)
     extreme = vertex_enumeration_solve(reduced.game, rational=True)
     found = {tuple(exact_expected_payoffs(game, reduced.behaviour(p))) for p in extreme.equilibria}
@@ -152,7 +151,7 @@ def test_zoo_trees_exact_answer_is_one_of_the_known_equilibria(name: str) -> Non
     assert all(isinstance(p, Fraction) for p in exact.equilibrium)
     assert exact_values(exact) in entry.payoff_set()
     floats = sequence_form_lemke_solve(entry.game())
-    assert floats.converged and floats.certificate[0] <= 1e-12
+    assert floats.converged and floats.certificate[0] <= 1e-12 and floats.certificate_name == "exploitability"
     np.testing.assert_allclose(floats.equilibrium, np.asarray(exact.equilibrium, dtype=float), atol=1e-12)
 
 
@@ -235,9 +234,10 @@ def test_zero_sum_value_matches_the_sequence_form_lp(seed: int) -> None:
 
 
 @settings(max_examples=30, deadline=None)
-@given(seeds, st.sampled_from([0.0, 0.5, 1.0]))
-def test_random_general_sum_trees_are_certified(seed: int, observe: float) -> None:
-    game = random_tree(seed, zero_sum=False, max_depth=7, payoff_range=10**6, observe=observe)
+@given(seeds, st.integers(2, 7), st.sampled_from([0.0, 0.5, 1.0]))
+def test_random_general_sum_trees_are_certified(seed: int, depth: int, observe: float) -> None:
+    # chance nodes, imperfect information (unobserved moves merge nodes into sets), perfect recall by construction
+    game = random_tree(seed, zero_sum=False, max_depth=depth, payoff_range=10**6, observe=observe)
     result = sequence_form_lemke_solve(game)
     assert result.converged and result.parameters["engine"] == "float"
     assert result.certificate[0] <= 1e-9
@@ -253,7 +253,8 @@ def test_degenerate_trees_follow_the_exact_lexicographic_path(seed: int) -> None
     floats = sequence_form_lemke_solve(game)
     exact = sequence_form_lemke_solve(game, rational=True)
     assert floats.converged and floats.certificate[0] <= 1e-9
-    assert exact.converged and exact.parameters["exact_nash_conv"] == 0
+    assert exact.converged and exact.parameters["exact_nash_conv"] == 0 and exact.parameters["engine"] == "exact"
+    assert floats.iterations == exact.iterations  # the same path, pivot for pivot
     np.testing.assert_allclose(floats.equilibrium, np.asarray(exact.equilibrium, dtype=float), atol=1e-12)
 
 
@@ -353,8 +354,12 @@ def test_iteration_budget_returns_the_profile_reached_so_far() -> None:
 
 def test_time_budget_stops_without_raising() -> None:
     game = random_tree(3, zero_sum=False, max_depth=6)
-    result = sequence_form_lemke_solve(game, max_seconds=1e-9)
-    assert not result.converged and result.parameters["max_seconds"] == 1e-9
+    for rational in (False, True):
+        result = sequence_form_lemke_solve(game, max_seconds=1e-9, rational=rational)
+        assert not result.converged and result.parameters["max_seconds"] == 1e-9
+    payoffs = sequence_payoffs(game, exact=True)
+    system, _, _ = module._system(game, payoffs, module._exact_prior(game.uniform_policy(), game), exact=True)
+    assert lcp.lemke_exact(system, Budget(max_seconds=1e-9)).status == lcp.STOPPED  # before the path even starts
 
 
 def test_games_without_choices_for_a_player() -> None:

@@ -61,7 +61,7 @@ _REFINE_STEPS = 2  # iterative refinement steps when the final basis is solved a
 _FEW_TIED = 16  # ties up to this many rows read their keys off rows of B^-1 (transposed solves), larger ones
 _MAX_BLOCK = 128  # solve for the key columns, in blocks growing up to this many columns
 
-SOLVED, BUDGET, RAY, SINGULAR = "solved", "budget", "ray", "singular"
+SOLVED, BUDGET, RAY, SINGULAR, STOPPED = "solved", "budget", "ray", "singular", "stopped"
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,8 @@ class PathEnd:
     Attributes:
       status: ``"solved"`` (the stop variable left), ``"budget"`` (max_iterations/max_seconds), ``"ray"`` (no
         variable blocks the entering one, or the path came back to its start), ``"singular"`` (float engine: a
-        basis could not be factorised).
+        basis could not be factorised), ``"stopped"`` (exact engine: the time ran out before the path started;
+        no values).
       basis: ``[n_rows]`` the basic variables.
       values: ``[n_rows]`` their values (floats, or Fractions from the exact engine).
       pivots: path pivots made.
@@ -424,11 +425,7 @@ def _integer_rows(system: LCPSystem) -> tuple[list[dict[int, int]], dict[int, in
     for r, c, v in zip(system.rows.tolist(), system.cols.tolist(), system.values, strict=True):
         row = entries[r]
         row[c] = row.get(c, Fraction(0)) + Fraction(v)
-    count = np.zeros(n_vars, dtype=np.int64)
-    for row in entries:
-        for c, v in row.items():
-            if v != 0:
-                count[c] += 1
+    count = np.bincount([c for row in entries for c, v in row.items() if v != 0], minlength=n_vars)
     rows: list[dict[int, int]] = []
     units: dict[int, int] = {}
     for r, row in enumerate(entries):
@@ -556,7 +553,9 @@ def lemke_exact(system: LCPSystem, budget: Budget) -> PathEnd:
             artificial += 1
     tableau = _SparseTableau(rows, first)
     # Gauss-Jordan: each remaining starting variable takes a row still held by an artificial (the sparsest).
-    for variable in start:
+    for count, variable in enumerate(start):
+        if count % 64 == 0 and budget.exhausted(0):
+            return PathEnd(STOPPED, np.asarray(system.basis, dtype=np.int64), np.zeros(0, dtype=object), 0)
         if variable in tableau.row_of:
             continue
         candidates = [r for r in tableau.rows_with.get(variable, ()) if tableau.basis[r] >= n_vars]
@@ -597,5 +596,5 @@ def _exact_end(status: str, tableau: _SparseTableau, pivots: int, units: dict[in
     return PathEnd(status, np.array(tableau.basis, dtype=np.int64), values, pivots)
 
 
-__all__ = ["BUDGET", "RAY", "SINGULAR", "SOLVED", "LCPSystem", "PathEnd", "lemke_exact", "lemke_float",
+__all__ = ["BUDGET", "RAY", "SINGULAR", "SOLVED", "STOPPED", "LCPSystem", "PathEnd", "lemke_exact", "lemke_float",
            "resolve_basis", "solve_basis_exact"]
