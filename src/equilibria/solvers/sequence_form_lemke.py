@@ -32,7 +32,7 @@ minimum-ratio test of :mod:`equilibria.solvers._lemke_lcp`, relative to the star
 ``z0`` ties for leaving it leaves: ``z0 = 0`` there, so the path has reached an equilibrium (on symmetric games
 such as Goofspiel the lexicographic rule would otherwise pivot on for hundreds of steps at that very point).
 
-Numerics. Exact mode (``rational=True``) on systems of up to ``_EXACT_PATH_ROWS`` rows (trees of several hundred
+Numerics. Exact mode (``rational=True``) on systems of up to ``_EXACT_PATH_ROWS`` rows (trees of a few hundred
 nodes) pivots in exact integer arithmetic from the start (:func:`~equilibria.solvers._lemke_lcp.lemke_exact`,
 Bareiss' fraction-free update, over ``sequence_payoffs(game, exact=True)`` and the prior as fractions: the
 simplest that round to each float probability, renormalised exactly per information set, or as given in
@@ -97,11 +97,12 @@ _TIE_TOL = 1e-12
 # Float mode: a NashConv up to _ABSOLUTE_TOL is accepted; above it, the final basis is solved exactly, and where that
 # fails the path is followed exactly (always when the NashConv relative to the payoff range exceeds _CHECK_TOL,
 # otherwise only on systems of at most _EXACT_PATH_ROWS rows). Exact mode pivots exactly from the start on systems
-# of at most _EXACT_PATH_ROWS rows: there that takes about a second at most (Bareiss' integers grow with the
-# basis, by the payoffs' denominators), while the float path and one exact solve scale to trees of 10^4 nodes.
+# of at most _EXACT_PATH_ROWS rows (trees of some 250 nodes; tens of milliseconds): Bareiss' integers grow with the
+# basis by the payoffs' denominators (3-decimal payoffs: seconds at 500 rows), while the float path and one exact
+# solve of its final basis take a fraction of a second on trees of thousands of nodes.
 _ABSOLUTE_TOL = 1e-9
 _CHECK_TOL = 1e-10
-_EXACT_PATH_ROWS = 600
+_EXACT_PATH_ROWS = 300
 _REFINE_BELOW = 1e-13  # the values as pivoted are kept when their NashConv (relative) is at most this
 _PRIOR_TOL = 1e-9  # a prior's probabilities must sum to 1 within this at every information set
 
