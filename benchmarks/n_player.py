@@ -34,16 +34,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads OpenBLA
 
 import argparse  # noqa: E402
 import math  # noqa: E402
-import pickle  # noqa: E402
 import platform  # noqa: E402
-import select  # noqa: E402
-import signal  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -55,11 +50,10 @@ if __package__ in (None, ""):  # run as a script: make the sibling module import
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.normal_form import (  # noqa: E402
-    LONG_RUN_SECONDS,
-    Outcome,
     distribution_version,
     library_available,
     measure,
+    measure_in_child,
 )
 from equilibria.core.files import write_atomic  # noqa: E402
 from equilibria.games.generators import random_game  # noqa: E402
@@ -144,47 +138,6 @@ def peer_call(method: str, gambit_game: Any) -> Callable[[], Any]:
 def gambit_profiles(gambit_game: Any, result: Any) -> list[list[np.ndarray]]:
     players = list(gambit_game.players)
     return [[np.array([float(eq[s]) for s in p.strategies]) for p in players] for eq in result.equilibria]
-
-
-def measure_peer(call: Callable[[], Any], convert: Callable[[Any], Any], repeats: int, cap: float) -> Outcome:
-    """:func:`benchmarks.normal_form.measure` in a forked child killed at the cap; the answer is converted to
-    arrays in the child, outside the timer (pygambit's objects do not pickle)."""
-    read_end, write_end = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # JAX warns on fork; the child never touches JAX
-        pid = os.fork()
-    if pid == 0:
-        status = 0
-        try:
-            os.close(read_end)
-            outcome = measure(call, repeats, cap)
-            if outcome.error is None:
-                outcome = Outcome(outcome.seconds, convert(outcome.profiles))
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(pickle.dumps(outcome))
-        except BaseException:  # noqa: BLE001 - the parent reports an empty answer as an error
-            status = 1
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    deadline = time.monotonic() + cap + max(1, repeats) * LONG_RUN_SECONDS + 1.0
-    chunks = []
-    with os.fdopen(read_end, "rb") as pipe:
-        while True:
-            ready, _, _ = select.select([pipe], [], [], max(deadline - time.monotonic(), 0.0))
-            if not ready:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                return Outcome(None, [], f"timeout > {cap:g} s (killed)")
-            chunk = os.read(pipe.fileno(), 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    os.waitpid(pid, 0)
-    if not chunks:
-        return Outcome(None, [], "error: the child process returned nothing")
-    result: Outcome = pickle.loads(b"".join(chunks))
-    return result
 
 
 def regret_of(game: NormalFormGame, profile: Sequence[np.ndarray] | None) -> float:
@@ -273,8 +226,8 @@ def run_benchmark(config: Config, command: str, log: Callable[[str], None] = lam
                     else:
                         def convert(result: Any, gambit_game: Any = gambit_game) -> Any:
                             return gambit_profiles(gambit_game, result)
-                        outcome = measure_peer(peer_call(method, gambit_game), convert, config.repeats,
-                                               config.cap_seconds)
+                        outcome = measure_in_child(peer_call(method, gambit_game), config.repeats,
+                                                   config.cap_seconds, convert)
                         profile = outcome.profiles[0] if outcome.error is None and outcome.profiles else None
                     cell.seconds.append(outcome.seconds if profile is not None else None)
                     cell.regrets.append(regret_of(game, profile))

@@ -241,15 +241,17 @@ def measure(call: Callable[[], list[Any]], repeats: int, cap: float) -> Outcome:
     return Outcome(best, profiles)
 
 
-def measure_in_child(call: Callable[[], list[Any]], repeats: int, cap: float) -> Outcome:
+def measure_in_child(call: Callable[[], list[Any]], repeats: int, cap: float,
+                     convert: Callable[[Any], Any] | None = None) -> Outcome:
     """:func:`measure` in a forked child that is killed at the cap.
 
     For compiled peers (pygambit's C++) that SIGALRM cannot interrupt and that can run for many minutes on some
     games. The timing is taken inside the child, so the fork itself is not timed; the game object was built
-    before the fork. Falls back to :func:`measure` where there is no ``fork``.
+    before the fork. ``convert``: applied to the answer in the child, outside the timer (for answers that do not
+    pickle, such as pygambit's objects). Falls back to :func:`measure` where there is no ``fork``.
     """
     if not hasattr(os, "fork"):
-        return measure(call, repeats, cap)
+        return _converted(measure(call, repeats, cap), convert)
     read_end, write_end = os.pipe()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # JAX warns on fork; the child never touches JAX
@@ -258,7 +260,7 @@ def measure_in_child(call: Callable[[], list[Any]], repeats: int, cap: float) ->
         status_code = 0
         try:
             os.close(read_end)
-            payload = pickle.dumps(measure(call, repeats, cap))
+            payload = pickle.dumps(_converted(measure(call, repeats, cap), convert))
             with os.fdopen(write_end, "wb") as pipe:
                 pipe.write(payload)
         except BaseException:  # noqa: BLE001 - the parent reports an empty answer as an error
@@ -286,6 +288,12 @@ def measure_in_child(call: Callable[[], list[Any]], repeats: int, cap: float) ->
         return Outcome(None, [], "error: the child process returned nothing")
     outcome: Outcome = pickle.loads(b"".join(chunks))
     return outcome
+
+
+def _converted(outcome: Outcome, convert: Callable[[Any], Any] | None) -> Outcome:
+    if convert is None or outcome.error is not None:
+        return outcome
+    return Outcome(outcome.seconds, convert(outcome.profiles))
 
 
 def measure_method(method: str, call: Callable[[], list[Any]], repeats: int, cap: float) -> Outcome:
