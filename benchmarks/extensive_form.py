@@ -176,7 +176,7 @@ def ours_to_targets(game: ExtensiveFormGame, name: str, variant: str, config: Co
             continue
         start = time.perf_counter()
         result = cfr_solve(game, variant=variant, target_exploitability=target, check_every=config.check_every,
-                           max_seconds=config.cap_seconds, iterations=10**9)
+                           max_seconds=config.cap_seconds, max_iterations=10**9)
         seconds = time.perf_counter() - start
         rows.append(TargetRow(name, implementation, target, result.iterations,
                               seconds if result.converged else None, None, result.certificate[0], result.converged,

@@ -15,7 +15,9 @@ and read with ``pygambit.read_efg`` before the timer. Every answer is judged by 
 information set and action labels).
 
 Timing (as ``benchmarks/extensive_form.py``): the fastest of up to ``--repeats`` runs of the whole public call (our
-time includes building the sequence form and the exploitability certificate); pygambit runs in a forked child killed
+time includes building the sequence form and the exploitability certificate); our "first call" is one call on a copy
+of the tree freshly read from its ``.efg`` text, so nothing cached on the game object is warm: it is what a user who
+solves a game once pays, and the speed-up target is judged on it. pygambit runs in a forked child killed
 at ``--cap`` seconds, and once it times out on every game of a size the larger sizes skip it. The ratio is the
 median over the games where both answered of pygambit's time over ours, game by game. ``OPENBLAS_NUM_THREADS`` is
 set to 1 unless given (the machine is shared).
@@ -66,6 +68,7 @@ from benchmarks.normal_form import (  # noqa: E402
     thread_settings,
 )
 from equilibria.games.extensive_form import Chance, Decision, ExtensiveFormGame, Node, Terminal  # noqa: E402
+from equilibria.games.io.efg import dumps_efg, loads_efg  # noqa: E402
 from equilibria.metrics.exploitability import exploitability  # noqa: E402
 from equilibria.solvers.sequence_form_lemke import sequence_form_lemke_solve  # noqa: E402
 
@@ -150,6 +153,7 @@ class GameRow:
     nodes: int
     sequences: int
     ours: float | None = None
+    ours_first: float | None = None  # one call on a freshly read copy: no per-game cache warm
     certificate: float | None = None  # of which: the exploitability certificate (behaviour_result's)
     ours_exploitability: float | None = None
     pivots: int | None = None
@@ -167,6 +171,8 @@ def ours(game: ExtensiveFormGame, row: GameRow, config: Config) -> None:
         row.ours, row.pivots = outcome.seconds, result.iterations
         row.ours_exploitability = exploitability(game, result.equilibrium)
         row.certificate = measure(lambda: [exploitability(game, result.equilibrium)], config.repeats, 600.0).seconds
+    fresh = loads_efg(dumps_efg(game))  # read before the timer, as pygambit's copy is
+    row.ours_first = measure(lambda: [sequence_form_lemke_solve(fresh)], 1, 600.0).seconds
     exact = measure(lambda: [sequence_form_lemke_solve(game, rational=True)], 1, 600.0)
     if exact.profiles:
         row.exact = exact.seconds
@@ -175,8 +181,6 @@ def ours(game: ExtensiveFormGame, row: GameRow, config: Config) -> None:
 
 def gambit(game: ExtensiveFormGame, row: GameRow, config: Config) -> None:
     import pygambit
-
-    from equilibria.games.io.efg import dumps_efg
 
     gambit_game = pygambit.read_efg(io.StringIO(dumps_efg(game)))  # built before the timer and the fork
 
@@ -209,11 +213,13 @@ class SizeRow:
         values = [getattr(g, attribute) for g in self.games if getattr(g, attribute) is not None]
         return max(values) if values else None
 
-    def ratio(self, cap: float) -> tuple[float, int, int] | None:
-        """``(median, games, timeouts)`` of pygambit's time / ours over the games pygambit was run on; a game on
-        which it timed out counts with the lower bound ``cap / ours``, so the median is then a lower bound too."""
-        pairs = [g.peer / g.ours for g in self.games if g.peer is not None and g.ours]
-        bounds = [cap / g.ours for g in self.games if g.peer_note == "timeout" and g.ours]
+    def ratio(self, cap: float, attribute: str = "ours") -> tuple[float, int, int] | None:
+        """``(median, games, timeouts)`` of pygambit's time / ours (``attribute``: ``ours`` or ``ours_first``) over
+        the games pygambit was run on; a game on which it timed out counts with the lower bound ``cap / ours``, so
+        the median is then a lower bound too."""
+        times = [(g, getattr(g, attribute)) for g in self.games]
+        pairs = [g.peer / t for g, t in times if g.peer is not None and t]
+        bounds = [cap / t for g, t in times if g.peer_note == "timeout" and t]
         values = pairs + bounds
         return (statistics.median(values), len(values), len(bounds)) if values else None
 
@@ -274,11 +280,11 @@ def fmt_ratio(ratio: tuple[float, int, int] | None) -> str:
 def target_rows(report: Report) -> list[list[str]]:
     rows = []
     cap = report.config.cap_seconds
-    compared = [(s.target, r) for s in report.sizes if (r := s.ratio(cap)) is not None]
+    compared = [(s.target, r) for s in report.sizes if (r := s.ratio(cap, "ours_first")) is not None]
     if compared:
         failing = [f"n={t}: {fmt_ratio(r)}" for t, r in compared if r[0] < SPEEDUP_TARGET]
-        rows.append([f">= {SPEEDUP_TARGET:.0f}x faster than pygambit lcp_solve (median ratio) at every size it was "
-                     f"run on ({', '.join(str(t) for t, _ in compared)})",
+        rows.append([f">= {SPEEDUP_TARGET:.0f}x faster than pygambit lcp_solve (median ratio, our first call on a "
+                     f"freshly read tree) at every size it was run on ({', '.join(str(t) for t, _ in compared)})",
                      "below at " + "; ".join(failing) if failing else "every size",
                      "**not met**" if failing else "**met**"])
     worst = max((s.worst("ours_exploitability") or 0.0 for s in report.sizes), default=0.0)
@@ -325,15 +331,15 @@ def render(report: Report) -> str:
             notes.insert(0, f"pygambit timed out ({c.cap_seconds:g} s) on {timeouts} of {len(s.games)}")
         body.append([
             str(s.target), f"{s.median('nodes'):.0f}", f"{s.median('sequences'):.0f}", f"{s.median('pivots'):.0f}",
-            fmt_seconds(s.median("ours")), fmt_seconds(s.median("certificate")),
+            fmt_seconds(s.median("ours")), fmt_seconds(s.median("ours_first")), fmt_seconds(s.median("certificate")),
             fmt_error(s.worst("ours_exploitability")),
             fmt_seconds(s.median("exact")),
             peer, fmt_error(s.worst("peer_exploitability")),
-            fmt_ratio(ratio), ", ".join(notes)])
-    lines += table(["n (target)", "nodes", "sequences", "pivots", "equilibria", "of which certificate",
-                    "worst exploitability",
+            fmt_ratio(ratio), fmt_ratio(s.ratio(c.cap_seconds, "ours_first")), ", ".join(notes)])
+    lines += table(["n (target)", "nodes", "sequences", "pivots", "equilibria", "equilibria first call",
+                    "of which certificate", "worst exploitability",
                     "equilibria exact", "pygambit lcp_solve", "pygambit worst exploitability", "pygambit / equilibria",
-                    "notes"], body)
+                    "pygambit / first call", "notes"], body)
     lines += ["", MARKERS[1], ""]
     return "\n".join(lines)
 

@@ -91,25 +91,69 @@ def test_reuse_false_recomputes_and_overwrites(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "cells").iterdir()) == sorted(f"{cell_key(c)}.json" for c in cells)
 
 
-def test_progress_sees_every_completion(tmp_path: Path) -> None:
-    seen: list[str] = []
+def test_progress_sees_every_completion_and_the_resumed_cells(tmp_path: Path) -> None:
+    seen: list[tuple[str, int]] = []
+    counted: list[tuple[int, int]] = []
 
     def progress(items: Any, description: str) -> Any:
-        seen.append(description)
+        seen.append((description, len(items)))  # sized: a progress bar knows how many cells are left
         return items
 
-    run_cells(square, grid(tmp_path / "trace", n=2), progress=progress, description="squares")
-    assert seen == ["squares (0 from checkpoint)"]
+    cells = grid(tmp_path / "trace", n=3)
+    run_cells(square, cells, progress=progress, description="squares", checkpoint_dir=tmp_path / "cells",
+              on_resume=lambda resumed, total: counted.append((resumed, total)))
+    (tmp_path / "cells" / f"{cell_key(cells[1])}.json").unlink()
+    run_cells(square, cells, progress=progress, description="squares", checkpoint_dir=tmp_path / "cells",
+              on_resume=lambda resumed, total: counted.append((resumed, total)))
+    assert seen == [("squares (0 of 3 from checkpoint)", 3), ("squares (2 of 3 from checkpoint)", 1)]
+    assert counted == [(0, 3), (2, 3)]
+    assert calls(tmp_path / "trace") == [0, 1, 1, 2]
+
+
+def test_a_stamp_keeps_checkpoints_of_other_configurations_apart(tmp_path: Path) -> None:
+    """A cell checkpointed under one stamp (configuration) is not read back under another; both coexist."""
+    trace = tmp_path / "trace"
+    cells = grid(trace, n=2)
+    first = run_cells(square, cells, checkpoint_dir=tmp_path / "cells", stamp={"config": "a"})
+    assert calls(trace) == [0, 1]
+    run_cells(square, cells, checkpoint_dir=tmp_path / "cells", stamp={"config": "b"})
+    assert calls(trace) == [0, 0, 1, 1]  # another configuration: recomputed
+    again = run_cells(square, cells, checkpoint_dir=tmp_path / "cells", stamp={"config": "a"})
+    assert again == first and calls(trace) == [0, 0, 1, 1]  # both configurations' cells were kept
+    run_cells(square, cells, checkpoint_dir=tmp_path / "cells")
+    assert calls(trace) == [0, 0, 0, 1, 1, 1]  # no stamp is a configuration of its own too
+    saved = json.loads((tmp_path / "cells" / f"{cell_key(cells[0], {'config': 'a'})}.json").read_text())
+    assert saved == {"cell": cells[0], "stamp": {"config": "a"}, "result": {"square": 0}}
+    assert cell_key(cells[0], {"config": "a"}) != cell_key(cells[0], {"config": "b"}) != cell_key(cells[0])
+    with pytest.raises(GameError, match="run_cells.stamp: not JSON-serialisable"):
+        run_cells(square, cells, stamp={"config": object()})
+
+
+def test_a_fresh_result_is_what_a_resumed_run_reads_back(tmp_path: Path) -> None:
+    """With a checkpoint, a computed cell's result is the JSON that was written (tuples become lists), so an
+    uninterrupted run and a resumed one return equal results."""
+    def pair(cell: dict[str, Any]) -> dict[str, Any]:
+        return {"pair": (cell["x"], 0.1 * cell["x"])}
+
+    cells = [{"x": x} for x in range(3)]
+    fresh = run_cells(pair, cells, checkpoint_dir=tmp_path / "cells")
+    resumed = run_cells(pair, cells, checkpoint_dir=tmp_path / "cells")
+    assert fresh == resumed == [{"pair": [x, 0.1 * x]} for x in range(3)]
 
 
 def test_context_sweep_checkpoints_under_the_experiment_directory(tmp_path: Path) -> None:
     cells = grid(tmp_path / "trace", n=2)
     Context(tmp_path / "experiment").sweep(square, cells, "squares")
-    Context(tmp_path / "experiment").sweep(square, cells, "squares")
+    context = Context(tmp_path / "experiment")
+    context.sweep(square, cells, "squares")
     assert calls(tmp_path / "trace") == [0, 1]
+    assert (context.units_resumed, context.units_total) == (2, 2)
     Context(tmp_path / "experiment", resume=False).sweep(square, cells, "squares")  # --fresh
     assert calls(tmp_path / "trace") == [0, 0, 1, 1]
     assert len(list((tmp_path / "experiment" / "cells").iterdir())) == 2
+    stamped = Context(tmp_path / "experiment", stamp={"config": "other"})
+    stamped.sweep(square, cells, "squares")  # another configuration's cells are not resumed
+    assert calls(tmp_path / "trace") == [0, 0, 0, 1, 1, 1] and stamped.units_resumed == 0
 
 
 @pytest.mark.parametrize(("cells", "message"), [

@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, NoReturn
@@ -29,11 +32,16 @@ from equilibria.games.normal_form import NormalFormGame
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
 
+def one_line(message: str) -> str:
+    """``message`` on one line: line breaks and other control characters (a file name may hold them) escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in message)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_BAD_INPUT, f"{one_line(f'{self.prog}: error: {message} (see --help)')}\n")
 
 
 def load_game(spec: str) -> NormalFormGame | ExtensiveFormGame:
@@ -42,8 +50,14 @@ def load_game(spec: str) -> NormalFormGame | ExtensiveFormGame:
     from equilibria.games.zoo import extensive_form as tree_zoo
     from equilibria.games.zoo import general_sum_trees
 
+    if not spec or "\0" in spec:
+        raise GameError(f"no game named {spec!r}: give a zoo name (see `equilibria games`) or a game file")
     path = Path(spec)
-    if path.suffix.lower() in {".nfg", ".efg", ".json"} or path.exists():
+    try:
+        is_file = path.suffix.lower() in {".nfg", ".efg", ".json"} or path.exists()
+    except OSError as exc:  # a name the file system refuses (too long, ...): not a zoo name either
+        raise GameError(f"cannot look up {spec[:60]!r}: {exc.strerror or exc}") from None
+    if is_file:
         from equilibria.games.io import load_game as load_file
 
         return load_file(path)
@@ -104,6 +118,8 @@ def result_to_json_header(result: SolveResult, game_label: str) -> dict[str, Any
         "equilibria": [],
         "seconds": result.seconds,
         "converged": result.converged,
+        # Why a run that did not converge stopped, as the table says it (null when it converged).
+        "stopped_because": None if result.converged else _stop_reason(result),
         "complete": result.complete,
         "rational": result.rational,
         "iterations": result.iterations,
@@ -116,10 +132,16 @@ def result_to_json(result: SolveResult, game_label: str) -> dict[str, Any]:
     return {**result_to_json_header(result, game_label), "equilibria": _profile_rows(result)}
 
 
+def _stop_reason(result: SolveResult) -> str:
+    """Why a solver stopped before convergence, on one line: its own reason, else "stopped early"."""
+    why = result.parameters.get("stopped_because") or result.parameters.get("message") or "stopped early"
+    return one_line(str(why))
+
+
 def _status_text(result: SolveResult, noun: str) -> str:
-    """What the run established, for the table's header line: convergence and completeness."""
+    """What the run established, for the table's header line: convergence (and why not) and completeness."""
     if not result.converged:
-        return f"  [NOT CONVERGED: stopped early, {noun}]"
+        return f"  [NOT CONVERGED: {_stop_reason(result)}, {noun}]"
     if result.complete is False:
         why = result.parameters.get("complete_if") or result.parameters.get("incomplete_reason")
         return "  [NOT PROVEN COMPLETE" + (f": complete only if {why}" if result.parameters.get("complete_if")
@@ -285,8 +307,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from equilibria.solvers import solve
 
     game = load_game(args.game)
-    result = solve(game, args.method, all_equilibria=args.all, rational=args.rational, max_seconds=args.max_seconds,
-                   trace=args.trace)
+    result = solve(game, args.method, all_equilibria=args.all_equilibria, rational=args.rational,
+                   max_iterations=args.max_iterations, max_seconds=args.max_seconds, trace=args.trace)
     label = game.name or args.game
     if isinstance(game, ExtensiveFormGame):
         if args.format == "json":
@@ -308,15 +330,13 @@ def cmd_solve(args: argparse.Namespace) -> int:
 def cmd_reproduce(args: argparse.Namespace) -> int:
     from equilibria.distributed import BACKENDS, make_executor
     from equilibria.experiments import registry, resolve
-    from equilibria.experiments.runner import run_all
+    from equilibria.experiments.runner import check_output_dir, run_all
 
     if args.all and args.names:
         raise GameError("reproduce: give experiment names or --all, not both")
     names = sorted(registry()) if args.all or not args.names else args.names
     experiments = resolve(names)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise GameError(f"reproduce --out: {out} exists and is not a directory")
+    out = check_output_dir(args.out)
     if args.backend not in BACKENDS:
         raise GameError(f"reproduce --backend: unknown backend {args.backend!r}; choose one of {', '.join(BACKENDS)}")
     if args.ray_address is not None and args.backend != "ray":
@@ -324,20 +344,46 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     executor = make_executor(args.backend, address=args.ray_address)
     try:
         outcomes = run_all(experiments, out, quick=args.quick, show_progress=not args.no_progress,
-                           resume=not args.fresh, executor=executor)
+                           resume=not args.fresh, executor=executor, max_seconds=args.max_seconds)
     finally:
         executor.close()
     for o in outcomes:
+        if o.stopped_because is not None:  # a time limit is not a failure: said so, and exit 0 if nothing else failed
+            print(f"{o.experiment.name}: {o.stopped_because}")
+            continue
         verdict = "reproduced" if o.result.passed else "NOT reproduced"
         timing = "checkpoint" if o.cached else f"{o.seconds:.1f} s"
         print(f"{o.experiment.name}: {verdict} ({sum(c.passed for c in o.result.checks)}/"
               f"{len(o.result.checks)} checks, {timing})")
     print(f"report: {(out / 'index.html').resolve()}")
-    return EXIT_OK if all(o.result.passed for o in outcomes) else EXIT_INTERNAL
+    return EXIT_OK if all(o.result.passed for o in outcomes if o.complete) else EXIT_INTERNAL
+
+
+# The library's parameter names (ParameterError.parameter) as `equilibria pricing` spells them.
+_PRICING_FLAGS = {"n": "--firms", "n_firms": "--firms", "n_prices": "--prices", "xi": "--xi", "quality": "--quality",
+                  "cost": "--cost", "outside": "--outside", "mu": "--mu", "alpha": "--alpha", "beta": "--beta",
+                  "delta": "--discount", "memory": "--memory", "convergence_window": "--window",
+                  "max_periods": "--max-periods", "sessions": "--sessions", "seed": "--seed",
+                  "max_seconds": "--max-seconds"}
+_PRICING_HORIZON = 2  # impulse responses are not reported here: the shortest horizon the analysis allows
 
 
 def cmd_pricing(args: argparse.Namespace) -> int:
     """Q-learning pricing sessions (Calvano et al. 2020) on a logit market: profit gain, outcomes, convergence."""
+    import time
+
+    from equilibria.applications.pricing import ParameterError
+
+    started = time.perf_counter()  # --max-seconds counts from here
+    try:
+        return _run_pricing(args, started)
+    except ParameterError as exc:  # name the flag, not the library's argument
+        raise GameError(f"pricing {_PRICING_FLAGS.get(exc.parameter, exc.parameter)}: {exc}") from None
+
+
+def _run_pricing(args: argparse.Namespace, started: float) -> int:
+    import time
+
     from tqdm import tqdm
 
     from equilibria.applications.pricing import (
@@ -345,43 +391,106 @@ def cmd_pricing(args: argparse.Namespace) -> int:
         LearningParameters,
         LogitDemand,
         analyse_sessions,
+        check_sessions_memory,
+        check_table_sizes,
+        convergence_split,
         pricing_market,
         run_sessions_in_chunks,
     )
 
-    demand = LogitDemand.symmetric(args.firms, quality=args.quality, cost=args.cost, outside=args.outside, mu=args.mu)
-    market = pricing_market(demand, n_prices=args.prices, xi=args.xi)
+    # Every size and range before anything is built: a refusal costs nothing and names its flag.
+    check_table_sizes(args.firms, args.prices, args.memory, "the Q tables")
     parameters = LearningParameters(alpha=args.alpha, beta=args.beta, delta=args.discount, memory=args.memory,
                                     convergence_window=args.window, max_periods=args.max_periods)
+    check_sessions_memory(args.firms, args.prices, args.memory, args.sessions, "",
+                          analysis_horizon=_PRICING_HORIZON)
+    demand = LogitDemand.symmetric(args.firms, quality=args.quality, cost=args.cost, outside=args.outside, mu=args.mu)
+    market = pricing_market(demand, n_prices=args.prices, xi=args.xi)
 
     def progress(items: Any, description: str) -> Any:
         return tqdm(items, desc=description, disable=args.no_progress, leave=False, file=sys.stderr)
 
-    sessions = run_sessions_in_chunks(market, parameters, sessions=args.sessions, seed=args.seed,
-                                      chunks=max(1, min(20, args.sessions // 8)), progress=progress)
-    analysis = analyse_sessions(sessions, horizon=2)
-    gains = analysis.profit_gain
+    # With --max-seconds the sessions get what is left but a reserve for the analysis and the report.
+    left = None if args.max_seconds is None else max(1e-3, 0.8 * (started + args.max_seconds - time.perf_counter()))
+    ran = run_sessions_in_chunks(market, parameters, sessions=args.sessions, seed=args.seed,
+                                 chunks=max(1, min(20, args.sessions // 8)), progress=progress, max_seconds=left)
+    stopped = None
+    if ran.stopped_because is not None:  # in the command's terms: its --max-seconds, counted from its start
+        stopped = (f"stopped at max_seconds={args.max_seconds:g}: {ran.n_finished} of {ran.n_sessions} sessions "
+                   f"finished" + (f" ({ran.stopped_because.partition(' (')[2]}" if " (" in ran.stopped_because
+                                  else ""))
+    sessions = ran.finished_only()  # the report is over the sessions that finished
+    converged: dict[str, Any] | None = None
+    unconverged: dict[str, Any] | None = None
+    if sessions.n_sessions:
+        analysis = analyse_sessions(sessions, horizon=_PRICING_HORIZON)
+        converged, unconverged = convergence_split(sessions, analysis)
+    n_converged = int(sessions.converged.sum())
+    warning = (_pricing_warning(n_converged, sessions.n_sessions, args.window, args.max_periods)
+               if sessions.n_sessions else None)
     report = {
         "market": {"nash_price": float(market.nash_prices[0]), "monopoly_price": float(market.monopoly_prices[0]),
                    "nash_profit": float(market.nash_profits[0]), "monopoly_profit": float(market.monopoly_profits[0]),
                    "grid": [float(p) for p in market.grid[0]]},
-        "parameters": dataclasses.asdict(parameters), "sessions": sessions.n_sessions, "seed": args.seed,
-        "converged": int(sessions.converged.sum()), "profit_gain_mean": float(gains.mean()),
-        "profit_gain_sd": float(gains.std()), "outcome_shares": analysis.outcome_shares(),
-        "periods_mean": float(sessions.periods.mean()), "seconds": sessions.seconds,
+        "parameters": dataclasses.asdict(parameters), "sessions": args.sessions, "seed": args.seed,
+        # Sessions that ran to convergence or --max-periods; fewer than "sessions" when --max-seconds stopped the
+        # others ("stopped_because" says so). Every figure below is over these.
+        "finished": sessions.n_sessions,
+        "completed": stopped is None,
+        "stopped_because": stopped,
+        "converged": n_converged,
+        # Over the converged sessions only; null when none converged (an unconverged session's greedy strategies
+        # are a snapshot of learning in progress, not a learned outcome: they are reported apart, labelled).
+        "profit_gain_mean": None if converged is None else converged["profit_gain_mean"],
+        "profit_gain_sd": None if converged is None else converged["profit_gain_sd"],
+        "outcome_shares": None if converged is None else converged["outcome_shares"],
+        "unconverged": unconverged,
+        "warning": warning,
+        "periods_mean": float(sessions.periods.mean()) if sessions.n_sessions else None, "seconds": ran.seconds,
     }
+    if warning:
+        print(f"equilibria: warning: {warning}", file=sys.stderr)
     if args.format == "json":
         print(json.dumps(report, indent=1))
         return EXIT_OK
-    m = report["market"]
-    print(f"logit market, {args.firms} firms, {args.prices} prices on [{m['grid'][0]:.4f}, {m['grid'][-1]:.4f}]: "
-          f"Nash price {m['nash_price']:.4f} (profit {m['nash_profit']:.4f}), monopoly price "
-          f"{m['monopoly_price']:.4f} (profit {m['monopoly_profit']:.4f})")
+    m = {k: v for k, v in report["market"].items() if k != "grid"}
+    low, high = (_price(p) for p in (report["market"]["grid"][0], report["market"]["grid"][-1]))
+    print(f"logit market, {args.firms} firms, {args.prices} prices on [{low}, {high}]: "
+          f"Nash price {_price(m['nash_price'])} (profit {_price(m['nash_profit'])}), monopoly price "
+          f"{_price(m['monopoly_price'])} (profit {_price(m['monopoly_profit'])})")
+    periods = "none run" if report["periods_mean"] is None else f"{report['periods_mean']:,.0f}"
     print(f"{sessions.n_sessions} sessions (alpha {args.alpha:g}, beta {args.beta:g}, discount {args.discount:g}): "
-          f"{report['converged']} converged, mean periods {report['periods_mean']:,.0f}, {sessions.seconds:.1f} s")
-    print(f"profit gain Delta: mean {report['profit_gain_mean']:.3f}, sd {report['profit_gain_sd']:.3f}")
-    print("outcomes: " + ", ".join(f"{name} {analysis.outcome_shares()[name]:.3f}" for name in OUTCOMES))
+          f"{n_converged} converged, mean periods {periods}, {ran.seconds:.1f} s")
+    if stopped:
+        print(f"NOT COMPLETED: {stopped}")
+    if warning:
+        print(f"WARNING: {warning}")
+    for label, statistics in (("", converged), (" [UNCONVERGED sessions, not learned outcomes]", unconverged)):
+        if statistics is None:
+            continue
+        shares = statistics["outcome_shares"]
+        print(f"profit gain Delta{label}: mean {statistics['profit_gain_mean']:.3f}, sd "
+              f"{statistics['profit_gain_sd']:.3f} over {statistics['sessions']} sessions")
+        print(f"outcomes{label}: " + ", ".join(f"{name} {shares[name]:.3f}" for name in OUTCOMES))
     return EXIT_OK
+
+
+def _price(x: float) -> str:
+    """Four decimals at ordinary scales (the paper's 1.4729), six significant digits far from them (the model is
+    scale-free: mu = 1e29 gives prices near 1e29)."""
+    return f"{x:.4f}" if 1e-3 <= abs(x) < 1e6 else f"{x:.6g}"
+
+
+def _pricing_warning(converged: int, sessions: int, window: int, max_periods: int) -> str | None:
+    if converged == sessions:
+        return None
+    why = (f"within --max-periods {max_periods:,} (convergence needs --window {window:,} periods without a change "
+           f"of greedy strategy)")
+    if converged == 0:
+        return (f"no session converged {why}: profit gain and outcome shares are withheld; the unconverged "
+                f"sessions' figures are shown apart, labelled")
+    return (f"{sessions - converged} of {sessions} sessions did not converge {why}: profit gain and outcome shares "
+            f"are over the {converged} converged sessions; the others are shown apart, labelled")
 
 
 @dataclass(frozen=True)
@@ -425,8 +534,14 @@ def load_dynamics_problem(spec: str) -> _DynamicsProblem:
 
 
 def _record_every(steps: int, max_records: int = 500) -> int:
-    """The smallest divisor of ``steps`` that keeps the number of records at most ``max_records``."""
-    return next(k for k in range(max(1, -(-steps // max_records)), steps + 1) if steps % k == 0)
+    """The smallest divisor of ``steps`` that keeps the number of records at most ``max_records`` (the runner
+    records every k steps, k dividing the steps); divisors are found in O(sqrt(steps))."""
+    lower = max(1, -(-steps // max_records))
+    divisors: set[int] = set()
+    for d in range(1, math.isqrt(steps) + 1):
+        if steps % d == 0:
+            divisors.update((d, steps // d))
+    return min(d for d in divisors if d >= lower)
 
 
 def _dynamics_metrics(problem: _DynamicsProblem) -> dict[str, Any]:
@@ -466,32 +581,96 @@ def _tolist(x: Any) -> Any:
 
 
 def cmd_dynamics(args: argparse.Namespace) -> int:
+    import time
+
+    started = time.perf_counter()  # --max-seconds counts from here: importing JAX and compiling are part of it
     import jax
 
     with jax.enable_x64(True):  # the command line reports figures to many digits
-        return _run_dynamics(args)
+        return _run_dynamics(args, started)
 
 
-def _run_dynamics(args: argparse.Namespace) -> int:
+def _dynamics_start(args: argparse.Namespace, problem: _DynamicsProblem) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The starting profile (--start, --seed or the default) and how it was chosen, for the report."""
+    import jax
+
+    from equilibria.dynamics.report import parse_profile, random_start
+
+    if args.start is not None:
+        try:
+            start = parse_profile(args.start, problem.game, problem.start)
+        except GameError as exc:
+            raise GameError(f"dynamics --start: {exc}") from None
+        return start, {"from": "--start", "seed": None}
+    if args.seed is not None:
+        if not 0 <= args.seed <= _MAX_DYNAMICS_SEED:
+            raise GameError(f"dynamics --seed: expected an integer in [0, 2^63 - 1], got {args.seed}")
+        start = random_start(problem.game, problem.start, key=jax.random.key(args.seed))
+        return start, {"from": "--seed", "seed": args.seed}
+    return problem.start, {"from": "default", "seed": None}
+
+
+_MAX_DYNAMICS_SEED = 2**63 - 1  # jax.random.key takes a 64-bit signed seed (with x64 enabled)
+
+
+# With --max-seconds, the share of the time left that the run itself may take: the verdict after it may repeat it
+# from a perturbed start (run_verdict) and needs its own compile.
+_DYNAMICS_RUN_SHARE = 0.5
+
+
+def _run_dynamics(args: argparse.Namespace, started: float) -> int:
+    import time
+
+    import jax
+
     from equilibria.dynamics.methods import method
-    from equilibria.dynamics.run import run
+    from equilibria.dynamics.report import run_verdict
+    from equilibria.dynamics.run import run, steps_run
 
+    plot = _plot_target(args.plot) if args.plot else None  # refuse an unwritable target before the run
     problem = load_dynamics_problem(args.game)
     spec = method(args.method)
-    dynamics = spec.build(args.lr)
-    state = dynamics.init(problem.game, problem.start)
-    trajectory = run(dynamics, problem.game, state, steps=args.steps, record_every=_record_every(args.steps),
-                     metrics=_dynamics_metrics(problem))
-    analysis = _linear_analysis(spec, dynamics, problem)
-    if args.plot:
-        _save_plot(args.plot, trajectory, problem, f"{spec.name} on {problem.label}")
+    try:
+        dynamics = spec.build(args.lr)
+    except GameError as exc:  # a step size outside the method's range (best response needs (0, 1])
+        raise GameError(f"dynamics --lr: {exc}") from None
+    start, start_info = _dynamics_start(args, problem)
+    state = dynamics.init(problem.game, start)
+    record_every = _record_every(args.steps)
+    metrics = _dynamics_metrics(problem)
+    deadline = None if args.max_seconds is None else started + args.max_seconds
+
+    def left(share: float = 1.0) -> float | None:
+        return None if deadline is None else max(1e-3, share * (deadline - time.perf_counter()))
+
+    analysis = _linear_analysis(spec, dynamics, problem)  # before the run, which gets a share of what is left
+    trajectory = run(dynamics, problem.game, state, steps=args.steps, record_every=record_every, metrics=metrics,
+                     max_seconds=left(_DYNAMICS_RUN_SHARE))
+    ran = steps_run(trajectory)
+    # A diverged run's state stops counting at the overflow: fewer steps then is the divergence, reported as such.
+    stopped = (None if ran == args.steps or args.max_seconds is None or bool(trajectory.diverged)
+               else f"stopped at max_seconds={args.max_seconds:g} after {ran} of {args.steps} steps")
+    judged = "distance" if "distance" in metrics else next(iter(metrics))
+    key = jax.random.fold_in(jax.random.key(0 if args.seed is None else args.seed), 1)
+    verdict = run_verdict(dynamics, problem.game, state, trajectory, metric=judged, metrics=metrics,
+                          linear_radius=None if analysis is None else analysis["spectral_radius"],
+                          record_every=record_every, key=key, max_seconds=left(), stopped_because=stopped)
+    if plot is not None:
+        _save_plot(plot, trajectory, problem, f"{spec.name} on {problem.label}")
     report = {
         "game": problem.label,
         "method": spec.name,
         "hyperparameters": {k: v for k, v in dynamics.hyperparameters if isinstance(v, int | float | str | bool)},
         "steps": args.steps,
+        "steps_run": ran,
+        # Whether every step ran (false: --max-seconds stopped the run; "stopped_because" says where).
+        "completed": stopped is None,
+        "stopped_because": stopped,
+        "start": {**start_info, "profile": [_tolist(p) for p in start]},
+        # diverged: a step overflowed (not finite) and the run stopped there; "outcome" says what the run did.
         "diverged": bool(trajectory.diverged),
         "diverged_at": int(trajectory.diverged_at) if bool(trajectory.diverged) else None,
+        "outcome": verdict.as_dict(),
         "final": {"last_iterate": [_tolist(p[-1]) for p in trajectory.params],
                   "time_average": [_tolist(a[-1]) for a in trajectory.average]},
         "metrics": {name: {"start": _finite_or_none(values[0]), "last_iterate": _finite_or_none(values[-1]),
@@ -510,38 +689,67 @@ def _run_dynamics(args: argparse.Namespace) -> int:
 def _dynamics_table(report: dict[str, Any]) -> str:
     hyper = ", ".join(f"{k}={v}" for k, v in report["hyperparameters"].items())
     lines = [f"{report['method']} on {report['game']}, {report['steps']} steps ({hyper})"]
+    start = report["start"]
+    how = {"default": "default", "--start": "given", "--seed": f"random, seed {start['seed']}"}[start["from"]]
+    lines.append(f"  {'start':<14} {_profile_text(start['profile'])} ({how})")
+    if report["stopped_because"]:
+        lines.append(f"NOT COMPLETED: {report['stopped_because']}")
     if report["diverged"]:
-        lines.append(f"DIVERGED: the update at step {report['diverged_at']} was not finite; stopped there")
+        lines.append(f"DIVERGED: the update at step {report['diverged_at']} overflowed (not finite); stopped there")
     for name, values in report["metrics"].items():
-        start, last, average = (_format_metric(values[k]) for k in ("start", "last_iterate", "time_average"))
-        lines.append(f"  {name:<14} start {start}  last iterate {last}  time average {average}")
+        first, last, average = (_format_metric(values[k]) for k in ("start", "last_iterate", "time_average"))
+        lines.append(f"  {name:<14} start {first}  last iterate {last}  time average {average}")
     for key, label in (("last_iterate", "last iterate"), ("time_average", "time average")):
-        profile = "; ".join(", ".join(f"{v:.4g}" for v in np.ravel(p)) for p in report["final"][key])
-        lines.append(f"  {label:<14} {profile}")
+        lines.append(f"  {label:<14} {_profile_text(report['final'][key])}")
     if report["linear_analysis"]:
         a = report["linear_analysis"]
         lines.append(f"  linearised update at the equilibrium: spectral radius {a['spectral_radius']:.6f} "
-                     f"({a['classification']})")
+                     f"(predicts {a['classification']})")
+    outcome = report["outcome"]
+    values = f"{outcome['metric']} {_format_metric(outcome['start_value'])} -> {_format_metric(outcome['last_value'])}"
+    lines.append(f"  {'outcome':<14} last iterate {outcome['last_iterate']} ({values})")
+    if outcome["note"]:
+        lines.append(f"  NOTE: {outcome['note']}")
     return "\n".join(lines)
+
+
+def _profile_text(profile: Any) -> str:
+    return "; ".join(", ".join(f"{v:.4g}" for v in np.ravel(p)) for p in profile)
 
 
 def _format_metric(value: float | None) -> str:
     return "overflow" if value is None else f"{value:.6g}"
 
 
-def _save_plot(path_text: str, trajectory: Any, problem: _DynamicsProblem, title: str) -> None:
-    """Write the figure atomically (a temporary file beside the target, then a rename)."""
-    from equilibria.report.trajectories import plot_trajectory
+def _plot_target(path_text: str) -> Path:
+    """The --plot file, checked before the run: a known image suffix, an existing directory we can write in (a
+    probe file is created there and removed: permissions, read-only and virtual file systems all show), and not a
+    directory itself."""
+    import tempfile
 
     path = Path(path_text)
     if path.suffix.lower() not in {".png", ".pdf", ".svg"}:
         raise GameError(f"dynamics --plot: expected a .png, .pdf or .svg file name, got {path_text!r}")
-    if not path.parent.is_dir():
-        raise GameError(f"dynamics --plot: directory {path.parent} does not exist")
+    try:
+        if not path.parent.is_dir():
+            raise GameError(f"dynamics --plot: directory {path.parent} does not exist")
+        if path.is_dir():
+            raise GameError(f"dynamics --plot: {path} is a directory")
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".equilibria-probe-", suffix=path.suffix):
+            pass
+    except OSError as exc:
+        raise GameError(f"dynamics --plot: cannot write in {path.parent}: {exc.strerror or exc}") from None
+    return path
+
+
+def _save_plot(path: Path, trajectory: Any, problem: _DynamicsProblem, title: str) -> None:
+    """Write the figure atomically (a temporary file beside the target, then a rename)."""
+    from equilibria.report.trajectories import plot_trajectory
+
     figure = plot_trajectory(trajectory, problem.game, title=title, equilibrium=problem.equilibrium,
                              action_labels=problem.action_labels)
     try:
-        with atomic_path(path) as partial:
+        with atomic_path(path, caller="dynamics --plot") as partial:
             figure.savefig(partial, dpi=120)
     finally:
         import matplotlib.pyplot as plt
@@ -549,23 +757,69 @@ def _save_plot(path_text: str, trajectory: Any, problem: _DynamicsProblem, title
         plt.close(figure)
 
 
-def _positive_float(text: str) -> float:
+# -- numbers on the command line -----------------------------------------------------------------------------------
+# One strict grammar for every numeric flag: ASCII decimal, optional exponent. Python's own float() and int() also
+# take "nan", "inf", "1_000", surrounding blanks and non-ASCII digits ("١٢"), none of which a script means.
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_MAX_INTEGER_DIGITS = 30  # an integer flag never needs more; beyond, the text is refused before it is expanded
+
+
+def _decimal(text: str, kind: str) -> Decimal:
+    if not (text.isascii() and _DECIMAL_TEXT.fullmatch(text)):
+        raise argparse.ArgumentTypeError(f"expected {kind} (ASCII digits, e.g. 0.25 or 1e-3), got {one_line(text)!r}")
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or value != value or value == float("inf"):
+        return Decimal(text)
+    except InvalidOperation:  # an exponent beyond even Decimal's range (about 1e18 digits)
+        raise argparse.ArgumentTypeError(f"expected {kind}, got {text[:40]!r}: its exponent is out of range") from None
+
+
+def _finite_float(text: str) -> float:
+    value = float(_decimal(text, "a finite number"))
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r} (beyond the float range)")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _finite_float(text)
+    if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text!r}")
     return value
 
 
+def _integer(text: str) -> int:
+    """An integer, also written with an exponent (``1e9``) when its value is whole."""
+    number = _decimal(text, "an integer")
+    if number.adjusted() >= _MAX_INTEGER_DIGITS:
+        raise argparse.ArgumentTypeError(f"expected an integer of at most {_MAX_INTEGER_DIGITS} digits, got {text!r}")
+    if number != number.to_integral_value():
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
+    return int(number)
+
+
 def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    value = _integer(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _steps(text: str) -> int:
+    from equilibria.dynamics.report import MAX_STEPS
+
+    value = _positive_int(text)
+    if value > MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_STEPS} steps (the step counter is an int32), got "
+                                         f"{text!r}")
+    return value
+
+
+def _iterations(text: str) -> int:
+    from equilibria.solvers import MAX_ITERATIONS
+
+    value = _positive_int(text)
+    if value > MAX_ITERATIONS:
+        raise argparse.ArgumentTypeError(f"expected at most 2^63 - 1 iterations, got {text!r}")
     return value
 
 
@@ -587,8 +841,12 @@ def build_parser() -> argparse.ArgumentParser:
                                 "Methods: " + "; ".join(f"{s.name}: {s.description}" for s in SOLVERS.values()))
     solve.add_argument("game", metavar="GAME")
     solve.add_argument("--method", "-m", default=None, help="solver (default: chosen from the game)")
-    solve.add_argument("--all", action="store_true", help="all (extreme) equilibria")
+    solve.add_argument("--all-equilibria", "--all", dest="all_equilibria", action="store_true",
+                       help="all (extreme) equilibria (solve(..., all_equilibria=True); --all is the short alias)")
     solve.add_argument("--rational", action="store_true", help="exact fractions (exact solvers only)")
+    solve.add_argument("--max-iterations", type=_iterations, default=None, metavar="N",
+                       help="the method's iteration budget (pivots, supports, path steps, CFR iterations); methods "
+                            "without one refuse it")
     solve.add_argument("--max-seconds", type=_positive_float, default=None,
                        help="stop after this long and return what was found, marked not converged")
     solve.add_argument("--trace", action="store_true",
@@ -606,8 +864,19 @@ def build_parser() -> argparse.ArgumentParser:
     dynamics.add_argument("game", metavar="GAME")
     dynamics.add_argument("--method", "-m", required=True, choices=sorted(METHODS), metavar="M",
                           help="the dynamic (see above)")
-    dynamics.add_argument("--steps", type=_positive_int, default=1000)
+    dynamics.add_argument("--steps", type=_steps, default=1000)
     dynamics.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate / step size (default 0.1)")
+    starts = dynamics.add_mutually_exclusive_group()
+    starts.add_argument("--start", default=None, metavar="PROFILE",
+                        help="starting profile: players separated by ';', a player's numbers by ',' (mixed "
+                             "strategies: probabilities, e.g. '0.2,0.8;0.5,0.5;1/3,2/3'); default: a fixed interior "
+                             "profile")
+    starts.add_argument("--seed", type=_integer, default=None, metavar="S",
+                        help="random start from this seed (uniform on each simplex; elsewhere the default start "
+                             "plus a standard normal step), an integer in [0, 2^63 - 1]")
+    dynamics.add_argument("--max-seconds", type=_positive_float, default=None,
+                          help="stop the run after this long (counting from the start of the command) and report "
+                               "the steps made, marked not completed")
     dynamics.add_argument("--plot", default=None, metavar="FILE", help="write a trajectory figure (.png/.pdf/.svg)")
     dynamics.add_argument("--format", choices=("table", "json"), default="table")
     dynamics.set_defaults(handler=cmd_dynamics)
@@ -619,20 +888,24 @@ def build_parser() -> argparse.ArgumentParser:
         "are the paper's baseline.")
     pricing.add_argument("--firms", type=_positive_int, default=2)
     pricing.add_argument("--prices", type=_positive_int, default=15, help="grid points (default 15)")
-    pricing.add_argument("--xi", type=float, default=0.1, help="grid margin beyond Nash and monopoly (default 0.1)")
-    pricing.add_argument("--quality", type=float, default=2.0, help="a_i (default 2)")
-    pricing.add_argument("--cost", type=float, default=1.0, help="marginal cost c (default 1)")
-    pricing.add_argument("--outside", type=float, default=0.0, help="a_0 (default 0)")
-    pricing.add_argument("--mu", type=float, default=0.25, help="horizontal differentiation (default 0.25)")
-    pricing.add_argument("--alpha", type=float, default=0.15, help="learning rate (default 0.15)")
-    pricing.add_argument("--beta", type=float, default=4e-6, help="exploration decay, eps_t = exp(-beta t)")
-    pricing.add_argument("--discount", type=float, default=0.95, help="discount factor delta (default 0.95)")
+    pricing.add_argument("--xi", type=_finite_float, default=0.1,
+                         help="grid margin beyond Nash and monopoly (default 0.1)")
+    pricing.add_argument("--quality", type=_finite_float, default=2.0, help="a_i (default 2)")
+    pricing.add_argument("--cost", type=_finite_float, default=1.0, help="marginal cost c (default 1)")
+    pricing.add_argument("--outside", type=_finite_float, default=0.0, help="a_0 (default 0)")
+    pricing.add_argument("--mu", type=_finite_float, default=0.25, help="horizontal differentiation (default 0.25)")
+    pricing.add_argument("--alpha", type=_finite_float, default=0.15, help="learning rate (default 0.15)")
+    pricing.add_argument("--beta", type=_finite_float, default=4e-6, help="exploration decay, eps_t = exp(-beta t)")
+    pricing.add_argument("--discount", type=_finite_float, default=0.95, help="discount factor delta (default 0.95)")
     pricing.add_argument("--memory", type=_positive_int, default=1, help="periods remembered (default 1)")
     pricing.add_argument("--window", type=_positive_int, default=100_000,
                          help="periods of unchanged greedy strategies that count as convergence (default 100000)")
     pricing.add_argument("--max-periods", type=_positive_int, default=10**9, help="cap per session (default 1e9)")
     pricing.add_argument("--sessions", type=_positive_int, default=100)
-    pricing.add_argument("--seed", type=int, default=0)
+    pricing.add_argument("--seed", type=_integer, default=0, help="an integer in [0, 2^64 - 1] (default 0)")
+    pricing.add_argument("--max-seconds", type=_positive_float, default=None,
+                         help="stop the sessions still running after this long (counting from the start of the "
+                              "command) and report over those that finished, marked not completed")
     pricing.add_argument("--format", choices=("table", "json"), default="table")
     pricing.add_argument("--no-progress", action="store_true", help="no progress bar")
     pricing.set_defaults(handler=cmd_pricing)
@@ -646,19 +919,28 @@ def build_parser() -> argparse.ArgumentParser:
                            help="where sweeps run: local (default) or ray (a local Ray instance, or --ray-address)")
     reproduce.add_argument("--ray-address", default=None, metavar="ADDRESS",
                            help="a running Ray cluster for --backend ray: host:port, ray://host:port or auto")
-    reproduce.add_argument("--fresh", action="store_true", help="ignore checkpoints and run everything again")
+    reproduce.add_argument("--fresh", action="store_true",
+                           help="ignore checkpoints (experiments and their units of work) and run everything again")
+    reproduce.add_argument("--max-seconds", type=_positive_float, default=None,
+                           help="stop after this many seconds (the running experiment's finished units are kept: "
+                                "rerun to resume); stopped experiments are marked so in the report")
     reproduce.add_argument("--no-progress", action="store_true", help="no progress bars")
     reproduce.set_defaults(handler=cmd_reproduce)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default ``sys.argv[1:]``) and return the exit code (usage errors, --help
+    and --version included: argparse's exits become return values)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exit_:
+            return exit_.code if isinstance(exit_.code, int) else EXIT_OK if exit_.code is None else EXIT_BAD_INPUT
         return int(args.handler(args))
     except GameError as exc:
-        print(f"equilibria: error: {exc}", file=sys.stderr)
+        print(one_line(f"equilibria: error: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("equilibria: interrupted", file=sys.stderr)
@@ -670,8 +952,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line unless debugging
         if os.environ.get("EQUILIBRIA_DEBUG"):
             traceback.print_exc()
-        print(f"equilibria: internal error: {type(exc).__name__}: {exc} (set EQUILIBRIA_DEBUG=1 for the traceback)",
-              file=sys.stderr)
+        print(one_line(f"equilibria: internal error: {type(exc).__name__}: {exc} (set EQUILIBRIA_DEBUG=1 for the "
+                       f"traceback)"), file=sys.stderr)
         return EXIT_INTERNAL
 
 

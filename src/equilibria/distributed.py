@@ -5,11 +5,15 @@ A *sweep* is a list of cells and one function. A cell is a JSON-serialisable dic
 result is JSON-serialisable. :func:`run_cells` hands the cells to an :class:`Executor`, collects the results in the
 order of the cells and, given a ``checkpoint_dir``, writes each result to its own file the moment it arrives:
 
-    checkpoint_dir/<sha256 of the cell's canonical JSON, 16 hex digits>.json   {"cell": {...}, "result": {...}}
+    checkpoint_dir/<key>.json   {"cell": {...}, "stamp": {...}, "result": {...}}
 
-Files are written atomically (temporary file, then ``os.replace``), so a killed sweep leaves only whole cells
-behind, and running the same sweep again computes only the cells that have no file. A file that does not parse or
-whose recorded cell differs from the cell being asked for is ignored and the cell recomputed.
+``key`` is 16 hex digits of the SHA-256 of the cell's canonical JSON, or of the cell and the ``stamp`` together when
+a stamp is given. The stamp says what the cell belongs to beyond its own parameters (the reproductions pass their
+experiment's name, configuration fingerprint and package version), so a checkpoint written under another
+configuration is never read back as this one's. Files are written atomically (temporary file, then ``os.replace``),
+so a killed sweep leaves only whole cells behind, and running the same sweep again computes only the cells that have
+no file. A file that does not parse, or whose recorded cell or stamp differs from the one being asked for, is
+ignored and the cell recomputed.
 
 Executors:
 
@@ -129,36 +133,69 @@ def make_executor(backend: str = "local", *, address: str | None = None, threads
     raise GameError(f"make_executor: unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
 
 
-def cell_key(cell: Cell) -> str:
-    """A stable name for a cell: 16 hex digits of the SHA-256 of its canonical JSON."""
-    return hashlib.sha256(_canonical(cell).encode()).hexdigest()[:16]
+def cell_key(cell: Cell, stamp: Mapping[str, Any] | None = None) -> str:
+    """A stable name for a cell: 16 hex digits of the SHA-256 of its canonical JSON (with ``stamp``, of both)."""
+    text = _canonical(cell) if stamp is None else _canonical({"cell": cell, "stamp": stamp})
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def run_cells(fn: CellFunction, cells: Sequence[Cell], *, executor: Executor | None = None,
               checkpoint_dir: str | Path | None = None, reuse: bool = True, progress: Progress | None = None,
-              description: str = "cells") -> list[Mapping[str, Any]]:
+              description: str = "cells", stamp: Mapping[str, Any] | None = None,
+              on_resume: Callable[[int, int], None] | None = None) -> list[Mapping[str, Any]]:
     """``[fn(cell) for cell in cells]``, run by ``executor``, checkpointed cell by cell into ``checkpoint_dir``.
 
-    Cells already in ``checkpoint_dir`` are read back, not recomputed (``reuse=False`` recomputes them all and
-    overwrites their files). Results are returned in the order of ``cells``.
+    Cells already in ``checkpoint_dir`` under the same ``stamp`` are read back, not recomputed (``reuse=False``
+    recomputes them all and overwrites their files). ``on_resume(read_back, total)`` is called once, before any cell
+    is computed; the progress bar's description says how many cells came from the checkpoint. Results are returned
+    in the order of ``cells``.
     """
     cells = [_check_cell(cell, index) for index, cell in enumerate(cells)]
+    if stamp is not None:
+        stamp = _check_stamp(stamp)
     if len({cell_key(c) for c in cells}) != len(cells):
         raise GameError("run_cells.cells: two cells are identical; each cell must differ (add a seed)")
     directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
     results: list[Mapping[str, Any] | None] = [
-        _load_cell(directory, cell) if directory is not None and reuse else None for cell in cells]
+        _load_cell(directory, cell, stamp) if directory is not None and reuse else None for cell in cells]
     missing = [index for index, result in enumerate(results) if result is None]
+    resumed = len(cells) - len(missing)
+    if on_resume is not None:
+        on_resume(resumed, len(cells))
     executor = executor if executor is not None else LocalExecutor()
-    completions: Iterable[tuple[int, Mapping[str, Any]]] = executor.map_unordered(fn, [cells[i] for i in missing])
+    completions: Iterable[tuple[int, Mapping[str, Any]]] = _Sized(
+        executor.map_unordered(fn, [cells[i] for i in missing]), len(missing))
     if progress is not None:
-        completions = progress(completions, f"{description} ({len(cells) - len(missing)} from checkpoint)")
+        completions = progress(completions, f"{description} ({resumed} of {len(cells)} from checkpoint)")
     for position, result in completions:
         index = missing[position]
         if directory is not None:
-            _save_cell(directory, cells[index], result)
+            # what was written, read back: a finished run and a resumed one then hold the very same values
+            result = _save_cell(directory, cells[index], result, stamp)
         results[index] = result
     return [r for r in results if r is not None]
+
+
+class _Sized:
+    """An iterator with a length, so that a progress bar knows how many completions to expect."""
+
+    def __init__(self, items: Iterator[tuple[int, Mapping[str, Any]]], length: int) -> None:
+        self._items, self._length = items, length
+
+    def __iter__(self) -> Iterator[tuple[int, Mapping[str, Any]]]:
+        return self._items
+
+    def __len__(self) -> int:
+        return self._length
+
+
+def _check_stamp(stamp: Any) -> dict[str, Any]:
+    if not isinstance(stamp, Mapping):
+        raise GameError(f"run_cells.stamp: expected a dict, got {type(stamp).__name__}")
+    try:
+        return dict(json.loads(_canonical(stamp)))
+    except (TypeError, ValueError) as error:
+        raise GameError(f"run_cells.stamp: not JSON-serialisable ({error})") from None
 
 
 def _check_cell(cell: Any, index: int) -> dict[str, Any]:
@@ -175,23 +212,27 @@ def _canonical(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
-def _load_cell(directory: Path, cell: Cell) -> Mapping[str, Any] | None:
+def _load_cell(directory: Path, cell: Cell, stamp: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     try:
-        data = json.loads((directory / f"{cell_key(cell)}.json").read_text(encoding="utf-8"))
+        data = json.loads((directory / f"{cell_key(cell, stamp)}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("cell") != json.loads(_canonical(cell)):
+    if (not isinstance(data, dict) or data.get("cell") != json.loads(_canonical(cell))
+            or data.get("stamp") != stamp):
         return None
     result = data.get("result")
     return result if isinstance(result, dict) else None
 
 
-def _save_cell(directory: Path, cell: Cell, result: Mapping[str, Any]) -> None:
+def _save_cell(directory: Path, cell: Cell, result: Mapping[str, Any], stamp: Mapping[str, Any] | None
+               ) -> Mapping[str, Any]:
+    record = {"cell": cell, "result": result} if stamp is None else {"cell": cell, "stamp": stamp, "result": result}
     try:
-        text = json.dumps({"cell": cell, "result": result}, sort_keys=True, indent=1, allow_nan=True)
+        text = json.dumps(record, sort_keys=True, indent=1, allow_nan=True)
     except (TypeError, ValueError) as error:
         raise GameError(f"run_cells.fn: its result for cell {dict(cell)} is not JSON-serialisable ({error})") from None
-    write_atomic(directory / f"{cell_key(cell)}.json", text, parents=True)
+    write_atomic(directory / f"{cell_key(cell, stamp)}.json", text, parents=True)
+    return dict(json.loads(text)["result"])
 
 
 def _require_reachable(address: str, timeout: float) -> None:

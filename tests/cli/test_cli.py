@@ -132,3 +132,41 @@ def test_reproduce_quick_writes_report(capsys, tmp_path):
     assert (tmp_path / "index.html").exists() and (tmp_path / "zoo-atlas" / "best_responses.png").exists()
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["experiments"]["zoo-atlas"]["passed"]
+
+
+# -- issue 15: true stop reasons, the reproduce output folder ---------------------------------------------------------
+@pytest.mark.parametrize(("parameters", "why"), [
+    ({"stopped_because": "max_seconds=0.5 reached after 7 pivots"}, "max_seconds=0.5 reached after 7 pivots"),
+    ({"message": "line search failed\nat step 3"}, "line search failed\\nat step 3"),
+    ({}, "stopped early"),
+])
+def test_status_text_and_json_header_give_the_true_stop_reason(parameters: dict[str, str], why: str) -> None:
+    from equilibria.cli import _status_text, result_to_json_header
+    from equilibria.core.result import SolveResult
+
+    game = zoo.get("matching-pennies")
+    result = SolveResult(game, "test", (), (), (), parameters=parameters, converged=False)
+    assert _status_text(result, "results incomplete") == f"  [NOT CONVERGED: {why}, results incomplete]"
+    assert result_to_json_header(result, "mp")["stopped_because"] == why
+    done = SolveResult(game, "test", (), (), (), parameters=parameters, converged=True)
+    assert result_to_json_header(done, "mp")["stopped_because"] is None
+
+
+def test_solve_json_says_why_a_solver_stopped(capsys) -> None:
+    code, out, _ = run_cli(capsys, "solve", "kuhn-poker", "--method", "cfr",
+                           "--max-iterations", "3", "--format", "json")
+    document = json.loads(out)
+    assert code == 0 and not document["converged"] and document["stopped_because"]
+    assert "\n" not in document["stopped_because"]
+
+
+def test_reproduce_out_is_checked_before_any_work(capsys, tmp_path) -> None:
+    target = tmp_path / "a-file"
+    target.write_text("")
+    code, out, err = run_cli(capsys, "reproduce", "zoo-atlas", "--quick", "--out", str(target), "--no-progress")
+    assert code == 2 and "--out" in err and "not a directory" in err and out == ""
+    from equilibria.cli import build_parser
+
+    reproduce = build_parser()._subparsers._group_actions[0].choices["reproduce"]  # type: ignore[union-attr]
+    fresh = next(a for a in reproduce._actions if "--fresh" in a.option_strings)
+    assert fresh.help == "ignore checkpoints (experiments and their units of work) and run everything again"

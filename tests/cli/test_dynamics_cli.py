@@ -70,9 +70,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], ar
     ["dynamics", "bilinear", "--method", "gda", "--steps", "0"],
 ])
 def test_bad_options_are_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    assert exit_info.value.code == 2
+    assert main(argv) == 2  # main returns argparse's exit code instead of raising SystemExit
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
@@ -89,3 +87,34 @@ def test_record_every_divides_steps_and_bounds_the_records() -> None:
     for steps in (1, 7, 500, 1000, 1013, 4096):
         k = _record_every(steps)
         assert steps % k == 0 and steps // k <= 500 or k == steps
+
+
+# -- issue 15: --max-seconds ----------------------------------------------------------------------------------------
+def test_dynamics_max_seconds_stops_a_long_run_honestly(capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    argv = ["dynamics", "rock-paper-scissors", "--method", "gda", "--steps", "100000000", "--max-seconds", "0.5"]
+    main([*argv, "--steps", "10", "--format", "json"])  # imports and compilations: the timed call is the next one
+    capsys.readouterr()
+    started = time.perf_counter()
+    code, out, _ = run_cli(capsys, *argv, "--format", "json")
+    assert time.perf_counter() - started <= 1.5 * 0.5 + 1.0
+    report = json.loads(out)
+    ran = report["steps_run"]
+    assert code == 0 and 0 <= ran < 100_000_000 and not report["completed"]
+    assert report["stopped_because"] == f"stopped at max_seconds=0.5 after {ran} of 100000000 steps"
+    assert report["outcome"]["note"].startswith(report["stopped_because"])
+    assert report["trajectory"]["steps"][-1] == ran
+    code, out, _ = run_cli(capsys, *argv)
+    assert code == 0 and "NOT COMPLETED: stopped at max_seconds=0.5 after " in out
+
+
+def test_dynamics_without_max_seconds_is_unchanged(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["dynamics", "bilinear", "--method", "extragradient", "--steps", "200", "--format", "json"]
+    _, out, _ = run_cli(capsys, *argv)
+    plain = json.loads(out)
+    _, out, _ = run_cli(capsys, *argv, "--max-seconds", "600")
+    timed = json.loads(out)
+    assert plain["completed"] and plain["stopped_because"] is None and plain["steps_run"] == 200
+    assert timed["completed"] and timed["trajectory"] == plain["trajectory"]
+    assert timed["final"] == plain["final"]

@@ -42,10 +42,41 @@ def test_same_seed_same_report_and_table_output(capsys: pytest.CaptureFixture[st
     (["--discount", "1"], "delta must be in [0, 1)"),
     (["--seed", "-3"], "seed must be an integer >= 0"),
     (["--firms", "1"], "n must be >= 2"),
-    (["--mu", "nan"], "mu must be finite"),
+    (["--mu", "nan"], "argument --mu: expected a finite number"),
 ])
 def test_bad_input_exits_2_with_one_line(arguments: list[str], message: str,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["pricing", "--no-progress", *arguments]) == 2
     captured = capsys.readouterr()
     assert message in captured.err and len(captured.err.strip().splitlines()) == 1 and captured.out == ""
+
+
+# -- issue 15: --max-seconds ----------------------------------------------------------------------------------------
+def test_pricing_max_seconds_reports_the_finished_sessions(capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    main(["pricing", *FAST, "--max-seconds", "5", "--format", "json"])  # imports and compilation
+    capsys.readouterr()
+    argv = ["pricing", "--sessions", "100000", "--no-progress", "--max-seconds", "0.5"]
+    started = time.perf_counter()
+    assert main([*argv, "--format", "json"]) == 0
+    assert time.perf_counter() - started <= 1.5 * 0.5 + 1.0
+    report = json.loads(capsys.readouterr().out)
+    finished = report["finished"]
+    assert report["sessions"] == 100_000 and 0 <= finished < 100_000 and not report["completed"]
+    assert report["stopped_because"] == f"stopped at max_seconds=0.5: {finished} of 100000 sessions finished"
+    assert report["converged"] <= finished
+    if report["converged"]:
+        assert sum(report["outcome_shares"].values()) == pytest.approx(1.0)
+    assert main(argv) == 0
+    assert "NOT COMPLETED: stopped at max_seconds=0.5: " in capsys.readouterr().out
+
+
+def test_pricing_ample_max_seconds_changes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["pricing", *FAST, "--format", "json"])
+    plain = json.loads(capsys.readouterr().out)
+    main(["pricing", *FAST, "--max-seconds", "600", "--format", "json"])
+    timed = json.loads(capsys.readouterr().out)
+    for report in (plain, timed):
+        report.pop("seconds")
+    assert plain == timed and plain["completed"] and plain["stopped_because"] is None and plain["finished"] == 4

@@ -282,3 +282,90 @@ def test_bad_input() -> None:
     huge = zoo.bilinear(1e20)  # J^T J = 1e40 I overflows float32: the operator is not finite
     with pytest.raises(GameError, match="NaN or infinite"):
         spectral_radius(hamiltonian(ETA), huge, hamiltonian(ETA).init(huge, _start()))
+
+
+# -- three-player matching pennies: closed forms, rest points, run outcomes ---------------------------------------
+# Jordan's game in deviations x_i = P(first action) - 1/2: the projected loss gradient is J x with J = 2 C, C the
+# cyclic matrix [[0, -1, 0], [0, 0, -1], [1, 0, 0]] (1 matches 2, 2 matches 3, 3 mismatches 1), eigenvalues
+# mu = 2 and 2 exp(+-2 pi i / 3). GDA's update I - eta J has moduli 1 - 2 eta and sqrt(1 + 2 eta + 4 eta^2);
+# CGD's (I + eta J)^-1 (the whole Jacobian is off-diagonal in a multilinear game) has 1 / (1 + 2 eta) and
+# 1 / sqrt(1 - 2 eta + 4 eta^2). The real eigenvalue's eigenvector, (1, -1, 1) in x, is the stable subspace.
+def _jordan() -> tuple[object, tuple[jax.Array, ...]]:
+    from equilibria.games import zoo as normal_form_zoo
+
+    game = normal_form_zoo.get("three-player-matching-pennies").mixed_extension()
+    return game, tuple(jnp.full(2, 0.5) for _ in range(3))
+
+
+@pytest.mark.parametrize("eta", [0.05, 0.1, 0.3])
+def test_gda_radius_on_three_player_matching_pennies(x64: None, eta: float) -> None:
+    game, equilibrium = _jordan()
+    gda_radius = spectral_radius(gda(eta), game, gda(eta).init(game, equilibrium))  # type: ignore[arg-type]
+    assert gda_radius == pytest.approx(np.sqrt(1 + 2 * eta + 4 * eta**2), rel=1e-9)
+
+
+def test_cgd_radius_on_three_player_matching_pennies(x64: None) -> None:
+    # Regression: CGD's conjugate gradients under jacfwd failed inside JAX (device_put with mismatched batch axes)
+    # on every simplex game, so `equilibria dynamics ... --method cgd` ended in an internal error.
+    game, equilibrium = _jordan()
+    eta = 0.3
+    cgd_radius = spectral_radius(cgd(eta), game, cgd(eta).init(game, equilibrium))  # type: ignore[arg-type]
+    assert cgd_radius == pytest.approx(1 / np.sqrt(1 - 2 * eta + 4 * eta**2), rel=1e-7)  # CG's tolerance
+
+
+@pytest.mark.parametrize("name", ["matching-pennies"])
+def test_cgd_linearises_on_mixed_extensions_as_the_inverse_of_gda(x64: None, name: str) -> None:
+    # In a two-player zero-sum game the eigenvalues are 1 +- i a (GDA) and 1 / (1 +- i a): the radii multiply to 1.
+    from equilibria.games import zoo as normal_form_zoo
+
+    base = normal_form_zoo.get(name)
+    game = base.mixed_extension()
+    equilibrium = tuple(jnp.full(n, 1.0 / n) for n in base.n_actions)
+    product = (spectral_radius(gda(0.2), game, gda(0.2).init(game, equilibrium))
+               * spectral_radius(cgd(0.2), game, cgd(0.2).init(game, equilibrium)))
+    assert product == pytest.approx(1.0, rel=1e-7)
+
+
+def test_the_stable_subspace_of_jordans_game_converges_at_the_real_eigenvalue(x64: None) -> None:
+    from equilibria.dynamics.analysis import is_rest_point, run_outcome
+
+    game, equilibrium = _jordan()
+    start = (jnp.asarray([0.3, 0.7]), jnp.asarray([0.7, 0.3]), jnp.asarray([0.3, 0.7]))  # x = (-0.2, 0.2, -0.2)
+    dynamics = gda(0.1)
+    trajectory = run(dynamics, game, dynamics.init(game, start), steps=40,  # type: ignore[arg-type]
+                     metrics={"distance": distance_to(equilibrium)})
+    distances = np.asarray(trajectory.metrics["distance"])
+    np.testing.assert_allclose(distances[1:11] / distances[:10], 0.8, rtol=1e-9)  # 1 - 2 eta, exactly
+    assert run_outcome(distances) == "converging"
+    assert is_rest_point(dynamics, game, dynamics.init(game, equilibrium))  # type: ignore[arg-type]
+    assert not is_rest_point(dynamics, game, dynamics.init(game, start))  # type: ignore[arg-type]
+
+
+def test_run_outcome_names_what_the_metric_did() -> None:
+    from equilibria.dynamics.analysis import run_outcome
+
+    t = np.arange(200.0)
+    assert run_outcome(0.9 ** t) == "converged"  # 0.9^199 < 1e-9
+    assert run_outcome(0.99 ** t) == "converging"
+    assert run_outcome(1.01 ** t) == "diverging"
+    assert run_outcome(1 + 0.3 * np.sin(t)) == "cycling"
+    # out to the boundary, then circling there: steady, but all of it farther than the start
+    assert run_outcome(np.minimum(0.3 * 1.1 ** t, 1.0) + 0.01 * np.sin(t)) == "diverging"
+    assert run_outcome(np.array([1.0, np.inf])) == "diverging"
+    assert run_outcome(np.array([1.0, 0.5])) == "converging" and run_outcome(np.array([1.0])) == "cycling"
+    with pytest.raises(GameError, match="non-empty 1-D"):
+        run_outcome(np.zeros((2, 2)))
+
+
+def test_perturbed_start_stays_on_the_simplex_at_the_requested_distance(x64: None) -> None:
+    from equilibria.dynamics.analysis import perturbed_start
+
+    game, equilibrium = _jordan()
+    moved = perturbed_start(game, equilibrium, key=jax.random.key(3), scale=1e-6)  # type: ignore[arg-type]
+    flat = np.concatenate([np.asarray(p) for p in moved])
+    assert np.linalg.norm(flat - 0.5) == pytest.approx(1e-6, rel=1e-9)
+    assert all(abs(float(p.sum()) - 1.0) < 1e-15 and float(p.min()) >= 0 for p in moved)
+    again = perturbed_start(game, equilibrium, key=jax.random.key(3), scale=1e-6)  # type: ignore[arg-type]
+    assert all(np.array_equal(a, b) for a, b in zip(moved, again, strict=True))
+    with pytest.raises(GameError, match="scale must be a positive finite number"):
+        perturbed_start(game, equilibrium, key=jax.random.key(0), scale=float("nan"))  # type: ignore[arg-type]

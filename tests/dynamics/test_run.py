@@ -171,3 +171,58 @@ def test_vmap_over_stacked_games_and_seeded_starts() -> None:
     growth = jax.vmap(final_distance)(games, keys)
     # sim-GDA on sigma*x*y grows the distance by (1 + (eta sigma)^2)^(steps/2), whatever the start
     np.testing.assert_allclose(np.asarray(growth), [(1 + (0.1 * s) ** 2) ** 5 for s in sigmas], rtol=1e-5)
+
+
+# -- issue 15: a time limit ------------------------------------------------------------------------------------------
+def _leaves_equal(a: object, b: object) -> bool:
+    return all(np.array_equal(np.asarray(x), np.asarray(y))
+               for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b), strict=True))
+
+
+def test_run_max_seconds_none_or_ample_changes_nothing() -> None:
+    import time
+
+    from equilibria.dynamics.run import steps_run
+
+    with jax.enable_x64(True):
+        game, dynamics = get_normal_form("rock-paper-scissors").mixed_extension(), gda(0.1)
+        state = dynamics.init(game, (jnp.asarray([0.2, 0.3, 0.5]), jnp.asarray([0.5, 0.3, 0.2])))
+        metrics = {"nash_conv": nash_conv}
+        plain = run(dynamics, game, state, steps=120, record_every=4, metrics=metrics, joint=True)
+        started = time.perf_counter()
+        timed = run(dynamics, game, state, steps=120, record_every=4, metrics=metrics, joint=True, max_seconds=60.0)
+        assert time.perf_counter() - started < 60.0 and steps_run(timed) == 120
+        # The steps are the same bit for bit; the average's metrics may differ in the last bit (module docstring).
+        assert _leaves_equal((plain.steps, plain.params, plain.average, plain.metrics, plain.final_state),
+                             (timed.steps, timed.params, timed.average, timed.metrics, timed.final_state))
+        np.testing.assert_allclose(timed.average_metrics["nash_conv"], plain.average_metrics["nash_conv"],
+                                   rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(timed.joint_average, plain.joint_average, rtol=1e-13, atol=1e-15)
+
+
+def test_run_max_seconds_stops_a_long_run_with_an_exact_prefix() -> None:
+    import time
+
+    from equilibria.dynamics.run import steps_run
+
+    game, dynamics = zoo.bilinear(), gda(0.001)  # spirals out slowly: no overflow within the steps a second allows
+    state = dynamics.init(game, _scalars(0.1, 0.1))
+    metrics = {"distance": distance_to(_scalars(0.0, 0.0))}
+    started = time.perf_counter()
+    timed = run(dynamics, game, state, steps=10**9, record_every=10**7, metrics=metrics, max_seconds=0.5)
+    assert time.perf_counter() - started <= 1.5 * 0.5 + 1.0
+    assert not bool(timed.diverged)
+    k = steps_run(timed)
+    assert 0 < k < 10**9 and int(timed.final_state.step) == k
+    steps = np.asarray(timed.steps)
+    assert steps[-1] == k and np.all(steps[:-1] == 10**7 * np.arange(len(steps) - 1))
+    plain = run(dynamics, game, state, steps=k, record_every=k, metrics=metrics)  # the same k steps, unbudgeted
+    assert _leaves_equal((plain.params[0][-1], plain.params[1][-1], plain.final_state, plain.metrics["distance"][-1]),
+                         (timed.params[0][-1], timed.params[1][-1], timed.final_state, timed.metrics["distance"][-1]))
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf"), True, "1"])
+def test_run_max_seconds_must_be_positive(bad: object) -> None:
+    game, dynamics = zoo.bilinear(), gda(0.1)
+    with pytest.raises(GameError, match="max_seconds"):
+        run(dynamics, game, dynamics.init(game, _scalars(1.0, 1.0)), steps=2, max_seconds=bad)  # type: ignore[arg-type]

@@ -152,3 +152,24 @@ def test_check_profile_rejects_bad_strategies():
         game.check_profile([np.array([1.0]), np.array([1.0, 0.0])])
     with pytest.raises(GameError, match="probability vector"):
         game.check_profile([np.array([0.7, 0.7]), np.array([1.0, 0.0])])
+
+
+def test_pure_profile_builds_no_identity_matrix():
+    """Item 3 of issue 15: a 10^6 x 2 game's pure profile is two one-hot vectors, not a 10^6 x 10^6 identity."""
+    n = 10**6
+    game = NormalFormGame(np.zeros((2, n, 2)))  # 32 MB of payoffs; np.eye(10**6) would need 7.28 TiB
+    profile = game.pure_profile((n - 3, 1))
+    assert [s.shape for s in profile] == [(n,), (2,)]
+    assert profile[0][n - 3] == 1.0 and profile[0].sum() == 1.0 and profile[1].tolist() == [0.0, 1.0]
+    assert [s.argmax() for s in game.pure_profile((-1, 0))] == [n - 1, 0]  # numpy's indexing, as before
+    with pytest.raises(IndexError):
+        game.pure_profile((n, 0))
+
+
+@given(st.lists(st.integers(1, 5), min_size=1, max_size=4), st.data())
+@settings(max_examples=25, deadline=None)
+def test_pure_profile_equals_identity_rows(shape, data):
+    game = NormalFormGame(np.zeros((len(shape), *shape)))
+    actions = tuple(data.draw(st.integers(-n, n - 1)) for n in shape)
+    for strategy, n, a in zip(game.pure_profile(actions), shape, actions, strict=True):
+        np.testing.assert_array_equal(strategy, np.eye(n)[a])

@@ -247,3 +247,48 @@ def test_bad_input_raises_one_line_game_errors() -> None:
     three = random_tree(3, n_players=3, zero_sum=False)
     with pytest.raises(NotApplicableError, match="two-player"):
         sequence_form(three)
+
+
+def _constraint_matrix_by_loop(game: ExtensiveFormGame, player: int) -> np.ndarray:
+    """``E`` written out set by set from the module docstring (dense)."""
+    infosets = np.flatnonzero(game.infoset_player == player)
+    matrix = np.zeros((1 + infosets.size, game.n_sequences[player]))
+    matrix[0, 0] = 1.0
+    for i, s in enumerate(infosets):
+        matrix[1 + i, game.infoset_parent_sequence[s]] -= 1.0
+        for a in range(game.infoset_action_offset[s], game.infoset_action_offset[s + 1]):
+            matrix[1 + i, game.sequence_of_action[a]] += 1.0
+    return matrix
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([2, 3]), st.sampled_from([0.0, 0.5, 1.0]))
+def test_sequence_form_vectorised_constraints_match_the_definition(seed: int, n_players: int, observe: float) -> None:
+    """Item 2 of issue 15: ``E`` and the payoff entries, built without loops over sets, are the definition's."""
+    from equilibria.games.sequence_form import _unique_rows
+
+    game = random_tree(seed, n_players=n_players, zero_sum=False, observe=observe)
+    for player in range(n_players):
+        matrix, rhs, infosets = constraint_matrix(game, player)
+        np.testing.assert_array_equal(matrix.toarray(), _constraint_matrix_by_loop(game, player))
+        assert rhs[0] == 1.0 and not rhs[1:].any() and infosets.size == matrix.shape[0] - 1
+    rows = game.node_sequence[game.terminals]
+    expected, inverse = np.unique(rows, axis=0, return_inverse=True)
+    got, got_inverse = _unique_rows(rows, game.n_sequences)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(got_inverse, inverse.reshape(got_inverse.shape))
+    assert got.dtype == rows.dtype
+
+
+def test_sequence_form_of_tic_tac_toe_is_built_in_linear_time() -> None:
+    """Tic-tac-toe's 300,000 information sets: the build took 2 s with a Python loop per set, now a fraction."""
+    import time
+
+    from equilibria.games.zoo.extensive_form import tic_tac_toe
+
+    game = tic_tac_toe()
+    started = time.perf_counter()
+    form = sequence_form(game)
+    assert time.perf_counter() - started < 1.5  # about 0.3 s; the loop took 2 s
+    assert form.E.shape == (1 + int(np.count_nonzero(game.infoset_player == 0)), game.n_sequences[0])
+    assert form.E.nnz == 1 + int(np.count_nonzero(game.infoset_player == 0)) + game.n_sequences[0] - 1

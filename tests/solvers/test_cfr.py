@@ -82,7 +82,7 @@ def test_kuhn_simultaneous_updates_match_openspiel(kuhn):
 # -- convergence on Kuhn poker ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("variant", FULL_WIDTH)
 def test_every_variant_converges_on_kuhn(kuhn, variant):
-    result = cfr_solve(kuhn, variant=variant, iterations=3000, target_exploitability=1e-3)
+    result = cfr_solve(kuhn, variant=variant, max_iterations=3000, target_exploitability=1e-3)
     assert result.converged and result.certificate_name == "exploitability"
     assert result.certificate[0] <= 1e-3
     assert result.iterations % 10 == 0 and result.iterations < 3000
@@ -92,11 +92,11 @@ def test_every_variant_converges_on_kuhn(kuhn, variant):
 
 
 def test_cfr_plus_and_pcfr_plus_are_much_faster_on_kuhn(kuhn):
-    needed = {v: cfr_solve(kuhn, variant=v, iterations=3000, target_exploitability=1e-3).iterations
+    needed = {v: cfr_solve(kuhn, variant=v, max_iterations=3000, target_exploitability=1e-3).iterations
               for v in ("cfr", "cfr+", "pcfr+")}
     assert needed["cfr+"] * 3 <= needed["cfr"]
     assert needed["pcfr+"] * 3 <= needed["cfr+"]
-    deep = cfr_solve(kuhn, variant="pcfr+", iterations=2000)
+    deep = cfr_solve(kuhn, variant="pcfr+", max_iterations=2000)
     assert deep.certificate[0] < 1e-8
     assert deep.values[0][0] == pytest.approx(KUHN_VALUE, abs=1e-8)
 
@@ -266,7 +266,7 @@ def test_cfr_plus_solves_random_imperfect_information_trees(seed):
     """Payoffs lie in [-5, 5]; after 2000 iterations CFR+ is within 5e-3 of an equilibrium (the slowest of 400
     sampled trees, a 2 x 2 matrix game in disguise, was at 2.1e-3: CFR+ only guarantees O(1/sqrt(T)))."""
     game = random_tree(seed)
-    result = cfr_solve(game, variant="cfr+", iterations=2000, target_exploitability=1e-6)
+    result = cfr_solve(game, variant="cfr+", max_iterations=2000, target_exploitability=1e-6)
     assert result.certificate[0] <= 5e-3
     assert result.converged == (result.certificate[0] <= 1e-6)
     assert abs(result.values[0][0] - sequence_form_value(game)) <= 2 * result.certificate[0] + 1e-7
@@ -277,7 +277,7 @@ def test_cfr_plus_solves_random_imperfect_information_trees(seed):
 def test_stopping_test_agrees_with_the_certificate(seed, variant, alternating):
     """cfr_solve stops on its own sweep-based exploitability; the certificate comes from metrics.exploitability."""
     game = random_tree(seed, max_depth=3)
-    loose = cfr_solve(game, variant=variant, alternating=alternating, iterations=40, target_exploitability=1e-2,
+    loose = cfr_solve(game, variant=variant, alternating=alternating, max_iterations=40, target_exploitability=1e-2,
                       check_every=1)
     assert loose.converged == (loose.certificate[0] <= 1e-2)
     if loose.converged:
@@ -304,7 +304,7 @@ def three_player_tree() -> ExtensiveFormGame:
 @pytest.mark.parametrize("build", [prisoners_dilemma_tree, three_player_tree])
 def test_general_sum_and_n_player_games_run_to_the_dominant_profile(build):
     game = build()
-    result = cfr_solve(game, variant="cfr", iterations=200)
+    result = cfr_solve(game, variant="cfr", max_iterations=200)
     assert not result.converged  # no target: nothing to meet
     assert result.certificate[0] < 0.05  # every player's dominant action takes over the average
     dominant = np.array([label in ("d", "s") for labels in game.action_labels for label in labels], dtype=float)
@@ -312,7 +312,7 @@ def test_general_sum_and_n_player_games_run_to_the_dominant_profile(build):
 
 
 def test_leduc_reaches_low_exploitability_quickly(leduc):
-    result = cfr_solve(leduc, variant="dcfr", iterations=400, target_exploitability=1e-2)
+    result = cfr_solve(leduc, variant="dcfr", max_iterations=400, target_exploitability=1e-2)
     assert result.converged and result.certificate[0] <= 1e-2
 
 
@@ -335,24 +335,34 @@ def test_custom_variant_with_averaging_delay(kuhn):
     delayed = CFRVariant("cfr+ delay 50", regret_floor=True, average_power=1.0, average_delay=50)
     state = run(kuhn, delayed, 50)
     assert np.all(state.policy_sum == 0) and np.array_equal(average_policy(state), kuhn.uniform_policy())
-    result = cfr_solve(kuhn, variant=delayed, iterations=1000)
+    result = cfr_solve(kuhn, variant=delayed, max_iterations=1000)
     assert result.parameters["variant"] == "cfr+ delay 50" and result.certificate[0] < 1e-3
     assert result.method == "cfr"
-    assert cfr_solve(kuhn, variant="linear", iterations=1).method == "linear_cfr"
+    assert cfr_solve(kuhn, variant="linear", max_iterations=1).method == "linear_cfr"
 
 
 def test_budgets(kuhn):
     timed = cfr_solve(kuhn, variant="cfr", max_seconds=0.05)
     assert not timed.converged and timed.iterations >= 1
-    capped = cfr_solve(kuhn, variant="cfr", iterations=7, target_exploitability=1e-9)
+    capped = cfr_solve(kuhn, variant="cfr", max_iterations=7, target_exploitability=1e-9)
     assert capped.iterations == 7 and not capped.converged
     default = cfr_solve(kuhn, variant="cfr+")
-    assert default.iterations == 1000 and default.parameters["iterations"] == 1000
+    assert default.iterations == 1000 and default.parameters["max_iterations"] == 1000
+
+
+def test_iterations_is_a_deprecated_name_of_max_iterations(kuhn):
+    with pytest.warns(DeprecationWarning, match="max_iterations"):
+        old = cfr_solve(kuhn, variant="cfr", iterations=7, seed=0)
+    new = cfr_solve(kuhn, variant="cfr", max_iterations=7, seed=0)
+    assert old.iterations == new.iterations == 7 and old.parameters["max_iterations"] == 7
+    np.testing.assert_array_equal(old.equilibrium, new.equilibrium)
+    with pytest.warns(DeprecationWarning), pytest.raises(GameError, match="max_iterations only"):
+        cfr_solve(kuhn, iterations=7, max_iterations=7)
 
 
 # -- bad input -------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs", [
-    {"variant": "cfr++"}, {"variant": 3}, {"iterations": 0}, {"iterations": 2.5}, {"iterations": True},
+    {"variant": "cfr++"}, {"variant": 3}, {"max_iterations": 0}, {"max_iterations": 2.5}, {"max_iterations": True},
     {"max_seconds": 0}, {"max_seconds": float("nan")}, {"target_exploitability": -1e-3},
     {"target_exploitability": "small"}, {"check_every": 0}, {"seed": -1}, {"seed": 1.5}, {"alternating": "yes"}])
 def test_bad_arguments_raise_one_line_game_errors(kuhn, kwargs):

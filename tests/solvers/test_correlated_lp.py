@@ -119,3 +119,70 @@ def test_bad_input():
         correlated_solve(CHICKEN, coarse=1)
     with pytest.raises(GameError, match="max_seconds"):
         correlated_solve(CHICKEN, max_seconds=-1.0)
+
+
+def _six_player_game():
+    from equilibria.games.generators import random_game
+
+    return random_game((6,) * 6, seed=0)  # 46,656 joint actions: 1.4 million constraint entries
+
+
+@pytest.mark.parametrize("solve", [correlated_solve, coarse_correlated_solve])
+def test_correlated_never_past_its_time_limit(solve):
+    """Item 1 of issue 15: HiGHS cannot stop before its simplex starts (about a second on this LP), so a budget
+    too short for that set-up is refused up front, with a true reason, instead of overrunning 1.5 T + 1 s."""
+    import time
+
+    game = _six_player_game()
+    started = time.perf_counter()
+    result = solve(game, max_seconds=0.5)
+    wall = time.perf_counter() - started
+    assert wall <= 1.5 * 0.5 + 1.0 and not result.converged and len(result) == 0
+    reason = result.parameters["stopped_because"]
+    assert "max_seconds=0.5" in reason and "too short" in reason and "\n" not in reason
+
+
+def test_correlated_time_limit_inside_highs_is_reported(monkeypatch):
+    """With the set-up estimate at 0 HiGHS starts and is stopped by its own time limit: the reason says so."""
+    from equilibria.solvers import _common
+
+    monkeypatch.setattr(_common, "HIGHS_START_SECONDS_PER_UNIT", 0.0)
+    game = NormalFormGame(np.random.default_rng(0).uniform(size=(2, 60, 60)))  # about 700 iterations, 0.3 s
+    result = correlated_solve(game, max_seconds=0.01)
+    assert not result.converged and len(result) == 0
+    assert "max_seconds=0.01" in result.parameters["stopped_because"] and result.seconds >= 0.01
+
+
+def test_correlated_budget_large_enough_still_converges():
+    result = correlated_solve(CHICKEN, max_seconds=5.0)
+    np.testing.assert_allclose(result.equilibrium, [[0.5, 0.25], [0.25, 0.0]], atol=1e-12)
+    assert result.converged and "stopped_because" not in result.parameters
+
+
+def _ce_rows_by_definition(payoffs):
+    """The CE constraint matrix written out entry by entry from the definition (dense, for small games)."""
+    shape = payoffs.shape[1:]
+    rows = []
+    for player, n in enumerate(shape):
+        for told in range(n):
+            for play in range(n):
+                if play == told:
+                    continue
+                row = np.zeros(shape)
+                for joint in np.ndindex(*shape):
+                    if joint[player] == told:
+                        swapped = joint[:player] + (play,) + joint[player + 1:]
+                        row[joint] = payoffs[player][swapped] - payoffs[player][joint]
+                rows.append(row.ravel())
+    return np.array(rows).reshape(-1, int(np.prod(shape)))
+
+
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=3), st.integers(0, 2**32 - 1))
+@settings(max_examples=30, deadline=None)
+def test_vectorised_ce_constraints_match_the_definition(shape, seed):
+    from equilibria.solvers.correlated_lp import _ce_constraints
+
+    payoffs = np.random.default_rng(seed).integers(-3, 4, size=(len(shape), *shape)).astype(float)
+    matrix = _ce_constraints(payoffs)
+    np.testing.assert_array_equal(matrix.toarray(), _ce_rows_by_definition(payoffs))
+    assert matrix.has_sorted_indices

@@ -258,6 +258,38 @@ def test_degenerate_trees_follow_the_exact_lexicographic_path(seed: int) -> None
     np.testing.assert_allclose(floats.equilibrium, np.asarray(exact.equilibrium, dtype=float), atol=1e-12)
 
 
+
+@settings(max_examples=25, deadline=None)
+@given(seeds, st.booleans())
+def test_dense_engine_follows_the_general_float_engines_path(seed: int, ties: bool) -> None:
+    # Small systems take the dense tableau (lemke_dense); the factorised engine follows the same lexicographic path.
+    game = random_tree(seed, zero_sum=False, max_depth=5, observe=0.4)
+    game = degenerate(game) if ties else game
+    assert sum(game.n_sequences) + game.n_infosets + 3 <= module._DENSE_ROWS
+    dense = sequence_form_lemke_solve(game)
+    saved, module._DENSE_ROWS = module._DENSE_ROWS, 0
+    try:
+        general = sequence_form_lemke_solve(game)
+    finally:
+        module._DENSE_ROWS = saved
+    assert dense.converged and general.converged and dense.iterations == general.iterations
+    assert dense.certificate[0] <= 1e-9
+    np.testing.assert_allclose(dense.equilibrium, general.equilibrium, atol=1e-9)
+    np.testing.assert_allclose(dense.values[0], general.values[0], atol=1e-9)
+
+
+def test_dense_engine_is_used_on_small_systems_and_reports_singular_bases(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> None:
+        raise AssertionError("the factorised engine should not run on a small system")
+
+    monkeypatch.setattr(module, "lemke_float", refuse)
+    result = sequence_form_lemke_solve(trees.centipede())
+    assert result.converged and result.values[0] == pytest.approx([0.4, 0.1])
+    # Two equal starting columns: no basis to bring in.
+    tableau = np.array([[1.0, 1.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]])
+    end = lcp.lemke_dense(tableau, np.array([0, 1]), np.array([2, -1, 0]), np.zeros(3, dtype=bool), 2, 1, Budget())
+    assert end.status == lcp.SINGULAR
+
 @settings(max_examples=8, deadline=None)
 @given(seeds)
 def test_exact_pivoting_engine_agrees_with_the_float_path(seed: int) -> None:
@@ -392,3 +424,34 @@ def test_parameters_record_the_run() -> None:
     assert result.parameters["prior"] == "uniform" and result.parameters["rational"] is False
     assert result.parameters["pivots"] == result.iterations and result.parameters["max_iterations"] == 100
     assert result.converged and result.values[0] == pytest.approx([0.4, 0.1])
+
+
+# -- time limits (issue 15) --------------------------------------------------------------------------------------
+
+
+def test_item1_compiled_loops_not_ready_in_time_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both the dense path's loops and lemke_dense's kernels go through ensure_compiled (in another process) before
+    their first call under a time limit; not ready: no profile, and why."""
+    from equilibria.core import compiled
+    from equilibria.core.compiled import Compilation
+    from equilibria.games.zoo.extensive_form import get
+
+    note = "numba is compiling _plan_loops for the first time"
+    monkeypatch.setattr(lcp, "_LOADED", set())
+    monkeypatch.setattr(compiled, "ensure_compiled", lambda *args, timeout=None: Compilation(False, 0.0, True, note))
+    result = sequence_form_lemke_solve(get("kuhn-poker"), max_seconds=1.0)
+    assert not result.converged and len(result) == 0
+    assert result.parameters["stopped_because"] == f"max_seconds=1 reached while compiling: {note}"
+    monkeypatch.undo()
+    assert sequence_form_lemke_solve(get("kuhn-poker"), max_seconds=1.0).converged
+
+
+def test_item4_a_stopped_path_says_why() -> None:
+    from equilibria.games.zoo.extensive_form import get
+
+    stopped = sequence_form_lemke_solve(get("kuhn-poker"), max_iterations=1)
+    assert not stopped.converged and stopped.parameters["stopped_because"] == "max_iterations=1 reached"
+    timed = sequence_form_lemke_solve(get("leduc-poker"), max_seconds=1e-3)
+    reason = timed.parameters["stopped_because"]
+    assert not timed.converged and reason.startswith("max_seconds=0.001 reached") and timed.seconds >= 1e-3
+    assert "stopped_because" not in sequence_form_lemke_solve(get("kuhn-poker"), max_seconds=5.0).parameters

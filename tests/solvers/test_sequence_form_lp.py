@@ -140,3 +140,35 @@ def test_bad_input() -> None:
 def test_time_limit_returns_unconverged_empty_result() -> None:
     result = sequence_form_lp_solve(zoo("kuhn-poker").game(), max_seconds=1e-9)
     assert not result.converged and len(result) == 0
+
+
+def test_sequence_form_lp_never_past_its_time_limit() -> None:
+    """Item 2 of issue 15: tic-tac-toe's LP (1.9 million rows, columns and non-zeros) takes HiGHS about 1.7 s to
+    set up before it checks the time; a 0.5 s budget is refused up front with a true reason, not overrun."""
+    import time
+
+    from equilibria.games.zoo.extensive_form import tic_tac_toe
+
+    game = tic_tac_toe()
+    started = time.perf_counter()
+    result = sequence_form_lp_solve(game, max_seconds=0.5)
+    wall = time.perf_counter() - started
+    assert wall <= 1.5 * 0.5 + 1.0 and not result.converged and len(result) == 0
+    reason = result.parameters["stopped_because"]
+    assert "max_seconds=0.5" in reason and "too short" in reason and "\n" not in reason
+
+
+def test_sequence_form_lp_time_limit_inside_highs_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the set-up estimate at 0, HiGHS starts on Leduc and its own time limit stops it: the reason says so."""
+    from equilibria.solvers import _common
+
+    monkeypatch.setattr(_common, "HIGHS_START_SECONDS_PER_UNIT", 0.0)
+    result = sequence_form_lp_solve(zoo("leduc-poker").game(), max_seconds=0.005)
+    assert not result.converged and len(result) == 0
+    assert "max_seconds=0.005" in result.parameters["stopped_because"] and result.seconds >= 0.005
+
+
+def test_sequence_form_lp_with_a_budget_still_solves_kuhn() -> None:
+    result = sequence_form_lp_solve(zoo("kuhn-poker").game(), max_seconds=5.0)
+    assert result.converged and "stopped_because" not in result.parameters
+    assert result.parameters["value"] == pytest.approx(-1 / 18, abs=1e-9)

@@ -3,6 +3,8 @@ and agreement on random perfect-information trees (values, visited nodes, certif
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -239,3 +241,39 @@ def test_bad_input() -> None:
         with pytest.raises(GameError) as info:
             case()
         assert "\n" not in str(info.value)
+
+
+# -- time limits (issue 15) --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("solver", [expectiminimax_solve, minimax_solve, backward_induction_solve, alphabeta_solve])
+def test_item3_the_budget_covers_the_whole_call_and_a_stop_says_why(solver) -> None:  # type: ignore[no-untyped-def]
+    """Tic-tac-toe (549,946 nodes): checking the game alone takes a tenth of a second or more, which the budget
+    counted nothing of (0.3-0.45 s under max_seconds=0.02, converged=True); now the budget starts with the call,
+    and a result is converged only when the search finished."""
+    game = zoo("tic-tac-toe").game()
+    solver(zoo("minimax-lesson").game(), max_seconds=5.0)  # compiled code loaded
+    clock = time.perf_counter()
+    result = solver(game, max_seconds=0.02)
+    wall = time.perf_counter() - clock
+    assert wall <= 1.5 * 0.02 + 1.0
+    assert wall - result.seconds < 0.05  # the result's time is the call's
+    if result.converged:  # finished within its time after all: then it is the answer
+        assert result.parameters["value"] == (0.0, 0.0) and result.certificate[0] == 0.0
+    else:
+        reason = result.parameters["stopped_because"]
+        assert reason.startswith("max_seconds=0.02 reached") and "\n" not in reason and result.seconds >= 0.02
+        assert len(result) == 0
+    assert "stopped_because" not in solver(zoo("minimax-lesson").game(), max_seconds=5.0).parameters
+
+
+def test_item3_compiled_code_not_ready_in_time_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    from equilibria.core import compiled
+    from equilibria.core.compiled import Compilation
+    from equilibria.solvers import tree_search
+
+    note = "numba is compiling _induction_loops for the first time"
+    monkeypatch.setattr(tree_search, "_LOADED", [])
+    monkeypatch.setattr(compiled, "ensure_compiled", lambda *args, timeout=None: Compilation(False, 0.0, True, note))
+    result = minimax_solve(zoo("minimax-lesson").game(), max_seconds=1.0)
+    assert not result.converged and result.parameters["stopped_because"].endswith(note)

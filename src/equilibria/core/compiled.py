@@ -4,11 +4,48 @@ A *leaf* is a function compiled without numba's reference counting (NRT). Every 
 otherwise reference counted with atomic operations, which on small games cost more than the arithmetic. A leaf
 must allocate nothing, must not return arrays to non-leaf compiled code or to Python (its views are not counted),
 and may call only other leaves or inlined functions; numba refuses to compile one that allocates.
+
+First use. Compiled code is cached on disk (numba's ``cache=True``), so it is compiled once per installation and
+argument types; later processes load it (a few tenths of a second). Where the cache lives is numba's choice, which
+already copes with a read-only installation (checked with a package on a read-only mount): ``NUMBA_CACHE_DIR`` if
+set and usable, else the ``__pycache__`` beside the source file, else a user-wide directory,
+``$XDG_CACHE_HOME/numba`` or ``~/.cache/numba``. Only where none of these is writable is code compiled in memory
+for the process alone (:func:`jit_leaf`).
+
+The first compilation of a large kernel takes tens of seconds (the n-player solver's: 13-23 s on two busy cores,
+Lemke-Howson's 25-40 s), and inside numba it is neither reliably interruptible nor bounded. A Ctrl-C raises
+``KeyboardInterrupt`` wherever Python code runs next, and during a compile that is often a callback: llvmlite's
+object-cache notification (a ctypes callback, run for every module LLVM emits) or JAX's garbage-collector callback,
+where Python prints "Exception ignored" and drops the exception (measured: 3 interrupts in 6 were lost that way, and
+the compile and the solve went on for 19-26 s more). And a ``max_seconds`` checked between compiled calls cannot
+stop the call that compiles.
+
+Options weighed: excluding compile time from the budget breaks the promise a user reads in ``--max-seconds 5``;
+compiling in a thread of the same process still loses the compile when the process exits on its time limit (so every
+short run would start again), and numba's compiler holds the GIL through most of the work; a warm-up command must be
+remembered. Chosen: :func:`ensure_compiled` -- a solver calls it with the arguments of its first compiled call
+before making it. When the code is in memory or in the disk cache it is loaded and the solver goes on. Otherwise a
+**separate Python process** compiles it into the disk cache while this one waits for it, polling, so that Ctrl-C
+stops the wait at once (and kills that process) and the wait ends at the solver's time limit. A solver whose code is
+not ready by then returns what it can compute without it, ``converged=False``, and says so; the compiling process
+goes on by itself (in its own session, so a later Ctrl-C in the terminal does not kill it) and the next run finds
+the code in the cache. Without a time limit the solver simply waits for it. A compile that fails in that process is
+repeated in this one, so that its error is raised where the kernel is called.
+
+In-kernel deadlines. A compiled call cannot read Python's clock; :func:`leaf_clock` gives leaves a monotonic
+clock (``clock_gettime`` compiled in) so that a long call can stop itself at a deadline its caller passes in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import pickle
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -31,5 +68,242 @@ def jit_leaf(function: Callable[..., Any], *, inline: bool = False) -> Callable[
     options["inline"] = "always" if inline else "never"
     try:
         return numba.njit(cache=True, **options)(function)
-    except RuntimeError:  # no writable cache directory: compile in memory instead
+    except RuntimeError:  # no writable cache directory anywhere: compile in memory instead
         return numba.njit(**options)(function)
+
+
+# -- compiling ahead, in another process -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Compilation:
+    """What :func:`ensure_compiled` found.
+
+    Attributes:
+      ready: calling the kernel with those arguments runs compiled code without compiling (or there is nothing to
+        compile: numba is not installed, or the kernel is a plain function).
+      seconds: wall time spent here, loading code or waiting for the compiling process.
+      compiled: a compiling process was started (or was already running) for this kernel: the cache was cold.
+      note: when not ready, one line saying so, for a result's ``stopped_because``.
+    """
+
+    ready: bool
+    seconds: float = 0.0
+    compiled: bool = False
+    note: str = ""
+
+
+_READY = Compilation(True)
+# Compiling processes started by this process, by (module, qualified name, argument types); kept while running so
+# that later calls wait for the same process instead of starting another.
+_COMPILING: dict[tuple[str, str, Any], subprocess.Popen[bytes]] = {}
+# How often a wait checks the compiling process (and so how soon a Ctrl-C ends the wait at most).
+_POLL_SECONDS = 0.05
+# The compiling process's program: the job is pickled twice, so that sys.path (plain data) is in place before
+# anything of the package (or numba's types in the signature) is unpickled.
+_CHILD = ("import pickle, sys; outer = pickle.load(sys.stdin.buffer); sys.path[:] = outer['path']; "
+          "from equilibria.core.compiled import _compile_job; _compile_job(pickle.loads(outer['job']))")
+
+
+def ensure_compiled(kernel: Any, *args: Any, timeout: float | None = None) -> Compilation:
+    """Make sure that ``kernel(*args)`` will not compile, within ``timeout`` seconds (None: as long as it takes).
+
+    ``kernel``: a numba dispatcher (anything else is returned as ready). Code already in memory costs the argument
+    types' lookup (microseconds); code in the disk cache is loaded here. Otherwise a separate process compiles it
+    into the cache (module docstring) and this call waits for it, at most ``timeout`` seconds; Ctrl-C during the
+    wait kills that process and raises ``KeyboardInterrupt``. Not ready in time: ``Compilation(ready=False)``, the
+    process goes on and a later call (in this process or another) finds the code.
+
+    Kernels that another process cannot import (defined in ``__main__`` or inside a function) and kernels without
+    a disk cache are reported ready: their first call compiles in this process, as numba does.
+    """
+    started = time.perf_counter()
+    try:
+        from numba.core.dispatcher import Dispatcher
+    except ImportError:  # pragma: no cover - depends on the environment
+        return _READY
+    if not isinstance(kernel, Dispatcher):
+        return _READY
+    import numba
+
+    signature = tuple(numba.typeof(value) for value in args)
+    if signature in kernel.overloads:
+        return _READY
+    state = _disk_state(kernel, signature)
+    if state == "cached":
+        kernel.compile(signature)
+        return Compilation(True, time.perf_counter() - started)
+    function = kernel.py_func
+    if state == "unknown" or function.__module__ == "__main__" or "<locals>" in function.__qualname__:
+        return _READY
+    key = (function.__module__, function.__qualname__, signature)
+    process = _COMPILING.get(key)
+    if process is None:
+        process = _start_compiling(kernel, signature)
+        _COMPILING[key] = process
+    remaining = None if timeout is None else timeout - (time.perf_counter() - started)
+    try:
+        finished = _wait(process, remaining)
+    except KeyboardInterrupt:
+        process.kill()
+        process.wait()
+        del _COMPILING[key]
+        raise
+    if not finished:
+        return Compilation(False, time.perf_counter() - started, True,
+                           f"numba is compiling {function.__name__} for the first time (process {process.pid}, "
+                           "into the disk cache; the next run will not wait)")
+    del _COMPILING[key]
+    # Loaded from the cache the process wrote; if it failed, this compiles here (and raises numba's error).
+    kernel.compile(signature)
+    return Compilation(True, time.perf_counter() - started, True)
+
+
+def ensure_all_compiled(calls: Sequence[tuple[Any, tuple[Any, ...]]], timeout: float | None = None) -> Compilation:
+    """:func:`ensure_compiled` for several ``(kernel, arguments)`` pairs within one ``timeout``.
+
+    With a timeout, every missing compilation is started first, so that they run side by side (a cold cache then
+    costs one wait, not one run per kernel); then each is waited for with what is left. Returns the first pair's
+    :class:`Compilation` that is not ready, else a ready one with the seconds spent.
+    """
+    started = time.perf_counter()
+    if timeout is not None and len(calls) > 1:
+        for kernel, args in calls:
+            ensure_compiled(kernel, *args, timeout=0.0)
+    for kernel, args in calls:
+        left = None if timeout is None else max(0.0, timeout - (time.perf_counter() - started))
+        compilation = ensure_compiled(kernel, *args, timeout=left)
+        if not compilation.ready:
+            return compilation
+    return Compilation(True, time.perf_counter() - started)
+
+
+def pending_compilations() -> dict[str, int]:
+    """Compiling processes this process started that are still running: ``{"module.function": pid}``."""
+    running = {}
+    for (module, name, _), process in list(_COMPILING.items()):
+        if process.poll() is None:
+            running[f"{module}.{name}"] = process.pid
+    return running
+
+
+def _disk_state(kernel: Any, signature: tuple[Any, ...]) -> str:
+    """``"cached"``, ``"missing"``, or ``"unknown"`` (no disk cache, or numba's private cache API changed).
+
+    numba offers no public way to ask whether a signature is in the disk cache without compiling on a miss; this
+    reads the cache's index the way ``Dispatcher.compile`` does (numba 0.59 to 0.68).
+    """
+    try:
+        cache = kernel._cache
+        if not hasattr(cache, "_cache_file"):  # numba's NullCache: nothing is cached on disk
+            return "unknown"
+        index = cache._cache_file._load_index()
+        key = cache._index_key(signature, kernel.targetctx.codegen())
+    except Exception:  # noqa: BLE001 - any change inside numba: fall back to compiling as numba does
+        return "unknown"
+    return "cached" if key in index else "missing"
+
+
+def _start_compiling(kernel: Any, signature: tuple[Any, ...]) -> subprocess.Popen[bytes]:
+    function = kernel.py_func
+    options = {name: value for name, value in kernel.targetoptions.items() if name != "nopython"}
+    job = {"module": function.__module__, "qualname": function.__qualname__, "options": options,
+           "signature": signature}
+    payload = pickle.dumps({"path": list(sys.path), "job": pickle.dumps(job)})
+    # Its own session: a Ctrl-C typed in the terminal reaches this process only, which decides (ensure_compiled).
+    process = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    assert process.stdin is not None
+    process.stdin.write(payload)
+    process.stdin.close()
+    return process
+
+
+def _wait(process: subprocess.Popen[bytes], seconds: float | None) -> bool:
+    """Wait for ``process`` at most ``seconds`` (None: until it ends), in short polls; True when it ended."""
+    end = None if seconds is None else time.perf_counter() + seconds
+    while True:
+        step = _POLL_SECONDS if end is None else min(_POLL_SECONDS, end - time.perf_counter())
+        if step <= 0:
+            return process.poll() is not None
+        try:
+            process.wait(timeout=step)
+            return True
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _compile_job(job: dict[str, Any]) -> None:
+    """In the compiling process: compile one kernel for one signature into the disk cache."""
+    import importlib
+
+    import numba
+    from numba.core.dispatcher import Dispatcher
+
+    target: Any = importlib.import_module(job["module"])
+    for part in job["qualname"].split("."):
+        target = getattr(target, part)
+    if not isinstance(target, Dispatcher):  # a kernel its module builds on first use (the Python function's name)
+        target = numba.njit(cache=True, **job["options"])(getattr(target, "py_func", target))
+    target.compile(job["signature"])
+
+
+# -- a clock for leaves ------------------------------------------------------------------------------------------
+
+# CLOCK_MONOTONIC's number, where ``struct timespec`` is two 64-bit integers (64-bit Linux and macOS).
+_MONOTONIC_CLOCK_IDS = {"linux": 1, "darwin": 6}
+_monotonic_ns: Any = None  # the numba intrinsic, made by leaf_clock()
+
+
+def _no_clock() -> int:
+    return 0
+
+
+def _clock_ns() -> int:
+    return int(_monotonic_ns())
+
+
+@functools.cache
+def leaf_clock() -> Callable[[], int]:
+    """A monotonic clock in nanoseconds that leaves may call: ``deadline = clock() + allowance`` at the start of a
+    call, ``clock() > deadline`` within it. Only differences of its values mean anything.
+
+    With numba it reads ``clock_gettime(CLOCK_MONOTONIC)`` (tens of nanoseconds; compiled into the caller, which
+    stays cacheable); on a platform where that is not known to be available it always returns 0, so that
+    in-kernel deadlines never expire and only the caller's checks between calls stop a computation. Without
+    numba it is :func:`time.perf_counter_ns`.
+    """
+    try:
+        from llvmlite import ir
+        from numba.core import cgutils, config, types
+        from numba.extending import intrinsic
+    except ImportError:  # pragma: no cover - depends on the environment
+        return time.perf_counter_ns
+    if getattr(config, "DISABLE_JIT", False):  # leaves run as Python (NUMBA_DISABLE_JIT=1); an intrinsic cannot
+        return time.perf_counter_ns
+    clock_id = next((number for name, number in _MONOTONIC_CLOCK_IDS.items() if sys.platform.startswith(name)),
+                    None)
+    if clock_id is None or struct.calcsize("P") != 8:  # pragma: no cover - depends on the platform
+        return jit_leaf(_no_clock, inline=True)
+
+    @intrinsic
+    def monotonic_ns(typing_context: Any) -> Any:
+        def codegen(context: Any, builder: Any, signature: Any, arguments: Any) -> Any:
+            i32, i64 = ir.IntType(32), ir.IntType(64)
+            timespec = ir.LiteralStructType([i64, i64])
+            function_type = ir.FunctionType(i32, [i32, timespec.as_pointer()])
+            function = cgutils.get_or_insert_function(builder.module, function_type, "clock_gettime")
+            spec = cgutils.alloca_once(builder, timespec)
+            builder.call(function, [ir.Constant(i32, clock_id), spec])
+            seconds = builder.load(cgutils.gep_inbounds(builder, spec, 0, 0))
+            nanoseconds = builder.load(cgutils.gep_inbounds(builder, spec, 0, 1))
+            return builder.add(builder.mul(seconds, ir.Constant(i64, 1_000_000_000)), nanoseconds)
+
+        return types.int64(), codegen
+
+    global _monotonic_ns
+    _monotonic_ns = monotonic_ns
+    return jit_leaf(_clock_ns, inline=True)
+
+
+__all__ = ["Compilation", "ensure_compiled", "jit_leaf", "leaf_clock", "pending_compilations"]

@@ -6,7 +6,9 @@
 - :mod:`~equilibria.dynamics.no_regret`, :mod:`~equilibria.dynamics.fictitious_play`,
   :mod:`~equilibria.dynamics.replicator`: learners over mixed strategies;
 - :mod:`~equilibria.dynamics.run`: the runner, :class:`Trajectory` and metric callbacks;
-- :mod:`~equilibria.dynamics.analysis`: the linearised update, its spectral radius, measured rates;
+- :mod:`~equilibria.dynamics.analysis`: the linearised update, its spectral radius, measured rates, run outcomes;
+- :mod:`~equilibria.dynamics.report`: the verdict on one run (rest points, convergence against an unstable
+  linearisation, settled by a perturbed start) and typed or seeded starts;
 - :mod:`~equilibria.dynamics.methods`: the table of named methods used by the command line.
 """
 
@@ -37,11 +39,11 @@ from equilibria.dynamics.no_regret import (
     regret_matching_plus,
 )
 from equilibria.dynamics.replicator import integrate_replicator, replicator, replicator_ode
-from equilibria.dynamics.run import Trajectory, run
+from equilibria.dynamics.run import Trajectory, run, steps_run
 
 __all__ = [
     "Dynamics", "Trajectory", "best_response_dynamics", "cgd", "consensus", "extragradient", "fictitious_play", "gda",
     "hamiltonian", "hedge", "integrate_replicator", "logit_dynamics", "lola", "lookahead", "negative_momentum",
     "optimistic_gda", "optimistic_hedge", "predictive_regret_matching_plus", "regret_matching",
-    "regret_matching_plus", "replicator", "replicator_ode", "run", "sga", "smooth_fictitious_play",
+    "regret_matching_plus", "replicator", "replicator_ode", "run", "sga", "smooth_fictitious_play", "steps_run",
 ]

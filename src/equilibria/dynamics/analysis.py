@@ -6,7 +6,9 @@ so the iterates converge linearly at rate ``rho(DF)`` (the spectral radius) when
 differentiating ``dynamics.update`` with respect to *every* float leaf of the state, so a method's memory (optimistic
 GDA's previous gradient, a momentum buffer, an optimizer's moments) is part of the linearisation; integer leaves
 (step counters) are held fixed. :func:`measured_rate` reads the same rate off a trajectory, so a test can set the
-prediction against what the runner actually did.
+prediction against what the runner actually did. :func:`is_rest_point`, :func:`run_outcome` and
+:func:`perturbed_start` say what one run did, for reports that must not contradict the linearisation silently
+(:mod:`equilibria.dynamics.report`).
 
 Closed forms on ``f(x, y) = sigma * x * y`` (``J = [[0, sigma], [-sigma, 0]]``, eigenvalues ``+-i sigma``), with
 ``a = eta * sigma`` (see :func:`predicted_bilinear_radius`):
@@ -35,6 +37,7 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from equilibria.core.errors import GameError
+from equilibria.core.sets import Simplex
 from equilibria.dynamics.base import Dynamics
 from equilibria.dynamics.run import Trajectory
 from equilibria.games.differentiable import DifferentiableGame, Params
@@ -251,3 +254,81 @@ def predicted_bilinear_radius(method: str, a: float, *, sigma: float | None = No
     if not (math.isfinite(weight) and weight >= 0):
         raise GameError(f"{caller}: gamma must be a finite number >= 0, got {gamma!r}")
     return math.hypot(1 - a * weight * sigma, a)  # consensus
+
+
+# -- what a run did ----------------------------------------------------------------------------------------------
+# A run's verdict and the linearisation's must not contradict each other silently: a start at a rest point never
+# moves (so "converged" there says nothing), and a start on the stable subspace of an unstable equilibrium
+# converges although almost every nearby start diverges. The command line reports both, and settles the question
+# with a perturbed start (perturbed_start).
+Outcome = Literal["converged", "converging", "cycling", "diverging"]
+
+
+def is_rest_point(dynamics: Dynamics, game: DifferentiableGame, state: Any, *, atol: float = 1e-12) -> bool:
+    """Whether one update leaves the iterate where it is: ``max |params' - params| <= atol * max(1, max |params|)``
+    over every float entry of ``state.params``. A run from a rest point never moves, so it shows nothing about
+    the rest point's stability."""
+    if not isinstance(dynamics, Dynamics):
+        raise GameError(f"is_rest_point: dynamics must be a Dynamics (init, update) pair, got "
+                        f"{type(dynamics).__name__}")
+    before = np.asarray(ravel_pytree(tuple(state.params))[0], dtype=np.float64)
+    after = np.asarray(ravel_pytree(tuple(jax.jit(dynamics.update)(game, state).params))[0], dtype=np.float64)
+    if not (np.all(np.isfinite(before)) and np.all(np.isfinite(after))):
+        return False
+    scale = max(1.0, float(np.max(np.abs(before)))) if before.size else 1.0
+    return bool(np.max(np.abs(after - before), initial=0.0) <= atol * scale)
+
+
+def run_outcome(values: Any, *, atol: float = 1e-9, rel_tol: float = 0.01) -> Outcome:
+    """What a run did, from a metric that is 0 exactly at its target (a distance to the equilibrium, NashConv, a
+    stationarity residual), one value per record, oldest first.
+
+    ``"converged"`` when the last value is at most ``atol * max(1, first value)`` (the target reached up to
+    rounding); otherwise :func:`observed_behaviour` on the records (the trend of the late envelope). A late orbit
+    that is steady but entirely farther from the target than the start (beyond ``rel_tol``; a dynamic on a
+    simplex that spiralled out to the boundary and circles there) is ``"diverging"``, one entirely nearer is
+    ``"converging"``. With fewer than 8 records, the last value against the first. A non-finite value (an
+    overflow) is ``"diverging"``.
+    """
+    series = np.asarray(values, dtype=np.float64)
+    if series.ndim != 1 or series.shape[0] < 1:
+        raise GameError(f"run_outcome: expected a non-empty 1-D array of metric values, got shape {series.shape}")
+    if not np.all(np.isfinite(series)):
+        return "diverging"
+    first = float(series[0])
+    if series[-1] <= atol * max(1.0, first):
+        return "converged"
+    late = series[-max(1, series.shape[0] // 4):]
+    trend = observed_behaviour(series, rel_tol=rel_tol) if series.shape[0] >= 8 else "cycling"
+    if trend != "cycling":
+        return trend
+    if np.min(late) > (1 + rel_tol) * first:
+        return "diverging"
+    return "converging" if np.max(late) < (1 - rel_tol) * first else "cycling"
+
+
+def perturbed_start(game: DifferentiableGame, params: Params, *, key: jax.Array, scale: float = 1e-6) -> Params:
+    """``params`` moved by about ``scale`` (Euclidean norm over the whole profile) in a random direction that keeps
+    every player inside its constraint set: on a simplex the direction is tangent (it keeps the sum), and every
+    player's point is projected onto its set afterwards (which may shorten the move at a boundary).
+
+    Args:
+      game: the game, for its constraint sets.
+      params: the profile, one array per player.
+      key: a ``jax.random`` key (the direction is a function of it alone).
+      scale: the size of the move, a positive finite number.
+    """
+    size = _positive(scale, "perturbed_start", "scale")
+    points = [np.asarray(p, dtype=np.float64) for p in params]
+    if len(points) != game.n_players:
+        raise GameError(f"perturbed_start: expected one array per player ({game.n_players}), got {len(points)}")
+    # One draw for the whole profile, then NumPy: a handful of tiny JAX ops would each compile.
+    flat = np.asarray(jax.random.normal(key, (sum(p.size for p in points),)), dtype=np.float64)
+    directions = []
+    for p, constraint in zip(points, game.constraints, strict=True):
+        d, flat = flat[:p.size].reshape(p.shape), flat[p.size:]
+        directions.append(d - d.mean() if isinstance(constraint, Simplex) else d)
+    norm = float(np.sqrt(sum(float(np.sum(d * d)) for d in directions)))
+    factor = size / norm if norm > 0 else 0.0
+    return tuple(jnp.asarray(constraint.project(p + factor * d), dtype=jnp.asarray(original).dtype)
+                 for p, d, constraint, original in zip(points, directions, game.constraints, params, strict=True))

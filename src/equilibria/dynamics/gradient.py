@@ -380,16 +380,21 @@ def cgd(learning_rate: float, *, tol: float = 1e-8, maxiter: int = 100) -> Dynam
 
         # J_o is linear in its tangent, so the pullback at any point (here xi) is J_o^T.
         _, pullback = jax.vjp(interaction, xi)
+        flat_xi, unravel = ravel_pytree(xi)
 
-        def matvec(v: Params) -> Params:
-            return tree_axpy(eta, interaction(v), v)
+        def matvec(v: jax.Array) -> jax.Array:
+            return v + eta * ravel_pytree(interaction(unravel(v)))[0]
 
-        def rmatvec(u: Params) -> Params:
-            return tree_axpy(eta, pullback(u)[0], u)
+        def rmatvec(u: jax.Array) -> jax.Array:
+            return u + eta * ravel_pytree(pullback(unravel(u))[0])[0]
 
-        solution, _ = jax.scipy.sparse.linalg.cg(lambda v: rmatvec(matvec(v)), rmatvec(xi), x0=xi,
-                                                 tol=tolerance, maxiter=maxiter)
-        return solution
+        # CG runs on one flat vector started at its own right-hand side (M^T xi, close to the solution xi when
+        # eta J_o is small): jax's cg device_puts (b, x0) together, which fails under jacfwd/vmap when their
+        # leaves carry different batch axes (the linearisation in dynamics.analysis batches exactly this way).
+        rhs = rmatvec(flat_xi)
+        solution, _ = jax.scipy.sparse.linalg.cg(lambda v: rmatvec(matvec(v)), rhs, x0=rhs, tol=tolerance,
+                                                 maxiter=maxiter)
+        return unravel(solution)
 
     hyper = (("learning_rate", eta), ("tol", tolerance), ("maxiter", maxiter))
     return _direction_dynamics("cgd", direction, base, hyper)

@@ -17,10 +17,21 @@ freezes the run at the last finite state and sets ``diverged`` and ``diverged_at
 
 The runner is a pure function of arrays, so ``jax.vmap`` over starting states, seeds or (stacked) games batches
 whole runs, and ``jax.jit`` compiles it (pass ``dynamics`` and the integers as static arguments).
+
+Time limit. ``run(..., max_seconds=S)`` runs the same updates in compiled chunks (a loop whose length is an argument,
+so one compilation serves every chunk), reading the clock between chunks: a chunk starts at one step and doubles
+while it takes under a fiftieth of ``S``, so no chunk overruns the limit by much; the first chunk's time includes
+its compilation. At the limit the run stops and records where it stopped, at step ``k`` (a multiple of
+``record_every`` or not): the records before are those of the unbudgeted run, the last one and ``final_state``
+those of an unbudgeted run of ``k`` steps, and :func:`steps_run` gives ``k``. The steps are the unbudgeted run's
+bit for bit; a metric of the average may differ from it in the last bit (XLA fuses the division into it
+differently in the two programs). Such a run is not traced (no ``jax.jit`` or
+``jax.vmap`` over it): it reads a clock.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -112,11 +123,20 @@ def _product_distribution(params: Params) -> jax.Array:
 
 
 def run(dynamics: Dynamics, game: DifferentiableGame, state: Any, *, steps: int, record_every: int = 1,
-        metrics: Mapping[str, Metric] | None = None, joint: bool = False) -> Trajectory:
+        metrics: Mapping[str, Metric] | None = None, joint: bool = False,
+        max_seconds: float | None = None) -> Trajectory:
     """Run ``dynamics`` for ``steps`` updates from ``state`` (from ``dynamics.init``), recording every
-    ``record_every`` steps. See the module docstring for what is recorded."""
+    ``record_every`` steps. See the module docstring for what is recorded.
+
+    ``max_seconds``: stop at the last record reached by then (module docstring, "Time limit"); None runs every
+    step in one ``jax.lax.scan``.
+    """
     metrics = dict(metrics or {})
     _check_arguments(dynamics, game, state, steps, record_every, metrics)
+    if max_seconds is not None and (isinstance(max_seconds, bool) or not isinstance(max_seconds, int | float)
+                                    or not max_seconds > 0 or not np.isfinite(max_seconds)):
+        raise GameError(f"run: max_seconds must be a positive number of seconds, got {max_seconds!r}")
+    started = time.perf_counter()
     if joint:
         require_simplex_game(game, "run(joint=True)")
 
@@ -161,14 +181,62 @@ def run(dynamics: Dynamics, game: DifferentiableGame, state: Any, *, steps: int,
         diverged=jnp.asarray(False),
         diverged_at=jnp.asarray(-1, dtype=jnp.int32),
     )
-    final, records = jax.lax.scan(one_record, carry0, None, length=steps // record_every)
     first = (state.step, params0, params0, measure(params0), measure(params0))
-    step_r, params_r, avg_r, metrics_r, avg_metrics_r = jax.tree_util.tree_map(
-        lambda a, b: jnp.concatenate([jnp.asarray(a)[None], b]), first, records)
+    if max_seconds is None:
+        final, records = jax.lax.scan(one_record, carry0, None, length=steps // record_every)
+        step_r, params_r, avg_r, metrics_r, avg_metrics_r = jax.tree_util.tree_map(
+            lambda a, b: jnp.concatenate([jnp.asarray(a)[None], b]), first, records)
+    else:
+        def record(carry: _Carry) -> tuple[Any, ...]:
+            avg = average(carry)
+            return carry.state.step, carry.state.params, avg, measure(carry.state.params), measure(avg)
+
+        def advance(carry: _Carry, n: jax.Array) -> _Carry:
+            return jax.lax.fori_loop(0, n, lambda _, c: one_step(c, None)[0], carry)
+
+        final, kept = _run_timed(jax.jit(advance), jax.jit(record), carry0, steps // record_every, record_every,
+                                 started + max_seconds, max_seconds / 50)
+        step_r, params_r, avg_r, metrics_r, avg_metrics_r = jax.tree_util.tree_map(
+            lambda *leaves: jnp.stack([jnp.asarray(leaf) for leaf in leaves]), first, *kept)
     joint_average = final.joint_total / jnp.maximum(final.count, 1) if joint else None
     return Trajectory(steps=step_r, params=params_r, average=avg_r, metrics=metrics_r, average_metrics=avg_metrics_r,
                       joint_average=joint_average, final_state=final.state, diverged=final.diverged,
                       diverged_at=final.diverged_at)
+
+
+def _run_timed(advance: Callable[[_Carry, jax.Array], _Carry], record: Callable[[_Carry], tuple[Any, ...]],
+               carry: _Carry, n_records: int, record_every: int, deadline: float,
+               target: float) -> tuple[_Carry, list[tuple[Any, ...]]]:
+    """Records until ``deadline`` (``time.perf_counter``): ``advance(carry, n)`` makes ``n`` steps, a chunk grows
+    from one step by doubling while it takes under ``target`` seconds. Returns the last carry and the records (at
+    the deadline, the steps made since the last record are recorded too)."""
+    kept: list[tuple[Any, ...]] = []
+    chunk = 1
+    for _ in range(n_records):
+        current, done = carry, 0
+        while done < record_every:
+            if time.perf_counter() >= deadline:
+                if done:  # the steps made since the last record: a last, shorter record
+                    kept.append(jax.block_until_ready(record(current)))
+                    return current, kept
+                return carry, kept
+            n = min(chunk, record_every - done)
+            tick = time.perf_counter()
+            current = advance(current, jnp.asarray(n, dtype=jnp.int32))
+            jax.block_until_ready(current)
+            if time.perf_counter() - tick < target / 2:
+                chunk *= 2
+            done += n
+        carry = current
+        kept.append(jax.block_until_ready(record(carry)))
+    return carry, kept
+
+
+def steps_run(trajectory: Trajectory) -> int:
+    """How many steps ``trajectory``'s state advanced: all that were asked, or fewer when ``max_seconds`` stopped
+    the run or a step overflowed (``diverged``: the state is frozen there)."""
+    steps = np.asarray(trajectory.steps)
+    return int(steps[-1] - steps[0])
 
 
 # -- metric factories ------------------------------------------------------------------------------------------

@@ -5,7 +5,13 @@ An :class:`Experiment` is data: a name, a title, two configs (``full`` and ``qui
 ``context.directory``; the runner (:mod:`equilibria.experiments.runner`) owns caching, progress and the report.
 
 Every reproduction states what the literature says and what was measured as :class:`Check` rows, so a report reader
-sees at a glance whether the result reproduced.
+sees at a glance whether the result reproduced. A check (or a table column) whose numbers are certificates or
+differences that are 0 up to round-off names that tolerance as ``zero_below``: the report prints a number of smaller
+magnitude as 0 (``results.json`` keeps the text as measured).
+
+Long reproductions split their work into *units* (a sweep's cells: an optimizer on a data set with its seeds, a chunk
+of sessions, a CFR variant) and run them through :meth:`Context.sweep`, which checkpoints every finished unit, so a
+killed run started again computes only the units it had not finished.
 """
 
 from __future__ import annotations
@@ -25,21 +31,37 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Check:
-    """One claim from the literature and what this run measured."""
+    """One claim from the literature and what this run measured.
+
+    ``zero_below``: the tolerance under which a number in ``measured`` is round-off of 0 (the check's own
+    tolerance for a quantity that is 0 in exact arithmetic: a certificate, a value of 0); None when no number in
+    ``measured`` is meant to be 0.
+    """
 
     claim: str
     expected: str
     measured: str
     passed: bool
+    zero_below: float | None = None
 
 
 @dataclass(frozen=True)
 class Table:
-    """A table for the report: ``rows[r][c]`` under ``columns[c]`` (cells are rendered with ``str``)."""
+    """A table for the report: ``rows[r][c]`` under ``columns[c]`` (cells are rendered with ``str``).
+
+    ``zero_below`` maps a column's name to the tolerance under which its numbers are round-off of 0 (see
+    :class:`Check`).
+    """
 
     title: str
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
+    zero_below: Mapping[str, float] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        unknown = [c for c in self.zero_below if c not in self.columns]
+        if unknown:
+            raise ValueError(f"Table({self.title!r}).zero_below: no column named {unknown[0]!r}")
 
 
 @dataclass(frozen=True)
@@ -67,8 +89,8 @@ class ExperimentResult:
         return {
             "summary": dict(self.summary),
             "checks": [dataclasses.asdict(c) for c in self.checks],
-            "tables": [{"title": t.title, "columns": list(t.columns), "rows": [[_cell(x) for x in r] for r in t.rows]}
-                       for t in self.tables],
+            "tables": [{"title": t.title, "columns": list(t.columns), "rows": [[_cell(x) for x in r] for r in t.rows],
+                        "zero_below": dict(t.zero_below)} for t in self.tables],
             "figures": [dataclasses.asdict(f) for f in self.figures],
         }
 
@@ -77,8 +99,8 @@ class ExperimentResult:
         return cls(
             summary=data["summary"],
             checks=tuple(Check(**c) for c in data["checks"]),
-            tables=tuple(Table(t["title"], tuple(t["columns"]), tuple(tuple(r) for r in t["rows"]))
-                         for t in data["tables"]),
+            tables=tuple(Table(t["title"], tuple(t["columns"]), tuple(tuple(r) for r in t["rows"]),
+                               dict(t.get("zero_below", {}))) for t in data["tables"]),
             figures=tuple(Figure(**f) for f in data["figures"]),
         )
 
@@ -94,12 +116,20 @@ class Context:
     ``progress(items, description)`` wraps an iterable with the runner's progress bar (a no-op when quiet).
     ``executor`` runs the cells of a sweep (:meth:`sweep`): in-process by default, Ray with ``--backend ray``.
     ``resume`` is false under ``--fresh``: checkpointed sweep cells are then computed again.
+    ``stamp`` is recorded in every cell's checkpoint and must match for the cell to be read back (the runner passes
+    the experiment's name, configuration fingerprint and package version, so a changed configuration recomputes its
+    cells). ``units_resumed`` / ``units_total`` count the cells of every sweep so far: read back / all.
+    ``on_units(resumed, total)`` is told of each sweep as it starts (the runner's time limit reports it).
     """
 
     directory: Path
     progress: Callable[[Iterable[Any], str], Iterable[Any]] = field(default=lambda items, description: items)
     executor: Executor = field(default_factory=LocalExecutor)
     resume: bool = True
+    stamp: Mapping[str, Any] | None = None
+    units_resumed: int = 0
+    units_total: int = 0
+    on_units: Callable[[int, int], None] | None = None
 
     def track(self, items: Iterable[T], description: str) -> Iterator[T]:
         yield from self.progress(items, description)
@@ -111,7 +141,14 @@ class Context:
         A killed run started again computes only the cells it had not finished (see :mod:`equilibria.distributed`).
         """
         return run_cells(fn, cells, executor=self.executor, checkpoint_dir=self.directory / folder,
-                         reuse=self.resume, progress=self.progress, description=description)
+                         reuse=self.resume, progress=self.progress, description=description, stamp=self.stamp,
+                         on_resume=self._count_units)
+
+    def _count_units(self, resumed: int, total: int) -> None:
+        self.units_resumed += resumed
+        self.units_total += total
+        if self.on_units is not None:
+            self.on_units(resumed, total)
 
     def save_figure(self, figure: Any, filename: str, caption: str) -> Figure:
         """Save a matplotlib figure atomically into the experiment's directory, close it, and describe it."""

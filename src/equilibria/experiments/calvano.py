@@ -11,15 +11,20 @@ and to about 0.64 with three firms.
 
 The experiment reruns all of this with :mod:`equilibria.applications.pricing` and adds a small ``(alpha, beta)``
 heat map (the paper's 100 x 100 grid is the separate experiment ``calvano-heatmap``, made for ``--backend ray``).
-Every finished heat-map cell is checkpointed under ``cells/``, so an interrupted sweep resumes. Statistical checks use
-``max(stated tolerance, 3 standard errors)``, so a quick run with fewer sessions is judged by a looser band, stated
-in each check.
+The full run is minutes on two cores; its units of work are checkpointed as they finish, so an interrupted run
+resumes: every chunk of baseline sessions and each robustness variant under ``sessions/`` (a chunk stores its
+sessions' convergence, periods, final greedy strategies and state; a variant its profit-gain statistics), every
+heat-map cell under ``cells/``. Every session owns its random stream, so resumed chunks give the same sessions.
+Statistical checks use ``max(stated tolerance, 3 standard errors)``, so a quick run with fewer sessions is judged by a
+looser band, stated in each check.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 
@@ -39,7 +44,6 @@ from equilibria.applications.pricing import (  # noqa: E402
     heatmap_cells,
     pricing_market,
     run_sessions,
-    run_sessions_in_chunks,
 )
 from equilibria.applications.pricing.heatmap import HeatMap, assemble_heatmap  # noqa: E402
 from equilibria.experiments.base import Check, Context, Experiment, ExperimentResult, Table, register  # noqa: E402
@@ -74,7 +78,7 @@ class CalvanoConfig:
     heatmap_betas: tuple[float, ...] = (2e-6, 4e-6, 1e-5, 2e-5)
     heatmap_sessions: int = 50
     impulse_horizon: int = 15
-    chunks: int = 10  # the baseline runs in this many chunks so that the progress bar moves
+    chunks: int = 10  # the baseline runs in this many units of work (checkpointed; the progress bar moves)
 
     def parameters(self, discount: float | None = None) -> LearningParameters:
         return LearningParameters(alpha=self.alpha, beta=self.beta,
@@ -124,24 +128,73 @@ def _baseline_checks(config: CalvanoConfig, sessions: Sessions, analysis: Sessio
     return checks
 
 
+def _session_setting(config: CalvanoConfig, *, n_firms: int = 2, discount: float | None = None) -> dict[str, Any]:
+    """The market and learning parameters of a sweep cell of sessions (every input but the sessions' range)."""
+    return {"n_firms": n_firms, "n_prices": config.n_prices, "xi": config.xi, "alpha": config.alpha,
+            "beta": config.beta, "delta": config.discount if discount is None else discount,
+            "convergence_window": config.convergence_window, "max_periods": config.max_periods, "seed": config.seed}
+
+
+def _market_and_parameters(cell: Mapping[str, Any]) -> tuple[PricingMarket, LearningParameters]:
+    market = pricing_market(LogitDemand.symmetric(int(cell["n_firms"])), int(cell["n_prices"]), float(cell["xi"]))
+    parameters = LearningParameters(alpha=float(cell["alpha"]), beta=float(cell["beta"]), delta=float(cell["delta"]),
+                                    convergence_window=int(cell["convergence_window"]),
+                                    max_periods=int(cell["max_periods"]))
+    return market, parameters
+
+
+def sessions_cell(cell: Mapping[str, Any]) -> dict[str, Any]:
+    """A chunk of sessions as a sweep cell: :func:`_session_setting` plus ``first_session`` and ``sessions`` ->
+    the sessions' ``converged``, ``periods``, ``greedy`` (``[R][n][n_states]``), ``final_state`` and ``seconds``."""
+    market, parameters = _market_and_parameters(cell)
+    sessions = run_sessions(market, parameters, sessions=int(cell["sessions"]), seed=int(cell["seed"]),
+                            first_session=int(cell["first_session"]))
+    return {"converged": sessions.converged.tolist(), "periods": sessions.periods.tolist(),
+            "greedy": sessions.greedy.tolist(), "final_state": sessions.final_state.tolist(),
+            "seconds": sessions.seconds}
+
+
+def robustness_cell(cell: Mapping[str, Any]) -> dict[str, Any]:
+    """A robustness variant as a sweep cell (:func:`_session_setting` plus ``sessions``) -> its profit-gain mean
+    and sd, sessions converged, mean periods and seconds."""
+    market, parameters = _market_and_parameters(cell)
+    sessions = run_sessions(market, parameters, sessions=int(cell["sessions"]), seed=int(cell["seed"]))
+    gains = analyse_sessions(sessions, horizon=2).profit_gain
+    return {"gain_mean": float(gains.mean()), "gain_sd": float(gains.std()), "converged": int(sessions.converged.sum()),
+            "periods_mean": float(sessions.periods.mean()), "seconds": sessions.seconds}
+
+
+def _baseline(config: CalvanoConfig, market: PricingMarket, context: Context) -> Sessions:
+    """The baseline sessions in ``config.chunks`` units of work (the split of ``run_sessions_in_chunks``)."""
+    bounds = np.linspace(0, config.sessions, min(config.chunks, config.sessions) + 1).astype(int).tolist()
+    cells = [{**_session_setting(config), "first_session": lo, "sessions": hi - lo}
+             for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    parts = context.sweep(sessions_cell, cells, "Q-learning sessions", folder="sessions")
+    return Sessions(market, config.parameters(), int(config.seed), 0,
+                    np.concatenate([np.asarray(p["converged"], dtype=bool) for p in parts]),
+                    np.concatenate([np.asarray(p["periods"], dtype=np.int64) for p in parts]),
+                    np.concatenate([np.asarray(p["greedy"], dtype=np.int16) for p in parts]),
+                    np.concatenate([np.asarray(p["final_state"], dtype=np.int64) for p in parts]),
+                    float(sum(p["seconds"] for p in parts)))
+
+
 def _robustness(config: CalvanoConfig, context: Context) -> tuple[list[Check], list[tuple[str, ...]], dict[str, float]]:
-    runs = (("discount 0.35", pricing_market(n_prices=config.n_prices, xi=config.xi),
-             config.parameters(config.low_discount), config.low_discount_sessions, PAPER_LOW_DISCOUNT_DELTA),
-            ("three firms", pricing_market(LogitDemand.symmetric(3), config.n_prices, config.xi), config.parameters(),
-             config.three_firm_sessions, PAPER_THREE_FIRMS_DELTA))
+    runs = (("discount 0.35", _session_setting(config, discount=config.low_discount), config.low_discount_sessions,
+             PAPER_LOW_DISCOUNT_DELTA),
+            ("three firms", _session_setting(config, n_firms=3), config.three_firm_sessions, PAPER_THREE_FIRMS_DELTA))
+    results = context.sweep(robustness_cell, [{**setting, "sessions": count} for _, setting, count, _ in runs],
+                            "robustness", folder="sessions")
     checks: list[Check] = []
     rows: list[tuple[str, ...]] = []
     summary: dict[str, float] = {}
-    for label, market, parameters, count, paper in context.track(runs, "robustness"):
-        sessions = run_sessions(market, parameters, sessions=count, seed=config.seed)
-        gains = analyse_sessions(sessions, horizon=2).profit_gain
-        tol = _tolerance(config.robustness_tolerance, float(gains.std()), count)
+    for (label, _, count, paper), r in zip(runs, results, strict=True):
+        tol = _tolerance(config.robustness_tolerance, float(r["gain_sd"]), count)
         checks.append(Check(f"{label}: mean profit gain over {count} sessions", f"about {paper} (+- {tol:.3f})",
-                            f"{gains.mean():.3f} (sd {gains.std():.3f}; {int(sessions.converged.sum())} converged)",
-                            bool(abs(gains.mean() - paper) <= tol)))
-        rows.append((label, str(count), f"{paper}", f"{gains.mean():.3f}", f"{gains.std():.3f}",
-                     f"{sessions.periods.mean():,.0f}", f"{sessions.seconds:.1f}"))
-        summary[label] = float(gains.mean())
+                            f"{r['gain_mean']:.3f} (sd {r['gain_sd']:.3f}; {r['converged']} converged)",
+                            bool(abs(r["gain_mean"] - paper) <= tol)))
+        rows.append((label, str(count), f"{paper}", f"{r['gain_mean']:.3f}", f"{r['gain_sd']:.3f}",
+                     f"{r['periods_mean']:,.0f}", f"{r['seconds']:.1f}"))
+        summary[label] = float(r["gain_mean"])
     return checks, rows, summary
 
 
@@ -209,8 +262,7 @@ def market_extra(config: CalvanoConfig) -> dict[str, float | int]:
 
 def run_experiment(config: CalvanoConfig, context: Context) -> ExperimentResult:
     market = pricing_market(n_prices=config.n_prices, xi=config.xi)
-    sessions = run_sessions_in_chunks(market, config.parameters(), sessions=config.sessions, seed=config.seed,
-                                      chunks=config.chunks, progress=context.progress)
+    sessions = _baseline(config, market, context)
     analysis = analyse_sessions(sessions, horizon=config.impulse_horizon)
     checks = _market_checks(market) + _baseline_checks(config, sessions, analysis)
     robustness_checks, robustness_rows, robustness_summary = _robustness(config, context)

@@ -14,12 +14,18 @@ reverse KL of the mode histogram (2,500 samples), with the JSD estimate; figures
 The checks state what this run measured, phrased so that a different outcome fails them: the quadrature identity,
 the metrics on the data itself, and comparisons between simultaneous GDA and the fixes. The comparisons are
 whatever the measurement says; they are not tuned to the literature's pictures.
+
+The unit of work is one ``optimizer x data set`` cell with all its seeds (they train as one ``vmap``-ed program;
+splitting them would give up the batching). The full table is hours on two cores, so every finished cell is
+checkpointed under ``cells/`` (its metrics and seed 0's snapshots, :meth:`Cell.to_json`) and a killed run resumes
+with the missing cells.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,12 +133,45 @@ class Cell:
                 "diverged_at": self.diverged_at.tolist(), "record_steps": self.record_steps.tolist(),
                 "modes_over_training": self.modes_over_training.tolist(), "seconds": self.seconds}
 
+    def to_json(self) -> dict[str, Any]:
+        """:meth:`summary` plus seed 0's snapshots: everything the tables, checks and figures read."""
+        return {**self.summary(), "snapshots": self.snapshots.tolist()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Cell:
+        return cls(str(data["method"]), str(data["dataset"]),
+                   modes=np.asarray(data["modes"], dtype=int), high_quality=np.asarray(data["high_quality"], float),
+                   reverse_kl=np.asarray(data["reverse_kl"], dtype=float), jsd=np.asarray(data["jsd"], dtype=float),
+                   diverged=np.asarray(data["diverged"], dtype=bool),
+                   diverged_at=np.asarray(data["diverged_at"], dtype=int),
+                   record_steps=np.asarray(data["record_steps"], dtype=int),
+                   modes_over_training=np.asarray(data["modes_over_training"], dtype=int),
+                   snapshots=np.asarray(data["snapshots"], dtype=float), seconds=float(data["seconds"]))
+
 
 def train_cell(config: MixturesConfig, method: str, data: str) -> Cell:
     """Train every seed of one cell as one batched program and measure it."""
+    return _train_and_measure(config.train_config(method, data), config.seeds)
+
+
+def sweep_cells(config: MixturesConfig) -> list[dict[str, Any]]:
+    """The table's cells as sweep cells, datasets outermost: every input of the training, as JSON."""
+    return [{"method": m, "dataset": d, "seeds": list(config.seeds),
+             "train": dataclasses.asdict(config.train_config(m, d))} for d in config.datasets for m in config.methods]
+
+
+def mixtures_cell(cell: Mapping[str, Any]) -> dict[str, Any]:
+    """One sweep cell (:func:`sweep_cells`) trained and measured -> :meth:`Cell.to_json`."""
+    settings = dict(cell["train"])
+    train_config = TrainConfig(**{**settings, "architecture": Architecture(**settings["architecture"])})
+    return _train_and_measure(train_config, tuple(int(s) for s in cell["seeds"])).to_json()
+
+
+def _train_and_measure(train_config: TrainConfig, seeds: Sequence[int]) -> Cell:
+    method, data = train_config.method, train_config.dataset
     mixture = dataset(data)
     start = time.perf_counter()
-    result = train(config.train_config(method, data), config.seeds)
+    result = train(train_config, seeds)
     samples = np.asarray(jax.block_until_ready(result.samples), dtype=float)
     seconds = time.perf_counter() - start
     metrics = [mode_metrics(s, mixture) for s in samples]
@@ -151,7 +190,7 @@ def train_cell(config: MixturesConfig, method: str, data: str) -> Cell:
 
 def run_table(config: MixturesConfig,
               track: Callable[[Iterable[Any], str], Iterable[Any]] = lambda items, description: items) -> list[Cell]:
-    """Every cell of the table, datasets outermost."""
+    """Every cell of the table, datasets outermost, without checkpoints (the benchmark's timing of the table)."""
     pairs = [(m, d) for d in config.datasets for m in config.methods]
     return [train_cell(config, m, d) for m, d in track(pairs, "gan-mixtures: optimizer x dataset")]
 
@@ -298,7 +337,8 @@ def collapse_checks(cells: Sequence[Cell], config: MixturesConfig) -> list[Check
 
 
 def run_experiment(config: MixturesConfig, context: Context) -> ExperimentResult:
-    cells = run_table(config, context.track)
+    cells = [Cell.from_json(r) for r in context.sweep(mixtures_cell, sweep_cells(config),
+                                                       "optimizer x data set")]
     table = metric_table(cells, config)
     figures: list[Figure] = [
         context.save_figure(samples_figure(cells, data), f"samples_{data}.png",

@@ -22,9 +22,12 @@ The experiment
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import matplotlib
 
@@ -81,6 +84,11 @@ class Curve:
         return {"iterations": list(self.iterations), "seconds": list(self.seconds),
                 "exploitability": list(self.exploitability), "value": list(self.value)}
 
+    @classmethod
+    def from_dict(cls, variant: str, data: Mapping[str, Any]) -> Curve:
+        return cls(variant, tuple(int(i) for i in data["iterations"]), tuple(data["seconds"]),
+                   tuple(data["exploitability"]), tuple(data["value"]))
+
 
 def log_grid(last: int, points: int, include: tuple[int, ...] = ()) -> tuple[int, ...]:
     """About ``points`` log-spaced iteration counts from 1 to ``last`` (both included), plus ``include``."""
@@ -104,6 +112,19 @@ def trace_convergence(game: ExtensiveFormGame, variant: str, grid: tuple[int, ..
             exploit.append(exploitability(game, policy))
             value.append(float(game.reach_probabilities(policy) @ game.payoffs[:, 0]))
     return Curve(variant, grid, tuple(seconds), tuple(exploit), tuple(value))
+
+
+def curve_cell(cell: Mapping[str, Any]) -> dict[str, Any]:
+    """One CFR run as a sweep cell (a unit of work that is checkpointed on its own):
+    ``{"game": zoo name, "variant", "grid": [iterations, ...], "seed"}`` -> ``{"variant", **Curve.as_dict()}``."""
+    curve = trace_convergence(_zoo_game(str(cell["game"])), str(cell["variant"]), tuple(int(i) for i in cell["grid"]),
+                              seed=int(cell["seed"]))
+    return {"variant": curve.variant, **curve.as_dict()}
+
+
+@functools.lru_cache(maxsize=4)
+def _zoo_game(name: str) -> ExtensiveFormGame:
+    return zoo.get(name)  # games are immutable: one build per process serves every cell
 
 
 def first_action_policy(game: ExtensiveFormGame) -> np.ndarray:
@@ -166,7 +187,7 @@ def _family_part(game: ExtensiveFormGame, policy: np.ndarray) -> tuple[list[Chec
               0 <= alpha <= ALPHA_MAX and not mismatches),
         Check("members of the family are equilibria", "NashConv 0 (to 1e-12) at alpha = 0, 1/6, 1/3",
               ", ".join(f"{a}: {v:.1e}" for a, v in members.items()),
-              all(v <= NASH_CONV_TOLERANCE for v in members.values())),
+              all(v <= NASH_CONV_TOLERANCE for v in members.values()), zero_below=NASH_CONV_TOLERANCE),
     ]
     table = Table(f"The exact LP's behaviour strategy next to Kuhn's family (alpha = {alpha}): probability of "
                   "the second action", ("information set", "player", "action", "LP (exact)", "family",

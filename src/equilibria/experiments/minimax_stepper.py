@@ -117,7 +117,7 @@ def run_experiment(config: StepperConfig, context: Context) -> ExperimentResult:
         Check("alpha-beta visits no more nodes than minimax", f"<= {visits['minimax']}", str(visits["alphabeta"]),
               visits["alphabeta"] <= visits["minimax"]),
         Check("the strategy returned is a minimax strategy (exploitability 0)", "0",
-              f"{pruned_search.certificate[0]:.1e}", pruned_search.certificate[0] <= 1e-12),
+              f"{pruned_search.certificate[0]:.1e}", pruned_search.certificate[0] <= 1e-12, zero_below=1e-12),
     )
     lines = format_trace(events, game)
     trace_table = Table("alpha-beta event trace (one event per row)", ("step", "event"),

@@ -45,6 +45,10 @@ from equilibria.solvers.continuous import double_oracle_solve, guess_the_larger_
 from equilibria.solvers.local import local_cce_solve  # noqa: E402
 from equilibria.solvers.ridge import ridge_solve  # noqa: E402
 
+# Zero for the critical points: the second-order classification's threshold and STay-ON-the-Ridge's tolerance, so
+# the table prints residuals below it as 0.
+ZERO_TOLERANCE = 1e-6
+
 
 @dataclass(frozen=True)
 class AtlasConfig:
@@ -149,7 +153,7 @@ def run_experiment(config: AtlasConfig, context: Context) -> ExperimentResult:
         fig, axes = plt.subplots(1, len(examples), figsize=(4 * len(examples), 3.8))
         for ax, example in zip(axes, context.track(examples, "non-concave examples"), strict=True):
             trajectories = _trajectories(example, config)
-            ridge = ridge_solve(example.ridge_game)
+            ridge = ridge_solve(example.ridge_game, tolerance=ZERO_TOLERANCE)
             ridge_point = tuple(float(np.asarray(p)) for p in ridge.equilibria[0])
             cce = [local_cce_solve(example.ridge_game, example.start, steps=t, delta=config.delta, seed=0)
                    for t in config.cce_steps]
@@ -158,7 +162,7 @@ def run_experiment(config: AtlasConfig, context: Context) -> ExperimentResult:
                 cce_rows.append((example.name, t, f"{max(p['interpolation_gains']):.2e}",
                                  f"{max(p['interpolation_bounds']):.2e}", f"{max(p['projection_gains']):.2e}",
                                  f"{max(p['projection_bounds']):.2e}"))
-            classification = (classify_stationary_point(example.game, example.point).label
+            classification = (classify_stationary_point(example.game, example.point, tol=ZERO_TOLERANCE).label
                               if example.point is not None else "-")
             residual = (first_order_residual(example.game, example.point) if example.point is not None
                         else float("nan"))
@@ -181,7 +185,8 @@ def run_experiment(config: AtlasConfig, context: Context) -> ExperimentResult:
     tables = (
         Table("Critical points, dynamics and STay-ON-the-Ridge", ("game", "classification at the point",
               "first-order residual", "final distance to the point", "STay-ON-the-Ridge end", "local-CCE gap"),
-              tuple(rows)),
+              tuple(rows), zero_below={"first-order residual": ZERO_TOLERANCE,
+                                       "STay-ON-the-Ridge end": ZERO_TOLERANCE}),
         Table(f"Local CCE certificate vs T (delta = {config.delta:g}); largest gain over players per family",
               ("game", "T", "Phi_Int gain", "Phi_Int bound", "Phi_Proj gain", "Phi_Proj bound"), tuple(cce_rows)),
         Table("Guess the larger number on {1..N}", ("N", "value", "guaranteed (infinite game)", "conceded", "gap"),

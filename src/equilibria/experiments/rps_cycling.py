@@ -102,7 +102,7 @@ def _rps_part(config: CyclingConfig, context: Context) -> tuple[list[Check], Tab
     found = np.array(sorted(eigenvalues, key=lambda z: (round(z.imag, 9), round(z.real, 9))))
     checks = [Check("RPS field Jacobian eigenvalues", "+-i sqrt3 (twice), 0 (twice)",
                     ", ".join(f"{z.real:+.3g}{z.imag:+.6f}i" for z in found),
-                    bool(np.allclose(found, expected, atol=1e-9)))]
+                    bool(np.allclose(found, expected, atol=1e-9)), zero_below=1e-9)]
     rows, trajectories = [], {}
     for name in context.track(RPS_METHODS, "rock-paper-scissors"):
         dynamics = METHODS[name].build(config.rps_learning_rate)

@@ -24,6 +24,9 @@ from equilibria.games import zoo  # noqa: E402
 from equilibria.games.normal_form import NormalFormGame  # noqa: E402
 from equilibria.solvers import SOLVERS, solve  # noqa: E402
 
+# The atlas's zero: game values and CE gaps are checked to this, and certificates below it are round-off of 0.
+TOLERANCE = 1e-9
+
 
 @dataclass(frozen=True)
 class AtlasConfig:
@@ -79,11 +82,11 @@ def _check_game(entry: zoo.ZooEntry, results: dict[str, SolveResult]) -> list[Ch
     if "zero_sum_lp" in results and entry.value is not None:
         value = float(results["zero_sum_lp"].values[0][0])
         checks.append(Check(f"{entry.name}: game value", str(entry.value), f"{value:.9g}",
-                            abs(value - float(entry.value)) <= 1e-9))
+                            abs(value - float(entry.value)) <= TOLERANCE, zero_below=TOLERANCE))
     if "correlated" in results:
         gap = results["correlated"].worst_certificate
-        checks.append(Check(f"{entry.name}: correlated equilibrium certified", "CE gap <= 1e-9", f"{gap:.2g}",
-                            gap <= 1e-9))
+        checks.append(Check(f"{entry.name}: correlated equilibrium certified", "CE gap <= 1e-9",
+                            f"{gap:.2g}", gap <= TOLERANCE, zero_below=TOLERANCE))
     return checks
 
 
@@ -157,7 +160,8 @@ def run(config: AtlasConfig, context: Context) -> ExperimentResult:
     fig.tight_layout()
     figures.append(context.save_figure(fig, "solve_times.png", "Solve time per method over the zoo games."))
     table = Table("Every zoo game, every applicable solver",
-                  ("game", "actions", "method", "equilibria", "worst certificate", "median ms"), tuple(rows))
+                  ("game", "actions", "method", "equilibria", "worst certificate", "median ms"), tuple(rows),
+                  zero_below={"worst certificate": TOLERANCE})
     summary = {"games": len(names), "solver_runs": len(rows), "checks_passed": sum(c.passed for c in checks),
                "checks": len(checks)}
     return ExperimentResult(summary, tuple(checks), (table,), tuple(figures))

@@ -6,7 +6,10 @@ Conventions (written once, here):
   the contiguous block ``first_child[k] : first_child[k] + n_children[k]``, in action order. ``depth[k]`` is the
   number of moves from the root; :attr:`ExtensiveFormGame.levels` lists the nodes of each depth, so algorithms sweep
   the tree level by level with array operations (forward for reach probabilities, backward for values) instead of
-  recursing in Python.
+  recursing in Python. Deep trees (more than ``_LEVEL_LOOP_MAX`` levels, e.g. a chain of 10**5 moves) would make
+  that one array operation per level; forward passes there jump along the paths instead (pointer jumping: every
+  node doubles the stretch of path it has covered, ``log2(depth)`` passes over all nodes), so every pass stays
+  linear (times ``log2(depth)``) in the tree's size.
 - **Who moves.** ``player[k]`` is the acting player ``0..n_players-1``, :data:`CHANCE` (-1) or :data:`TERMINAL` (-2).
   Chance nodes carry the probability of each outgoing edge in ``chance_prob[child]`` (1 for every other edge).
 - **Payoffs are utilities to maximise** (as for normal-form games): ``payoffs[k, i]`` is player ``i``'s utility at
@@ -186,15 +189,18 @@ class ExtensiveFormGame:
     @cached_property
     def levels(self) -> tuple[np.ndarray, ...]:
         """The nodes of each depth, root first (breadth-first numbering makes each a contiguous range)."""
-        return tuple(np.arange(lo, hi) for lo, hi in _level_bounds(self.first_child, self.n_children))
+        return tuple(np.arange(lo, hi) for lo, hi in self._bounds)
+
+    @cached_property
+    def _bounds(self) -> list[tuple[int, int]]:
+        """``(start, stop)`` of each level (:attr:`levels` without an array per level)."""
+        return _level_bounds(self.n_children)
 
     @cached_property
     def depth(self) -> np.ndarray:
         """``[n_nodes]`` moves from the root."""
-        depth = np.empty(self.n_nodes, dtype=np.int64)
-        for d, level in enumerate(self.levels):
-            depth[level] = d
-        return depth
+        sizes = [hi - lo for lo, hi in self._bounds]
+        return np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
 
     @cached_property
     def parent_action(self) -> np.ndarray:
@@ -261,6 +267,12 @@ class ExtensiveFormGame:
     def check_policy(self, policy: Any, caller: str = "policy", tol: float = 1e-6) -> np.ndarray:
         """Validate a behaviour profile: shape ``[n_infoset_actions]``, finite, nonnegative, summing to 1 per set."""
         arr = np.asarray(policy, dtype=float)
+        if arr.shape == (self.n_infoset_actions,) and self.n_infosets and np.minimum.reduce(arr) >= -tol:
+            # The usual case in two reductions (NaN fails the first test, an infinity the second): the checks below
+            # only run to find what is wrong.
+            totals = np.add.reduceat(arr, self.infoset_action_offset[:-1])
+            if np.maximum.reduce(np.abs(totals - 1)) <= tol:
+                return arr
         if arr.shape != (self.n_infoset_actions,):
             raise GameError(f"{caller}: expected a behaviour profile of shape ({self.n_infoset_actions},) (one "
                             f"probability per infoset-action), got {arr.shape}")
@@ -276,11 +288,7 @@ class ExtensiveFormGame:
 
     def reach_probabilities(self, policy: np.ndarray) -> np.ndarray:
         """``[n_nodes]`` probability of reaching each node when everyone (and chance) plays ``policy``."""
-        reach = np.ones(self.n_nodes)
-        edge_prob = self.edge_probabilities(policy)
-        for level in self.levels[1:]:
-            reach[level] = reach[self.parent[level]] * edge_prob[level]
-        return reach
+        return _path_products(self, self.edge_probabilities(policy))
 
     def edge_probabilities(self, policy: np.ndarray) -> np.ndarray:
         """``[n_nodes]`` probability of the edge into each node (chance probability or the acting player's)."""
@@ -340,7 +348,9 @@ def _flatten(root: Node, n_players: int | None, name: str, player_labels: Sequen
         k += 1
     players = sorted({n.player for n in nodes if isinstance(n, Decision)})
     count = n_players if n_players is not None else (max(players) + 1 if players else 1)
-    payoff_lengths = {int(np.size(n.payoffs)) for n in nodes if isinstance(n, Terminal)}
+    terminal_nodes = [k for k, n in enumerate(nodes) if isinstance(n, Terminal)]
+    written = [nodes[k].payoffs for k in terminal_nodes]  # type: ignore[union-attr]
+    payoff_lengths = {_size(p) for p in written}
     if n_players is None and payoff_lengths:
         count = max(count, *payoff_lengths)
     infoset_index: dict[tuple[int, str], int] = {}
@@ -348,12 +358,14 @@ def _flatten(root: Node, n_players: int | None, name: str, player_labels: Sequen
     player = np.full(len(nodes), TERMINAL, dtype=np.int64)
     payoffs = np.zeros((len(nodes), count))
     exact_payoffs = _exact_terminal_payoffs(nodes, count)
+    checked = _checked_payoffs(written, count)  # all at once; None: some are wrong, checked one by one below
     action_labels: list[tuple[str, ...]] = []
     infoset_player: list[int] = []
     infoset_labels: list[str] = []
     for k, node in enumerate(nodes):
         if isinstance(node, Terminal):
-            payoffs[k] = _terminal_payoffs(node, count, labels[k])
+            if checked is None:
+                payoffs[k] = _terminal_payoffs(node, count, labels[k])
         elif isinstance(node, Chance):
             player[k] = CHANCE
         else:
@@ -370,6 +382,8 @@ def _flatten(root: Node, n_players: int | None, name: str, player_labels: Sequen
                                 f"{action_labels[infoset_index[key]]} at one node and {moves} at node {labels[k]!r}; "
                                 f"every node of an information set needs the same actions")
             infoset[k] = infoset_index[key]
+    if checked is not None and terminal_nodes:
+        payoffs[terminal_nodes] = checked
     return ExtensiveFormGame(
         n_players=count, parent=np.asarray(parent, dtype=np.int64), player=player,
         first_child=np.asarray(first_child, dtype=np.int64), n_children=np.asarray(n_children, dtype=np.int64),
@@ -413,6 +427,24 @@ def _children(node: Any, index: int, label: str) -> list[tuple[float, str, Any]]
     raise GameError(f"ExtensiveFormGame: {where} is a {type(node).__name__}; expected Terminal, Chance or Decision")
 
 
+def _size(payoffs: Any) -> int:
+    """``np.size(payoffs)``, quicker for a flat tuple or list of numbers."""
+    if type(payoffs) in (tuple, list) and all(type(v) in (int, float) for v in payoffs):
+        return len(payoffs)
+    return int(np.size(payoffs))
+
+
+def _checked_payoffs(written: list[Any], count: int) -> np.ndarray | None:
+    """``[n_terminals, count]`` every terminal's payoffs as floats when all are valid, else None."""
+    try:
+        arr = np.array(written, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    if arr.shape != (len(written), count) or not np.all(np.isfinite(arr)):
+        return None
+    return arr
+
+
 def _terminal_payoffs(node: Terminal, count: int, label: str) -> np.ndarray:
     if np.ndim(node.payoffs) != 1:
         raise GameError(f"ExtensiveFormGame: terminal {label!r}: payoffs must be a sequence with one number per "
@@ -434,7 +466,8 @@ def _exact_terminal_payoffs(nodes: list[Node], count: int) -> np.ndarray | None:
     not carry, else None (the floats' shortest decimals say the same)."""
     written = [(k, n.payoffs) for k, n in enumerate(nodes) if isinstance(n, Terminal)]
     if not any(isinstance(v, Fraction) and not reads_back(v, float(v))
-               for _, payoffs in written if np.ndim(payoffs) == 1 for v in payoffs):
+               for _, payoffs in written if type(payoffs) in (tuple, list) or np.ndim(payoffs) == 1
+               for v in payoffs):
         return None
     out = np.array([[Fraction(0)] * count for _ in nodes], dtype=object).reshape(len(nodes), count)
     for k, payoffs in written:
@@ -494,12 +527,16 @@ def _validate(game: ExtensiveFormGame) -> None:
         k = int(np.flatnonzero(bad_player)[0])
         raise GameError(f"ExtensiveFormGame: node {_name(game, k)} has player {game.player[k]}, but the game has "
                         f"{game.n_players} players")
-    for node in np.flatnonzero(game.player == CHANCE):
-        start, count = game.first_child[node], game.n_children[node]
-        total = float(game.chance_prob[start:start + count].sum())
-        if abs(total - 1) > _PROBABILITY_TOL or np.any(game.chance_prob[start:start + count] < 0):
-            raise GameError(f"ExtensiveFormGame: chance probabilities at node {_name(game, int(node))} sum to "
-                            f"{total:.12g}; they must be nonnegative and sum to 1")
+    below = 1 + np.flatnonzero(game.player[game.parent[1:]] == CHANCE)  # the chance edges (their child nodes)
+    if below.size:
+        totals = np.bincount(game.parent[below], game.chance_prob[below], minlength=n)
+        negative = np.zeros(n, dtype=bool)
+        negative[game.parent[below[game.chance_prob[below] < 0]]] = True
+        bad = np.flatnonzero((game.player == CHANCE) & ((np.abs(totals - 1) > _PROBABILITY_TOL) | negative))
+        if bad.size:
+            node = int(bad[0])
+            raise GameError(f"ExtensiveFormGame: chance probabilities at node {_name(game, node)} sum to "
+                            f"{totals[node]:.12g}; they must be nonnegative and sum to 1")
     decision = np.flatnonzero(game.player >= 0)
     sets = game.infoset[decision]
     if np.any(sets < 0) or np.any(sets >= len(game.infoset_labels)):
@@ -533,10 +570,11 @@ def _check_structure(game: ExtensiveFormGame, n: int) -> None:
                        np.any(game.parent[np.clip(block, 0, n - 1)] != np.repeat(inner, game.n_children[inner]))):
         raise GameError("ExtensiveFormGame.first_child: the children of a node must be the contiguous block "
                         "first_child[k] : first_child[k] + n_children[k]")
-    covered = sum(hi - lo for lo, hi in _level_bounds(game.first_child, game.n_children))
-    if covered != n or np.any(np.diff(game.parent[1:]) < 0):
+    bounds = _level_bounds(game.n_children)
+    if sum(hi - lo for lo, hi in bounds) != n or np.any(np.diff(game.parent[1:]) < 0):
         raise GameError("ExtensiveFormGame: nodes must be numbered breadth-first (each depth a contiguous block, "
                         "children in the order of their parents); build trees with ExtensiveFormGame.from_tree")
+    game.__dict__["_bounds"] = bounds  # the cached property's value: computed once
     if np.any(game.payoffs[~terminal] != 0):
         k = int(inner[np.flatnonzero(np.any(game.payoffs[inner] != 0, axis=1))[0]])
         raise GameError(f"ExtensiveFormGame.payoffs: inner node {_name(game, k)} has nonzero payoffs; utilities "
@@ -560,17 +598,66 @@ def _name(game: ExtensiveFormGame, k: int) -> str:
     return f"{k}" + (f" ({label!r})" if label else "")
 
 
-def _level_bounds(first_child: np.ndarray, n_children: np.ndarray) -> list[tuple[int, int]]:
-    """``(start, stop)`` of each depth's block of nodes: the children of a level form the next block."""
+def _level_bounds(n_children: np.ndarray) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each depth's block of nodes: the children of a level form the next block.
+
+    With breadth-first numbering the children of nodes ``0..k`` are the nodes ``1 .. 1 + sum(n_children[:k + 1])``,
+    so each level's end follows from the cumulative child counts: one scalar step per level, whatever its width.
+    """
+    ends = (1 + np.cumsum(n_children)).tolist()
     bounds, lo, hi = [], 0, 1
     while lo < hi:
         bounds.append((lo, hi))
-        inner = n_children[lo:hi] > 0
-        if not np.any(inner):
-            break
-        starts = first_child[lo:hi][inner]
-        lo, hi = int(starts.min()), int((starts + n_children[lo:hi][inner]).max())
+        lo, hi = hi, ends[hi - 1]
     return bounds
+
+
+# Trees with at most this many levels are swept level by level (one array operation per level); deeper ones by
+# pointer jumping (module docstring), which costs log2(depth) passes over all nodes.
+_LEVEL_LOOP_MAX = 64
+
+
+def _path_products(game: ExtensiveFormGame, edge: np.ndarray) -> np.ndarray:
+    """``[n_nodes]`` the product of ``edge[j]`` over the edges ``j`` on the path from the root to each node (the
+    root's own entry is ignored: its product is 1). Floats, or Fractions in an object array (exact)."""
+    bounds = game._bounds
+    exact = edge.dtype == object
+    if len(bounds) <= _LEVEL_LOOP_MAX:
+        reach = np.array([Fraction(1)] * game.n_nodes, dtype=object) if exact else np.ones(game.n_nodes)
+        for lo, hi in bounds[1:]:
+            reach[lo:hi] = reach[game.parent[lo:hi]] * edge[lo:hi]
+        return reach
+    product = edge.copy()
+    product[0] = Fraction(1) if exact else 1.0
+    up = game.parent.copy()
+    todo = np.flatnonzero(up > 0)  # nodes whose product does not reach the root yet
+    while todo.size:
+        target = up[todo]
+        product[todo] = product[todo] * product[target]  # the right side is read before anything is written
+        up[todo] = up[target]
+        todo = todo[up[todo] > 0]
+    return product
+
+
+def _nearest_marked(game: ExtensiveFormGame, values: np.ndarray, marked: np.ndarray) -> np.ndarray:
+    """``[n_nodes]`` ``values`` at each node's nearest marked ancestor-or-self (0 when none, the root unmarked)."""
+    bounds = game._bounds
+    out = np.where(marked, values, 0)
+    if len(bounds) <= _LEVEL_LOOP_MAX:
+        for lo, hi in bounds[1:]:
+            keep = ~marked[lo:hi]
+            out[lo:hi][keep] = out[game.parent[lo:hi][keep]]
+        return out
+    done = marked.copy()
+    done[0] = True
+    up = game.parent.copy()
+    todo = np.flatnonzero(~done)
+    while todo.size:
+        target = up[todo]
+        out[todo], reached, up[todo] = out[target], done[target], up[target]
+        done[todo] = reached
+        todo = todo[~reached]
+    return out
 
 
 def _node_sequences(game: ExtensiveFormGame) -> np.ndarray:
@@ -581,20 +668,23 @@ def _node_sequences(game: ExtensiveFormGame) -> np.ndarray:
     for p in range(game.n_players):
         mine = np.flatnonzero(action_player == p)
         sequence_of_action[mine] = 1 + np.arange(mine.shape[0])
+    mover = np.full(game.parent.shape[0], TERMINAL, dtype=np.int64)  # who chose the edge into each node
+    sequence = np.zeros(game.parent.shape[0], dtype=np.int64)  # the sequence that edge extends to
+    k = np.arange(1, game.parent.shape[0])
+    parents = game.parent[1:]
+    moved = game.player[parents] >= 0
+    k, p_node = k[moved], parents[moved]
+    mover[k] = game.player[p_node]
+    sequence[k] = sequence_of_action[offsets[game.infoset[p_node]] + (k - game.first_child[p_node])]
     out = np.zeros((game.parent.shape[0], game.n_players), dtype=np.int64)
-    for lo, hi in _level_bounds(game.first_child, game.n_children)[1:]:
-        level = np.arange(lo, hi)
-        parents = game.parent[level]
-        out[level] = out[parents]
-        moved = game.player[parents] >= 0
-        k, p_node = level[moved], parents[moved]
-        action = offsets[game.infoset[p_node]] + (k - game.first_child[p_node])
-        out[k, game.player[p_node]] = sequence_of_action[action]
+    for p in range(game.n_players):
+        out[:, p] = _nearest_marked(game, sequence, mover == p)
     return out
 
 
 def _check_perfect_recall(game: ExtensiveFormGame) -> None:
     sequences = _node_sequences(game)
+    game.__dict__["node_sequence"] = sequences  # the cached property's value: computed once
     nodes = np.flatnonzero(game.player >= 0)
     if nodes.size == 0:
         return

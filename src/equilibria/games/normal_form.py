@@ -282,8 +282,18 @@ class NormalFormGame:
         return np.flatnonzero(values >= values.max() - tol * max(1.0, float(np.abs(self.payoffs).max())))
 
     def pure_profile(self, actions: Sequence[int]) -> MixedProfile:
-        """The mixed profile that puts probability 1 on ``actions``."""
-        return tuple(np.eye(n)[a] for n, a in zip(self.n_actions, actions, strict=True))
+        """The mixed profile that puts probability 1 on ``actions``.
+
+        Each strategy is zeros with one entry set (a row of an identity matrix would build ``n x n`` floats per
+        player: 7.28 TiB for 10^6 actions); indices follow numpy's rules as before (negative ones count from the
+        end, others out of range raise IndexError).
+        """
+        profile = []
+        for n, a in zip(self.n_actions, actions, strict=True):
+            strategy = np.zeros(n)
+            strategy[a] = 1.0
+            profile.append(strategy)
+        return tuple(profile)
 
     # -- pure equilibria and dominance -----------------------------------------------------------------------
     def pure_nash(self, tol: float = 0.0) -> list[tuple[int, ...]]:

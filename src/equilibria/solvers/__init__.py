@@ -31,6 +31,15 @@ dcfr, pcfr+, mccfr_*                  only a coarse correlated equilibrium other
 =====================  =============  ==================================================================
 
 :func:`solve` picks a method from the game's properties when none is given and checks a named method applies.
+
+**One vocabulary.** ``solve(game, method, all_equilibria=..., rational=..., max_iterations=..., max_seconds=...)``
+uses the keyword names the solvers use, and the command line spells them the same way (``--all-equilibria``,
+``--rational``, ``--max-iterations``, ``--max-seconds``; ``--all`` stays as an alias). ``max_iterations`` is a
+budget in the method's own unit (Lemke-Howson and Lemke: pivots; support and polynomial enumeration: supports;
+vertex enumeration: bases; simplicial subdivision: label evaluations; QRE tracing: path steps; CFR: iterations).
+Methods without an iterative budget (the LPs, pure-profile enumeration, tree search) refuse it with a
+:class:`NotApplicableError` naming the methods that take it, rather than ignore a limit the caller relies on;
+``max_seconds`` applies to every method.
 """
 
 from __future__ import annotations
@@ -64,6 +73,7 @@ class SolverSpec:
       game_kind: ``"normal_form"`` or ``"extensive_form"``.
       options: fixed keyword arguments (a CFR variant's name).
       traces: the solver accepts ``trace=True`` (search events).
+      iterative: the solver takes a ``max_iterations`` budget.
     """
 
     name: str
@@ -76,6 +86,7 @@ class SolverSpec:
     game_kind: str = NORMAL_FORM
     options: tuple[tuple[str, Any], ...] = ()
     traces: bool = False
+    iterative: bool = False
 
     def load(self) -> Callable[..., SolveResult]:
         solver: Callable[..., SolveResult] = getattr(importlib.import_module(self.module), self.function)
@@ -88,21 +99,23 @@ SOLVERS: dict[str, SolverSpec] = {
         SolverSpec("zero_sum_lp", "equilibria.solvers.zero_sum_lp", "zero_sum_lp_solve", True, False, True,
                    "minimax LP for two-player zero-sum (constant-sum) games"),
         SolverSpec("lemke_howson", "equilibria.solvers.lemke_howson", "lemke_howson_solve", True, False, True,
-                   "Lemke-Howson pivoting from one (or every) starting label"),
+                   "Lemke-Howson pivoting from one (or every) starting label", iterative=True),
         SolverSpec("support_enumeration", "equilibria.solvers.support_enumeration", "support_enumeration_solve",
-                   True, True, False, "all equilibria of nondegenerate bimatrix games"),
+                   True, True, False, "all equilibria of nondegenerate bimatrix games", iterative=True),
         SolverSpec("vertex_enumeration", "equilibria.solvers.vertex_enumeration", "vertex_enumeration_solve",
-                   True, True, True, "all extreme equilibria of any bimatrix game"),
+                   True, True, True, "all extreme equilibria of any bimatrix game", iterative=True),
         SolverSpec("pure", "equilibria.solvers.pure", "pure_solve", False, True, False,
                    "all pure-strategy equilibria, any number of players"),
         SolverSpec("polynomial_enumeration", "equilibria.solvers.polynomial_enumeration",
                    "polynomial_enumeration_solve", False, True, True,
-                   "all isolated equilibria of small n-player games (support enumeration with polynomial systems)"),
+                   "all isolated equilibria of small n-player games (support enumeration with polynomial systems)",
+                   iterative=True),
         SolverSpec("simplicial_subdivision", "equilibria.solvers.simplicial_subdivision",
                    "simplicial_subdivision_solve", False, False, False,
-                   "one equilibrium of any game: simplicial subdivision with restarts, refined on its support"),
+                   "one equilibrium of any game: simplicial subdivision with restarts, refined on its support",
+                   iterative=True),
         SolverSpec("qre", "equilibria.solvers.qre", "qre_solve", False, False, False,
-                   "logit QRE path tracing refined to a Nash equilibrium, any number of players"),
+                   "logit QRE path tracing refined to a Nash equilibrium, any number of players", iterative=True),
         SolverSpec("correlated", "equilibria.solvers.correlated_lp", "correlated_solve", False, False, False,
                    "welfare-maximising correlated equilibrium LP"),
         SolverSpec("coarse_correlated", "equilibria.solvers.correlated_lp", "coarse_correlated_solve", False,
@@ -121,11 +134,12 @@ SOLVERS: dict[str, SolverSpec] = {
                    False, True, "sequence-form LP of a two-player zero-sum game (HiGHS)", EXTENSIVE_FORM),
         SolverSpec("sequence_form_lemke", "equilibria.solvers.sequence_form_lemke", "sequence_form_lemke_solve",
                    True, False, True, "Lemke's algorithm on the sequence form: a Nash equilibrium of any two-player "
-                   "tree (general-sum)", EXTENSIVE_FORM),
+                   "tree (general-sum)", EXTENSIVE_FORM, iterative=True),
         SolverSpec("agent_qre", "equilibria.solvers.agent_qre", "agent_qre_solve", False, False, False,
-                   "agent logit QRE tracing refined to a Nash equilibrium, any number of players", EXTENSIVE_FORM),
+                   "agent logit QRE tracing refined to a Nash equilibrium, any number of players", EXTENSIVE_FORM,
+                   iterative=True),
         *(SolverSpec(name, "equilibria.solvers.cfr", "cfr_solve", False, False, False, description, EXTENSIVE_FORM,
-                     (("variant", variant),))
+                     (("variant", variant),), iterative=True)
           for name, variant, description in (
               ("cfr", "cfr", "approximate: vanilla counterfactual regret minimisation (average strategy; Nash in "
                              "two-player zero-sum games, a coarse correlated equilibrium otherwise)"),
@@ -193,16 +207,33 @@ def choose_method(game: NormalFormGame, *, all_equilibria: bool = False) -> str:
     return "simplicial_subdivision"
 
 
+MAX_ITERATIONS = 2**63 - 1  # compiled solvers count pivots in int64
+
+
 def solve(game: Any, method: str | None = None, *, all_equilibria: bool = False, rational: bool = False,
-          max_seconds: float | None = None, trace: bool = False) -> SolveResult:
+          max_iterations: int | None = None, max_seconds: float | None = None, trace: bool = False) -> SolveResult:
     """Solve a normal-form or extensive-form game with ``method`` (chosen from the game when None).
 
+    Args:
+      game: a :class:`NormalFormGame` or :class:`ExtensiveFormGame`.
+      method: a method name or alias (module docstring); None chooses from the game.
+      all_equilibria: every equilibrium (every extreme one) the method's class allows; normal form only.
+      rational: exact fractions (exact methods only).
+      max_iterations: a budget in the method's own unit (module docstring), passed to methods that take one;
+        a method without one refuses it (:class:`NotApplicableError`). None: the method's default.
+      max_seconds: a wall-clock budget, every method.
+      trace: the search's events (tree search only).
+
     Raises:
-      GameError: unknown method, or a method that does not apply to this game (the message says which does).
+      GameError: unknown method, a bad budget, or a method that does not apply to this game or option (the message
+        says which does).
     """
+    if max_iterations is not None and (isinstance(max_iterations, bool) or not isinstance(max_iterations, int)
+                                       or not 1 <= max_iterations <= MAX_ITERATIONS):
+        raise GameError(f"solve: max_iterations must be an integer in [1, 2^63 - 1] or None, got {max_iterations!r}")
     if isinstance(game, ExtensiveFormGame):
-        return _solve_tree(game, method, all_equilibria=all_equilibria, rational=rational, max_seconds=max_seconds,
-                           trace=trace)
+        return _solve_tree(game, method, all_equilibria=all_equilibria, rational=rational,
+                           max_iterations=max_iterations, max_seconds=max_seconds, trace=trace)
     if not isinstance(game, NormalFormGame):
         raise GameError(f"solve(game): expected a NormalFormGame or ExtensiveFormGame, got {type(game).__name__}")
     if trace:
@@ -222,11 +253,14 @@ def solve(game: Any, method: str | None = None, *, all_equilibria: bool = False,
             "'polynomial_enumeration' (any number of players) or 'pure' (pure equilibria of any game)"
         )
     _check_exact(spec, rational)
+    _check_iterative(spec, max_iterations, chosen=method is None)
     options: dict[str, Any] = {}
     if rational:
         options["rational"] = True
     if name == "lemke_howson" and all_equilibria:
         options["all_labels"] = True
+    if max_iterations is not None:
+        options["max_iterations"] = max_iterations
     if max_seconds is not None and name != "pure":  # enumerating pure profiles is one vectorised pass
         options["max_seconds"] = max_seconds
     return spec.load()(game, **options)
@@ -240,8 +274,18 @@ def _check_exact(spec: SolverSpec, rational: bool) -> None:
         )
 
 
+def _check_iterative(spec: SolverSpec, max_iterations: int | None, *, chosen: bool) -> None:
+    if max_iterations is None or spec.iterative:
+        return
+    which = f"the default method for this game, {spec.name!r}," if chosen else f"method {spec.name!r}"
+    raise NotApplicableError(
+        f"{which} has no iteration budget (max_iterations); use max_seconds, or a method that takes one: "
+        + ", ".join(s.name for s in SOLVERS.values() if s.iterative and s.game_kind == spec.game_kind)
+    )
+
+
 def _solve_tree(game: ExtensiveFormGame, method: str | None, *, all_equilibria: bool, rational: bool,
-                max_seconds: float | None, trace: bool) -> SolveResult:
+                max_iterations: int | None, max_seconds: float | None, trace: bool) -> SolveResult:
     name = choose_tree_method(game) if method is None else canonical_method(method, EXTENSIVE_FORM)
     spec = SOLVERS[name]
     if all_equilibria:
@@ -251,15 +295,18 @@ def _solve_tree(game: ExtensiveFormGame, method: str | None, *, all_equilibria: 
     if trace and not spec.traces:
         raise NotApplicableError(f"method {name!r} has no trace; tracing methods: "
                                  + ", ".join(s.name for s in SOLVERS.values() if s.traces))
+    _check_iterative(spec, max_iterations, chosen=method is None)
     options: dict[str, Any] = dict(spec.options)
     if rational:
         options["rational"] = True
     if trace:
         options["trace"] = True
+    if max_iterations is not None:  # cfr_solve's budget is max_iterations too (its old name iterations is deprecated)
+        options["max_iterations"] = max_iterations
     if max_seconds is not None:
         options["max_seconds"] = max_seconds
     return spec.load()(game, **options)
 
 
-__all__ = ["ALIASES", "SOLVERS", "TREE_ALIASES", "SolverSpec", "canonical_method", "choose_method",
+__all__ = ["ALIASES", "MAX_ITERATIONS", "SOLVERS", "TREE_ALIASES", "SolverSpec", "canonical_method", "choose_method",
            "choose_tree_method", "solve"]

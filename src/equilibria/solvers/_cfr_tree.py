@@ -22,17 +22,27 @@ Within this module a player's infoset-actions are laid out **level by level** (o
 action) so that every level is a contiguous slice; ``local`` sequence ``1 + j`` is the ``j``-th action of that
 layout and ``0`` is the empty sequence. :class:`PlayerTree.actions` maps the layout back to the game's flat
 infoset-action indices.
+
+Deep trees (a player with more than ``_COMPILED_LEVELS`` own depths, e.g. a long chain of moves) would make the
+sweeps one array operation per level; there they run as compiled loops (numba) over the same layout, set by set,
+so an iteration stays linear in the tree's size. Shallow trees keep the array operations (whose order of summation
+the figures above reproduce).
 """
 
 from __future__ import annotations
 
+import functools
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from equilibria.games.extensive_form import CHANCE, ExtensiveFormGame
+from equilibria.core.compiled import Compilation, ensure_all_compiled, jit_leaf
+from equilibria.games.extensive_form import _LEVEL_LOOP_MAX, CHANCE, ExtensiveFormGame, _path_products
+
+# Players with more own depths than this sweep with compiled loops (module docstring).
+_COMPILED_LEVELS = 32
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,8 +70,15 @@ class PlayerTree:
     action_set: np.ndarray  # [m] local set of each local action
     action_parent: np.ndarray  # [m] local sequence that leads to the action's set
     uniform: np.ndarray  # [m] 1 / number of actions of the set
-    levels: tuple[Level, ...]
+    levels: tuple[Level, ...]  # empty when the sweeps are compiled (they read level_sets)
     padded: np.ndarray  # [k, max width] local actions of each set, padded with m (for vectorised sampling)
+    level_sets: np.ndarray  # [n_levels + 1] the first local set of each level (then k)
+    set_parent: np.ndarray  # [k] local sequence that leads to each set
+
+    @property
+    def compiled(self) -> bool:
+        """Whether the sweeps run as compiled loops (module docstring)."""
+        return self.level_sets.shape[0] - 1 > _COMPILED_LEVELS
 
     @property
     def n_actions(self) -> int:
@@ -83,7 +100,8 @@ class SequenceTree:
       chance_payoff: ``[n_players, n_terminals]`` chance reach times the player's utility.
       payoff: ``[n_players, n_terminals]`` the players' utilities.
       terminal_chance_edges: ``[n_terminals, d]`` the chance edges (child node indices) on each terminal's path,
-        padded with ``n_nodes``.
+        padded with ``n_nodes``; None in deep trees (its size grows with the depth: sampled chance is propagated
+        down the tree instead).
       chance_padded: ``[n_chance_nodes, max width]`` children of each chance node, padded with ``n_nodes``.
       chance_padded_prob: the matching chance probabilities (0 in the padding).
     """
@@ -94,7 +112,7 @@ class SequenceTree:
     terminal_sequence: np.ndarray
     chance_payoff: np.ndarray
     payoff: np.ndarray
-    terminal_chance_edges: np.ndarray
+    terminal_chance_edges: np.ndarray | None
     chance_padded: np.ndarray
     chance_padded_prob: np.ndarray
 
@@ -116,9 +134,7 @@ def _build(game: ExtensiveFormGame) -> SequenceTree:
     terminals = game.terminals
     local = [_local_sequences(game, tree) for tree in players]
     terminal_sequence = np.stack([local[p][game.node_sequence[terminals, p]] for p in range(game.n_players)])
-    chance_reach = np.ones(game.n_nodes)
-    for level in game.levels[1:]:  # chance_prob is 1 on every edge a player chooses
-        chance_reach[level] = chance_reach[game.parent[level]] * game.chance_prob[level]
+    chance_reach = _path_products(game, game.chance_prob)  # chance_prob is 1 on every edge a player chooses
     payoff = np.ascontiguousarray(game.payoffs[terminals].T)
     chance_nodes = np.flatnonzero(game.player == CHANCE)
     width = int(game.n_children[chance_nodes].max(initial=1))
@@ -132,7 +148,8 @@ def _build(game: ExtensiveFormGame) -> SequenceTree:
     return SequenceTree(
         game=game, players=players, local_index=local_index, terminal_sequence=terminal_sequence,
         chance_payoff=payoff * chance_reach[terminals], payoff=payoff,
-        terminal_chance_edges=_chance_edges(game, terminals), chance_padded=chance_padded,
+        terminal_chance_edges=_chance_edges(game, terminals) if len(game.levels) <= _LEVEL_LOOP_MAX else None,
+        chance_padded=chance_padded,
         chance_padded_prob=probs[chance_padded])
 
 
@@ -140,10 +157,18 @@ def _player_tree(game: ExtensiveFormGame, player: int) -> PlayerTree:
     mine = np.flatnonzero(game.infoset_player == player)
     own_depth = np.zeros(game.n_infosets, dtype=np.int64)
     action_of_sequence = np.flatnonzero(game.action_player == player)  # sequence s >= 1 is action [s - 1]
-    for s in mine:  # a set's parent set is numbered before it (breadth-first numbering), so one pass suffices
-        parent = game.infoset_parent_sequence[s]
-        if parent > 0:
-            own_depth[s] = own_depth[game.action_infoset[action_of_sequence[parent - 1]]] + 1
+    parent_set = np.full(game.n_infosets, -1, dtype=np.int64)  # the set of each set's parent sequence
+    has_parent = game.infoset_parent_sequence[mine] > 0
+    parent_set[mine[has_parent]] = game.action_infoset[action_of_sequence[game.infoset_parent_sequence[
+        mine[has_parent]] - 1]]
+    first = np.full(game.n_infosets, game.n_nodes, dtype=np.int64)  # each set's first node
+    decision = np.flatnonzero(game.infoset >= 0)
+    np.minimum.at(first, game.infoset[decision], decision)
+    depth_list, parent_list = own_depth.tolist(), parent_set.tolist()
+    for s in mine[np.argsort(first[mine], kind="stable")].tolist():  # a set's parent set comes first (its nodes
+        if parent_list[s] >= 0:  # descend from the parent set's)
+            depth_list[s] = depth_list[parent_list[s]] + 1
+    own_depth = np.asarray(depth_list, dtype=np.int64)
     order = mine[np.argsort(own_depth[mine], kind="stable")]
     sizes = game.infoset_n_actions[order]
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
@@ -154,19 +179,26 @@ def _player_tree(game: ExtensiveFormGame, player: int) -> PlayerTree:
     local[game.sequence_of_action[actions]] = 1 + np.arange(actions.shape[0])
     set_parent = local[game.infoset_parent_sequence[order]]
     depths = own_depth[order]
+    n_levels = int(depths.max(initial=-1)) + 1
+    level_sets = np.searchsorted(depths, np.arange(n_levels + 1)).astype(np.int64)
+    level_actions = np.append(starts, actions.shape[0])[level_sets]
+    # Each level's distinct parent sequences, for all levels at once: unique (level, parent) pairs, in order.
+    pairs, inverse = np.unique(depths * (game.n_sequences[player] + 1) + set_parent, return_inverse=True)
+    first_pair = np.searchsorted(pairs, np.arange(n_levels + 1) * (game.n_sequences[player] + 1))
+    parents_of_pairs = pairs % (game.n_sequences[player] + 1)
     levels = []
-    for d in range(int(depths.max(initial=-1)) + 1):
-        i0, i1 = (int(i) for i in np.searchsorted(depths, [d, d + 1]))
-        a0 = int(starts[i0])
-        a1 = int(starts[i1]) if i1 < order.shape[0] else int(actions.shape[0])
-        parents, parent_of_set = np.unique(set_parent[i0:i1], return_inverse=True)
-        levels.append(Level(a0, a1, i0, i1, starts[i0:i1] - a0, parents, parent_of_set.ravel()))
+    for d in range(n_levels if n_levels <= _COMPILED_LEVELS else 0):
+        i0, i1, a0, a1 = (int(v) for v in (level_sets[d], level_sets[d + 1], level_actions[d], level_actions[d + 1]))
+        p0, p1 = int(first_pair[d]), int(first_pair[d + 1])
+        levels.append(Level(a0, a1, i0, i1, starts[i0:i1] - a0, parents_of_pairs[p0:p1],
+                            inverse.ravel()[i0:i1] - p0))
     width = int(sizes.max(initial=1))
     padded = starts[:, None] + np.arange(width)
     padded = np.where(np.arange(width) < sizes[:, None], padded, actions.shape[0])
     return PlayerTree(
         player=player, actions=actions, infosets=order, set_starts=starts, set_sizes=sizes, action_set=action_set,
-        action_parent=set_parent[action_set], uniform=1.0 / sizes[action_set], levels=tuple(levels), padded=padded)
+        action_parent=set_parent[action_set], uniform=1.0 / sizes[action_set], levels=tuple(levels), padded=padded,
+        level_sets=level_sets, set_parent=set_parent)
 
 
 def _local_sequences(game: ExtensiveFormGame, tree: PlayerTree) -> np.ndarray:
@@ -196,6 +228,9 @@ def realization_plan(tree: PlayerTree, policy: np.ndarray) -> np.ndarray:
     """``[1 + m]`` the realization plan of ``policy`` (``[m]``, level-order layout), top-down by own depth."""
     plan = np.empty(tree.n_actions + 1)
     plan[0] = 1.0
+    if tree.compiled:
+        _kernels()[0](tree.action_parent, np.ascontiguousarray(policy, dtype=np.float64), plan)
+        return plan
     for lv in tree.levels:
         plan[1 + lv.a0:1 + lv.a1] = plan[tree.action_parent[lv.a0:lv.a1]] * policy[lv.a0:lv.a1]
     return plan
@@ -222,6 +257,10 @@ def counterfactual_values(tree: PlayerTree, policy: np.ndarray,
     ``policy``. ``leaves`` is overwritten."""
     w = leaves
     values = np.empty(tree.n_sets)
+    if tree.compiled:
+        _kernels()[1](tree.level_sets, tree.set_starts, tree.set_sizes, tree.set_parent,
+                      np.ascontiguousarray(policy, dtype=np.float64), w, values, False)
+        return w, values
     for lv in reversed(tree.levels):
         weighted = policy[lv.a0:lv.a1] * w[1 + lv.a0:1 + lv.a1]
         values[lv.i0:lv.i1] = np.add.reduceat(weighted, lv.starts)
@@ -232,10 +271,67 @@ def counterfactual_values(tree: PlayerTree, policy: np.ndarray,
 def best_response_value(tree: PlayerTree, leaves: np.ndarray) -> float:
     """The player's best-response value given its leaf values (``leaves`` is overwritten)."""
     w = leaves
+    if tree.compiled:
+        _kernels()[1](tree.level_sets, tree.set_starts, tree.set_sizes, tree.set_parent, tree.uniform, w,
+                      np.empty(tree.n_sets), True)
+        return float(w[0])
     for lv in reversed(tree.levels):
         best = np.maximum.reduceat(w[1 + lv.a0:1 + lv.a1], lv.starts)
         w[lv.parents] += np.bincount(lv.parent_of_set, best, minlength=lv.parents.shape[0])
     return float(w[0])
+
+
+def _plan_loops(action_parent: np.ndarray, policy: np.ndarray, plan: np.ndarray) -> None:
+    """:func:`realization_plan` action by action (the layout puts every parent sequence first)."""
+    for j in range(policy.shape[0]):
+        plan[1 + j] = plan[action_parent[j]] * policy[j]
+
+
+def _sweep_loops(level_sets: np.ndarray, set_starts: np.ndarray, set_sizes: np.ndarray, set_parent: np.ndarray,
+                 policy: np.ndarray, w: np.ndarray, values: np.ndarray, maximum: bool) -> None:
+    """:func:`counterfactual_values` (``maximum``: :func:`best_response_value`) set by set, deepest level first."""
+    for level in range(level_sets.shape[0] - 2, -1, -1):
+        for i in range(level_sets[level], level_sets[level + 1]):
+            start = set_starts[i]
+            if maximum:
+                total = w[1 + start]
+                for a in range(start + 1, start + set_sizes[i]):
+                    total = max(total, w[1 + a])
+            else:
+                total = 0.0
+                for a in range(start, start + set_sizes[i]):
+                    total += policy[a] * w[1 + a]
+            values[i] = total
+            w[set_parent[i]] += total
+
+
+def ensure_kernels(seq: SequenceTree, timeout: float | None) -> Compilation:
+    """Load the compiled sweeps before their first call where ``seq`` uses them, or have them compiled in another
+    process within ``timeout`` seconds (:func:`equilibria.core.compiled.ensure_compiled`): a first compilation
+    takes seconds, which a solver's time limit must cover. Ready at once when no player's sweeps are compiled."""
+    tree = next((player for player in seq.players if player.compiled), None)
+    if tree is None or _LOADED:
+        return Compilation(True)
+    plan, sweep = _kernels()
+    policy, w = np.zeros(tree.n_actions), np.zeros(tree.n_actions + 1)
+    kernels = ((plan, (tree.action_parent, policy, w)),
+               (sweep, (tree.level_sets, tree.set_starts, tree.set_sizes, tree.set_parent, policy, w,
+                        np.zeros(tree.n_sets), False)),
+               (sweep, (tree.level_sets, tree.set_starts, tree.set_sizes, tree.set_parent, tree.uniform, w,
+                        np.zeros(tree.n_sets), True)))
+    compilation = ensure_all_compiled(kernels, timeout)
+    if compilation.ready:
+        _LOADED.append(True)
+    return compilation
+
+
+_LOADED: list[bool] = []  # non-empty once the sweeps are loaded for their argument types
+
+
+@functools.cache
+def _kernels() -> tuple[Callable[..., None], Callable[..., None]]:
+    """The compiled sweeps for deep trees (leaves, cached on disk), built on first use."""
+    return jit_leaf(_plan_loops), jit_leaf(_sweep_loops)
 
 
 def regret_matching(tree: PlayerTree, regrets: np.ndarray) -> np.ndarray:
@@ -262,13 +358,19 @@ def sample_pure(tree: PlayerTree, policy: np.ndarray, uniforms: np.ndarray) -> n
 
 def sample_chance(seq: SequenceTree, uniforms: np.ndarray) -> np.ndarray:
     """``[n_terminals]`` 1 where every chance edge on the path was drawn (one outcome per chance node), else 0."""
-    n_nodes = seq.game.n_nodes
+    game = seq.game
+    n_nodes = game.n_nodes
     drawn = np.zeros(n_nodes + 1, dtype=bool)
     drawn[n_nodes] = True  # the padding of terminal_chance_edges
     if seq.chance_padded.shape[0]:
         sizes = np.sum(seq.chance_padded < n_nodes, axis=1)
         choice = _inverse_cdf(seq.chance_padded_prob, uniforms, sizes)
         drawn[seq.chance_padded[np.arange(choice.shape[0]), choice]] = True
+    if seq.terminal_chance_edges is None:  # deep trees: the product of the drawn indicators down the paths
+        below_chance = np.zeros(n_nodes, dtype=bool)
+        below_chance[1:] = game.player[game.parent[1:]] == CHANCE
+        edge = np.where(below_chance & ~drawn[:n_nodes], 0.0, 1.0)
+        return _path_products(game, edge)[game.terminals]
     return np.all(drawn[seq.terminal_chance_edges], axis=1).astype(float)
 
 

@@ -10,7 +10,9 @@ of the Jacobian (from a QR factorisation of its transpose), oriented by its dot 
 shrinks when the corrector struggles (first correction, contraction rate or tangent angle above nominal values) and
 grows, up to doubling, when it does not. The trace ends at exactly ``lambda_max`` (tangent predictor, then Newton at
 fixed ``lambda``), on the budget, or where the branch is lost (the step falls below rounding, or ``lambda`` turns
-negative).
+negative); :meth:`PathTracer.stopped_because` says which. With ``max_seconds`` the clock is also read before each
+corrector iteration: on large systems one iteration (an evaluation and a QR factorisation) takes a good part of a
+second, a step up to ten of them.
 """
 
 from __future__ import annotations
@@ -78,10 +80,16 @@ def pseudo_newton_step(q: np.ndarray, r1: np.ndarray, residual: np.ndarray) -> n
     return np.asarray(-q[:, :-1] @ z)
 
 
+# Why a trace ended (PathTracer.stop): see PathTracer.stopped_because for the words.
+COMPLETE, ITERATIONS, SECONDS, LOST, NEGATIVE, SINGULAR_START = (
+    "complete", "iterations", "seconds", "lost", "negative", "singular start")
+
+
 class PathTracer:
     """Follows the branch of ``system`` from its start; :meth:`points` yields each accepted ``x [N+1]``.
 
-    ``complete`` says whether the trace reached ``lambda_max``; ``steps`` counts accepted steps.
+    ``complete`` says whether the trace reached ``lambda_max``; ``steps`` counts accepted steps; ``stop`` says why
+    the trace ended (one of the constants above; None while it runs or when the caller stopped iterating).
     """
 
     def __init__(self, system: HomotopySystem, *, lambda_max: float, step: float, budget: Budget,
@@ -93,25 +101,47 @@ class PathTracer:
         self.max_steps = max_steps
         self.steps = 0
         self.complete = False
+        self.stop: str | None = None
+        self.last_lambda = 0.0  # lambda at the last accepted point (the system's units)
+
+    def stopped_because(self, scale: float = 1.0) -> str:
+        """Why the trace ended, in one line; ``scale``: divides lambda into the caller's units."""
+        at = f"lambda={self.last_lambda / scale:.4g}"
+        if self.stop == COMPLETE:
+            return f"the trace reached max_lambda={self.lambda_max / scale:g}"
+        if self.stop == ITERATIONS:
+            return f"max_iterations={self.max_steps} continuation steps used up at {at}"
+        if self.stop == SECONDS:
+            return f"max_seconds={self.budget.max_seconds:g} reached at {at}"
+        if self.stop == LOST:
+            return (f"the branch was lost at {at}: the step fell below rounding (a singular point the predictor "
+                    "cannot step over)")
+        if self.stop == NEGATIVE:
+            return f"the branch was lost at {at}: lambda turned negative (the corrector jumped to another branch)"
+        if self.stop == SINGULAR_START:
+            return "the Jacobian is singular at the start (lambda = 0)"
+        return f"stopped at {at}"
 
     def points(self) -> Iterator[np.ndarray]:
         x = self.system.start()
         with np.errstate(all="ignore"):
             factored = factor(self.system.evaluate(x)[1])
         if factored is None:  # the systems here have an invertible u-block at lambda = 0; kept for safety
+            self.stop = SINGULAR_START
             return
         tangent = factored[2] if factored[2][-1] > 0 else -factored[2]
         yield x
         h = self.step
         while not self._out_of_budget():
             if h < MIN_STEP * (1.0 + np.abs(x).max()):
-                return  # the branch was lost (a singular point the predictor cannot step over)
+                self.stop = LOST  # a singular point the predictor cannot step over
+                return
             landing = tangent[-1] > 0 and x[-1] + h * tangent[-1] >= self.lambda_max
             if landing:
                 outcome = self._land(x, tangent)
                 if outcome is not None:
                     self.steps += 1
-                    self.complete = True
+                    self.complete, self.stop, self.last_lambda = True, COMPLETE, float(outcome[-1])
                     yield outcome
                     return
                 h = 0.5 * (self.lambda_max - x[-1]) / tangent[-1]
@@ -126,15 +156,24 @@ class PathTracer:
                 continue
             x, tangent = x_new, tangent_new
             self.steps += 1
+            self.last_lambda = float(x[-1])
             yield x
             if x[-1] < 0:  # numerically jumped onto another branch back towards lambda = 0: give up
+                self.stop = NEGATIVE
                 return
             h /= max(deceleration, 0.5)
 
     def _out_of_budget(self) -> bool:
         if self.max_steps is not None and self.steps >= self.max_steps:
+            self.stop = ITERATIONS
             return True
-        return self.budget.exhausted(0)
+        if self._out_of_time():
+            self.stop = SECONDS
+            return True
+        return False
+
+    def _out_of_time(self) -> bool:
+        return self.budget.max_seconds is not None and self.budget.elapsed() >= self.budget.max_seconds
 
     def _step(self, x: np.ndarray, tangent: np.ndarray,
               h: float) -> tuple[np.ndarray, np.ndarray, float] | None:
@@ -144,6 +183,8 @@ class PathTracer:
         contraction = 0.0
         with np.errstate(all="ignore"):
             for _ in range(MAX_CORRECTOR_ITERATIONS):
+                if self._out_of_time():
+                    return None  # points() then stops on the budget
                 residual, jac = self.system.evaluate(y)
                 if not (np.all(np.isfinite(residual)) and np.all(np.isfinite(jac))):
                     return None
@@ -185,6 +226,8 @@ class PathTracer:
         size = self.system.size
         with np.errstate(all="ignore"):
             for _ in range(MAX_CORRECTOR_ITERATIONS):
+                if self._out_of_time():
+                    return None
                 residual, jac = self.system.evaluate(y)
                 try:
                     delta = np.linalg.solve(jac[:, :size], -residual)
@@ -200,4 +243,4 @@ class PathTracer:
         return None
 
 
-__all__ = ["HomotopySystem", "PathTracer", "at_rounding_floor", "factor", "pseudo_newton_step"]
+__all__ = ["COMPLETE", "HomotopySystem", "PathTracer", "at_rounding_floor", "factor", "pseudo_newton_step"]

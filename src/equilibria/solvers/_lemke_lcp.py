@@ -18,13 +18,18 @@ given), each divided by its direction entry, compared column by column. This is 
 (``B0^-1 B0 = I``), the lexicographic rule keeps every basis so, and the perturbed problem is nondegenerate,
 so no basis repeats and the path cannot cycle (Eaves 1971), however degenerate the unperturbed problem is.
 
-Two engines follow the same rule:
+Three engines follow the same rule:
 
 - :func:`lemke_float`: a revised method. The basis matrix is factorised (dense LU up to ``_DENSE_MAX_ROWS`` rows,
   sparse SuperLU above) and each pivot adds an eta vector (product form of the inverse); after
   ``_REFACTOR_EVERY`` pivots the basis is factorised afresh and its values re-solved, so round-off does not
   accumulate (the eta file is applied by compiled loops on large bases). A pivot costs one solve with the basis;
   a ratio tie a few more (:func:`_lexicographic_row`). Ties are decided with relative tolerances.
+- :func:`lemke_dense`: for small systems (up to a few hundred rows), the whole tableau ``B^-1 [M | q]`` as one dense
+  array, pivoted by compiled loops (numba): the starting basis is brought in by Gauss-Jordan pivots (its unit
+  columns first, the others with partial pivoting), then every path pivot updates the tableau, whose columns of
+  the starting variables are the columns of ``B^-1 B0`` the lexicographic rule reads. On the small systems where
+  the fixed costs of factorising and of interpreted loops dominate, this is an order of magnitude quicker.
 - :func:`lemke_exact`: a sparse integer tableau ``det(B) B^-1 [M_N | q]`` (rows as dictionaries, each with a
   lazily updated scale, see :class:`_SparseTableau`) updated by Bareiss' fraction-free rule, so every division is
   exact and ``det(B) > 0`` throughout (the starting basis is brought in by the same pivots from unit and
@@ -39,7 +44,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -48,6 +54,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from equilibria.core.compiled import jit_leaf
 from equilibria.solvers._common import Budget
 
 # Float engine. The systems it is given are scaled to unit size (payoffs divided by their largest magnitude).
@@ -62,6 +69,30 @@ _FEW_TIED = 16  # ties up to this many rows read their keys off rows of B^-1 (tr
 _MAX_BLOCK = 128  # solve for the key columns, in blocks growing up to this many columns
 
 SOLVED, BUDGET, RAY, SINGULAR, STOPPED = "solved", "budget", "ray", "singular", "stopped"
+
+
+class NotCompiled(Exception):  # noqa: N818 - a state, not a failure: the caller returns what it has
+    """A compiled engine's code was not ready within the time budget; the message is the one-line stop reason."""
+
+
+# Engines whose kernels are loaded for their (only) argument types: later budgeted calls skip the typing.
+_LOADED: set[str] = set()
+
+
+def require_compiled(name: str, budget: Budget,
+                     kernels: Callable[[], Sequence[tuple[Any, tuple[Any, ...]]]]) -> None:
+    """Load the kernels of engine ``name`` before their first call, or have them compiled in other processes within
+    what is left of ``budget``'s time (:func:`equilibria.core.compiled.ensure_compiled`); raises
+    :class:`NotCompiled` when they are not ready in time. ``kernels()``: ``(kernel, arguments of a call)`` pairs,
+    asked for only then. Without a time limit nothing is done: the first call compiles, as numba does."""
+    if budget.max_seconds is None or name in _LOADED:
+        return
+    from equilibria.core.compiled import ensure_all_compiled
+
+    compilation = ensure_all_compiled(kernels(), max(0.0, budget.max_seconds - budget.elapsed()))
+    if not compilation.ready:
+        raise NotCompiled(f"max_seconds={budget.max_seconds:g} reached while compiling: {compilation.note}")
+    _LOADED.add(name)
 
 
 @dataclass(frozen=True)
@@ -333,6 +364,12 @@ def lemke_float(system: LCPSystem, budget: Budget) -> PathEnd:
     start = basis.copy()
     start_index = np.full(system.shape[1], n, dtype=np.int64)  # each variable's place in the starting basis
     start_index[start] = np.arange(n)
+    compiled = _compiled_etas() if n >= _COMPILED_MIN_ROWS else None
+    if compiled is not None:
+        work = np.zeros((1, n))  # the eta loops' argument types: [b, n] and [_REFACTOR_EVERY, n] float64, int64 rows
+        forward, backward = compiled
+        require_compiled("etas", budget,
+                         lambda: [(forward, (work, basis, work, 0)), (backward, (work, basis, work, 0))])
     try:
         factor = _Factor(matrix[:, start])
     except np.linalg.LinAlgError:
@@ -596,5 +633,194 @@ def _exact_end(status: str, tableau: _SparseTableau, pivots: int, units: dict[in
     return PathEnd(status, np.array(tableau.basis, dtype=np.int64), values, pivots)
 
 
-__all__ = ["BUDGET", "RAY", "SINGULAR", "SOLVED", "STOPPED", "LCPSystem", "PathEnd", "lemke_exact", "lemke_float",
-           "resolve_basis", "solve_basis_exact"]
+# -- dense engine ---------------------------------------------------------------------------------------------------
+
+
+def lemke_dense(tableau: np.ndarray, start: np.ndarray, complement: np.ndarray, free: np.ndarray, entering: int,
+                stop: int, budget: Budget) -> PathEnd:
+    """Follow the path on the dense tableau ``[M | q]`` (``[n_rows, n_vars + 1]`` float64, C order; overwritten),
+    the other arguments as in :class:`LCPSystem` (module docstring). ``"singular"`` when the starting basis could not
+    be brought in."""
+    n = tableau.shape[0]
+    bring_in, follow = _dense_kernels()
+    basis = np.full(n, -1, dtype=np.int64)
+    row_of = np.full(tableau.shape[1] - 1, -1, dtype=np.int64)
+    columns = np.empty(tableau.shape[1], dtype=np.int64)  # work buffers
+    tied = np.empty(n, dtype=np.int64)
+    start = np.ascontiguousarray(start, dtype=np.int64)
+    constrained = np.ascontiguousarray(~np.asarray(free, dtype=bool))
+    complement = np.ascontiguousarray(complement, dtype=np.int64)
+    state = np.array([entering, 0, _RUNNING], dtype=np.int64)  # entering variable, pivots, status
+    require_compiled("dense", budget, lambda: [
+        (bring_in, (tableau, start, basis, row_of, columns)),
+        (follow, (tableau, basis, row_of, start, constrained, complement, stop, entering, state, 0, tied, columns))])
+    if bring_in(tableau, start, basis, row_of, columns) != 0:
+        return PathEnd(SINGULAR, basis, np.zeros(n), 0)
+    while True:
+        pivots = int(state[1])
+        if budget.exhausted(pivots):
+            return PathEnd(BUDGET, basis, tableau[:, -1].copy(), pivots)
+        limit = _DENSE_CHUNK if budget.max_iterations is None else min(_DENSE_CHUNK,
+                                                                       budget.max_iterations - pivots)
+        follow(tableau, basis, row_of, start, constrained, complement, stop, entering, state, limit, tied, columns)
+        if state[2] != _RUNNING:
+            status = SOLVED if state[2] == _DONE else RAY
+            return PathEnd(status, basis, tableau[:, -1].copy(), int(state[1]))
+
+
+def dense_engine_calls() -> list[tuple[Any, tuple[Any, ...]]]:
+    """:func:`lemke_dense`'s kernels with arguments of its calls' types, for :func:`require_compiled` ahead of it
+    (a solver that needs other kernels first can have them all compiled at once)."""
+    bring_in, follow = _dense_kernels()
+    tableau, ints, flags = np.zeros((1, 2)), np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.bool_)
+    return [(bring_in, (tableau, ints, ints, ints, ints)),
+            (follow, (tableau, ints, ints, ints, flags, ints, 0, 0, ints, 0, ints, ints))]
+
+
+_RUNNING, _DONE, _NO_ROW = 0, 1, 2  # lemke_dense's kernel states: pivot limit reached, stop variable left, ray
+_DENSE_CHUNK = 256  # path pivots per compiled call (the budget is checked in between)
+_SINGULAR_PIVOT = 1e-11  # bringing in the starting basis: a largest pivot candidate below this is singular
+
+
+def _dense_pivot(tableau: np.ndarray, row: int, column: int, nonzero: np.ndarray) -> None:
+    """Gauss-Jordan pivot on ``(row, column)``: the column becomes the unit vector of ``row``. ``nonzero``: a work
+    buffer (the pivot row's nonzero columns, which are all an update touches)."""
+    n, width = tableau.shape
+    pivot = tableau[row, column]
+    count = 0
+    for c in range(width):
+        if tableau[row, c] != 0.0:
+            tableau[row, c] /= pivot
+            nonzero[count] = c
+            count += 1
+    tableau[row, column] = 1.0
+    for i in range(n):
+        if i != row:
+            factor = tableau[i, column]
+            if factor != 0.0:
+                for k in range(count):
+                    c = nonzero[k]
+                    tableau[i, c] -= factor * tableau[row, c]
+                tableau[i, column] = 0.0
+
+
+def _dense_bring_in(tableau: np.ndarray, start: np.ndarray, basis: np.ndarray, row_of: np.ndarray,
+                    nonzero: np.ndarray) -> int:
+    """Pivot the starting basis in (module docstring): unit columns take their rows, then each other starting
+    variable the free row with its largest entry. 0 when done, 1 when the basis is singular."""
+    n = tableau.shape[0]
+    for k in range(start.shape[0]):
+        j = start[k]
+        row, unit = -1, True
+        for i in range(n):
+            value = tableau[i, j]
+            if value != 0.0:
+                if value == 1.0 and row < 0:
+                    row = i
+                else:
+                    unit = False
+                    break
+        if unit and row >= 0 and basis[row] < 0:
+            basis[row] = j
+            row_of[j] = row
+    for k in range(start.shape[0]):
+        j = start[k]
+        if row_of[j] >= 0:
+            continue
+        row, largest = -1, 0.0
+        for i in range(n):
+            if basis[i] < 0 and abs(tableau[i, j]) > largest:
+                row, largest = i, abs(tableau[i, j])
+        if row < 0 or largest < _SINGULAR_PIVOT:
+            return 1
+        _dense_pivot_leaf(tableau, row, j, nonzero)
+        basis[row] = j
+        row_of[j] = row
+    return 0
+
+
+def _dense_follow(tableau: np.ndarray, basis: np.ndarray, row_of: np.ndarray, start: np.ndarray,
+                  constrained: np.ndarray, complement: np.ndarray, stop: int, first: int, state: np.ndarray,
+                  limit: int, tied: np.ndarray, nonzero: np.ndarray) -> None:
+    """Up to ``limit`` path pivots from ``state = [entering, pivots, status]`` (updated): the ratio test with
+    :func:`lemke_float`'s tolerances, the stop variable first among ties, else the lexicographic rule on the
+    columns of the starting variables; ``first`` is the variable that entered first."""
+    n, width = tableau.shape
+    rhs = width - 1
+    entering = state[0]
+    for _ in range(limit):
+        largest = 0.0
+        for i in range(n):
+            if constrained[basis[i]]:
+                largest = max(largest, abs(tableau[i, entering]))
+        threshold = _PIVOT_TOL * max(largest, 1e-300)
+        best = np.inf
+        for i in range(n):
+            d = tableau[i, entering]
+            if constrained[basis[i]] and d > threshold:
+                best = min(best, max(tableau[i, rhs], 0.0) / d)
+        if best == np.inf:
+            state[0], state[2] = entering, _NO_ROW
+            return
+        bound = best + _TIE_TOL * max(1.0, best)
+        count, row = 0, -1
+        for i in range(n):
+            d = tableau[i, entering]
+            if constrained[basis[i]] and d > threshold and max(tableau[i, rhs], 0.0) / d <= bound:
+                tied[count] = i
+                count += 1
+                if basis[i] == stop:
+                    row = i
+        if row < 0:
+            row = tied[0]
+            k = 0
+            while count > 1 and k < start.shape[0]:  # columns of B^-1 B0, in order, until one row is left
+                column = start[k]
+                low, size = np.inf, 0.0
+                for t in range(count):
+                    key = tableau[tied[t], column] / tableau[tied[t], entering]
+                    low = min(low, key)
+                    size = max(size, abs(key))
+                cut = low + _KEY_TOL * max(1.0, size)
+                kept = 0
+                for t in range(count):
+                    if tableau[tied[t], column] / tableau[tied[t], entering] <= cut:
+                        tied[kept] = tied[t]
+                        kept += 1
+                count = kept
+                k += 1
+            row = tied[0]
+        _dense_pivot_leaf(tableau, row, entering, nonzero)
+        leaving = basis[row]
+        basis[row] = entering
+        row_of[entering] = row
+        row_of[leaving] = -1
+        state[1] += 1
+        if leaving == stop:
+            state[0], state[2] = entering, _DONE
+            return
+        if complement[leaving] < 0 or leaving == first:
+            state[0], state[2] = entering, _NO_ROW
+            return
+        entering = complement[leaving]
+    state[0] = entering
+
+
+# Replaced by its compiled version (inlined) when the kernels are built; at once where numba is loaded already, as in
+# the process that ensure_compiled starts to compile _dense_bring_in or _dense_follow (it imports numba first and
+# compiles them from this module's Python functions, which must then find the compiled pivot).
+_dense_pivot_leaf = jit_leaf(_dense_pivot, inline=True) if "numba" in sys.modules else _dense_pivot
+
+
+@functools.cache
+def _dense_kernels() -> tuple[Callable[..., int], Callable[..., None]]:
+    """The dense engine's loops compiled as leaves (numba, cached on disk; the pivot inlined), built on first use;
+    plain Python without numba."""
+    global _dense_pivot_leaf
+    _dense_pivot_leaf = jit_leaf(_dense_pivot, inline=True)
+    return jit_leaf(_dense_bring_in), jit_leaf(_dense_follow)
+
+
+__all__ = ["BUDGET", "RAY", "SINGULAR", "SOLVED", "STOPPED", "LCPSystem", "NotCompiled", "PathEnd",
+           "dense_engine_calls", "lemke_dense", "lemke_exact", "lemke_float", "require_compiled", "resolve_basis",
+           "solve_basis_exact"]

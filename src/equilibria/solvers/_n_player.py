@@ -11,6 +11,8 @@ Conventions (every compiled routine here and in the solvers that use them):
   action values likewise ``values: [M]``, ``values[offsets[i] + a] = v_i(a; x_-i)``.
 - Compiled routines are leaves (:mod:`equilibria.core.compiled`): they allocate nothing (every buffer is an
   argument), so they run without numba's reference counting; without numba they run as plain Python.
+- ``deadline``: a value of :func:`equilibria.core.compiled.leaf_clock` (nanoseconds) after which the long
+  routines (:func:`refine`, :func:`newton_on_support`) give up and return what they have; 0: no deadline.
 
 Refinement (:func:`refine`): an approximate equilibrium ``x`` suggests supports; on a support the Nash
 indifference conditions (per player: the support actions have equal values, the probabilities sum to one; a
@@ -28,7 +30,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from equilibria.core.compiled import jit_leaf
+from equilibria.core.compiled import jit_leaf, leaf_clock
 from equilibria.games.normal_form import MixedProfile
 
 # Newton on the indifference system (payoffs at unit scale, so these are absolute).
@@ -49,6 +51,8 @@ MAX_SUPPORTS = 16
 _RULES = 4  # first guesses (see refine)
 _CHAIN = 4  # supports tried from one first guess (the guess and its repairs)
 
+_clock = leaf_clock()
+
 
 def split_profile(x: np.ndarray, n_actions: Sequence[int]) -> MixedProfile:
     """The per-player strategies (fresh arrays) of a flat profile ``x: [M]``."""
@@ -63,8 +67,16 @@ def flatten_profile(profile: Sequence[np.ndarray]) -> np.ndarray:
     return np.concatenate([np.asarray(s, dtype=float) for s in profile])
 
 
+def _past(deadline: int) -> bool:
+    """Whether ``deadline`` (a :func:`~equilibria.core.compiled.leaf_clock` value, 0: none) has passed."""
+    return deadline > 0 and _clock() > deadline
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Compiled routines
+
+
+past = jit_leaf(_past, inline=True)
 
 
 @jit_leaf
@@ -394,7 +406,7 @@ def _least_squares_step(matrix: np.ndarray, target: np.ndarray, system: np.ndarr
 def newton_on_support(payoffs: np.ndarray, offsets: np.ndarray, strides: np.ndarray, player_of: np.ndarray,
                       support: np.ndarray, starts: np.ndarray, x: np.ndarray, values: np.ndarray,
                       jacobian: np.ndarray, system: np.ndarray, rhs: np.ndarray, trial: np.ndarray,
-                      cursor: np.ndarray, prefix: np.ndarray, suffix: np.ndarray) -> bool:
+                      cursor: np.ndarray, prefix: np.ndarray, suffix: np.ndarray, deadline: int) -> bool:
     """Newton's method on the indifference conditions of ``support`` (see :func:`support_jacobian`), from ``x``.
 
     ``x: [M]`` is the start (zero off the support) and becomes the solution. True when the residual fell below
@@ -404,11 +416,15 @@ def newton_on_support(payoffs: np.ndarray, offsets: np.ndarray, strides: np.ndar
     residual's largest entry ends the search (a wrong support, or a start too far away: on random games this saves
     most of the time spent on supports that fail, and damping the step instead found no more solutions). Where the
     matrix is singular (the equilibria of a degenerate game need not be isolated) the step is a least-squares one
-    (:func:`_least_squares_step`). ``system: [M, M]``, ``rhs, trial: [M]``: work space (``jacobian`` too).
+    (:func:`_least_squares_step`). ``system: [M, M]``, ``rhs, trial: [M]``: work space (``jacobian`` too). Past
+    ``deadline`` it gives up (False) before the next iteration: one costs ``O(|support|^3)``, a second on large
+    games.
     """
     n = offsets.shape[0] - 1
     size = starts[n]
     for _ in range(NEWTON_ITERATIONS):
+        if past(deadline):
+            return False
         support_jacobian(payoffs, offsets, strides, player_of, support, starts, x, values, jacobian, cursor, prefix,
                          suffix)
         residual = 0.0
@@ -453,7 +469,7 @@ def _solve_support(payoffs: np.ndarray, offsets: np.ndarray, strides: np.ndarray
                    start: np.ndarray, mesh: float, mask: np.ndarray, work: np.ndarray, values: np.ndarray,
                    jacobian: np.ndarray, system: np.ndarray, rhs: np.ndarray, trial: np.ndarray,
                    support: np.ndarray, starts: np.ndarray, cursor: np.ndarray, prefix: np.ndarray,
-                   suffix: np.ndarray) -> int:
+                   suffix: np.ndarray, deadline: int) -> int:
     """Newton on the support ``mask`` from ``start`` (restricted, renormalised; support actions below
     ``mesh / 4`` are raised to it). ``work`` holds the solution. Returns -1 when Newton failed, the flat index of
     the most negative probability when there is a real negative one, else ``M`` (``work`` is then a clean
@@ -475,7 +491,7 @@ def _solve_support(payoffs: np.ndarray, offsets: np.ndarray, strides: np.ndarray
             work[k] /= total
     starts[n] = length
     if not newton_on_support(payoffs, offsets, strides, player_of, support, starts, work, values, jacobian, system,
-                             rhs, trial, cursor, prefix, suffix):
+                             rhs, trial, cursor, prefix, suffix, deadline):
         return -1
     lowest = -NEGATIVE_NOISE
     arg = size
@@ -514,7 +530,7 @@ def refine(payoffs: np.ndarray, offsets: np.ndarray, strides: np.ndarray, player
            point: np.ndarray, mesh: float, tol: float, out: np.ndarray, masks: np.ndarray, work: np.ndarray,
            last: np.ndarray, trial: np.ndarray, values: np.ndarray, jacobian: np.ndarray, system: np.ndarray,
            rhs: np.ndarray, support: np.ndarray, starts: np.ndarray, gains: np.ndarray, best: np.ndarray,
-           cursor: np.ndarray, prefix: np.ndarray, suffix: np.ndarray) -> float:
+           cursor: np.ndarray, prefix: np.ndarray, suffix: np.ndarray, deadline: int) -> float:
     """Solve the indifference conditions on supports that ``point`` suggests; the best solution to ``out``.
 
     ``point: [M]``: an approximate equilibrium found at grid size ``mesh``. First guesses, per player: the
@@ -523,9 +539,9 @@ def refine(payoffs: np.ndarray, offsets: np.ndarray, strides: np.ndarray, player
     module docstring; Newton starts from ``point``, and again from the previous solution when that fails) until
     a support repeats or ``_CHAIN`` supports were tried from it, ``MAX_SUPPORTS`` in all. Returns the lowest max
     regret of a non-negative solution (``out`` holds it) or ``inf`` (``out`` untouched); stops at the first within
-    ``tol``. ``masks: [MAX_SUPPORTS, M]``, ``work, last, trial, values,
-    rhs, support: [M]``, ``jacobian, system: [M, M]``, ``gains: [N]``, ``best, cursor: [N]``, ``starts, prefix,
-    suffix: [N + 1]``: work space.
+    ``tol``, and past ``deadline`` (what it found by then stays). ``masks: [MAX_SUPPORTS, M]``, ``work, last,
+    trial, values, rhs, support: [M]``, ``jacobian, system: [M, M]``, ``gains: [N]``, ``best, cursor: [N]``,
+    ``starts, prefix, suffix: [N + 1]``: work space.
     """
     n = offsets.shape[0] - 1
     size = offsets[n]
@@ -555,14 +571,16 @@ def refine(payoffs: np.ndarray, offsets: np.ndarray, strides: np.ndarray, player
         repaired = False
         chain = count + _CHAIN
         while count < min(chain, masks.shape[0]) and not _repeated(masks, count):
+            if past(deadline):
+                return found
             count += 1
             current = count - 1
             outcome = _solve_support(payoffs, offsets, strides, player_of, point, mesh, masks[current], work, values,
-                                     jacobian, system, rhs, trial, support, starts, cursor, prefix, suffix)
+                                     jacobian, system, rhs, trial, support, starts, cursor, prefix, suffix, deadline)
             if outcome < 0 and repaired:
                 outcome = _solve_support(payoffs, offsets, strides, player_of, last, mesh, masks[current], work,
                                          values, jacobian, system, rhs, trial, support, starts, cursor, prefix,
-                                         suffix)
+                                         suffix, deadline)
             if outcome < 0:
                 break
             for k in range(size):

@@ -29,6 +29,7 @@ a caller asks for with :meth:`RealRoot.enclosure` / :func:`approximation` (ratio
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 from collections.abc import Iterator, Sequence
@@ -83,6 +84,10 @@ def deadline(budget: Budget) -> Iterator[None]:
     assert budget.max_seconds is not None
 
     def expire(signum: int, frame: Any) -> None:
+        # Inside a garbage-collector callback (JAX installs one) the exception would be printed and dropped:
+        # leave it to the next tick of the repeating timer.
+        if frame is not None and any(getattr(callback, "__code__", None) is frame.f_code for callback in gc.callbacks):
+            return
         raise OutOfTime
 
     previous = signal.signal(signal.SIGALRM, expire)

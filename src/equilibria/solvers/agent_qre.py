@@ -62,7 +62,7 @@ from equilibria.core.result import SolveResult
 from equilibria.games.extensive_form import ExtensiveFormGame
 from equilibria.metrics.exploitability import exploitability
 from equilibria.solvers._common import Budget
-from equilibria.solvers._continuation import PathTracer
+from equilibria.solvers._continuation import COMPLETE, PathTracer
 from equilibria.solvers._extensive import behaviour_result, require_extensive_form
 
 # The Jacobian is dense [N, N + 1]: at 2000 infoset-actions one QR takes about 2 s (one core), so a step can take
@@ -510,8 +510,9 @@ def agent_qre_solve(game: Any, *, tol: float = 1e-9, max_lambda: float = 1e6, st
     certificate is the returned profile's exploitability (NashConv / n_players, :mod:`equilibria.metrics`).
 
     ``iterations``: accepted continuation steps. ``parameters``: ``tol``, ``max_lambda``, ``step``,
-    ``max_iterations``, ``max_seconds``, ``final_lambda`` (game units, where the trace stopped) and ``complete``
-    (the trace reached ``max_lambda``).
+    ``max_iterations``, ``max_seconds``, ``final_lambda`` (game units, where the trace stopped), ``complete``
+    (the trace reached ``max_lambda``) and, when ``converged`` is False, ``stopped_because`` (the budget,
+    ``max_lambda`` reached without a profile within ``tol``, or a lost branch).
 
     Args:
       game: an ExtensiveFormGame with any number of players, chance and imperfect information (perfect recall).
@@ -539,10 +540,20 @@ def agent_qre_solve(game: Any, *, tol: float = 1e-9, max_lambda: float = 1e6, st
         else:
             refinements.check(_normalised(tree, x[:-1]))
     answer = refinements.latest if refinements.latest is not None else refinements.best
-    parameters = {"tol": tol, "max_lambda": max_lambda, "step": step, "max_iterations": max_iterations,
-                  "max_seconds": max_seconds, "final_lambda": float(x[-1]) / scale, "complete": tracer.complete}
+    parameters: dict[str, Any] = {"tol": tol, "max_lambda": max_lambda, "step": step,
+                                  "max_iterations": max_iterations, "max_seconds": max_seconds,
+                                  "final_lambda": float(x[-1]) / scale, "complete": tracer.complete}
+    converged = refinements.latest is not None
+    if not converged:
+        if tracer.stop is None and max_seconds is not None:  # the refinement stopped on the time, the trace did not
+            parameters["stopped_because"] = f"max_seconds={max_seconds:g} reached while refining"
+        elif tracer.stop in (COMPLETE, None):
+            parameters["stopped_because"] = (f"{tracer.stopped_because(scale)} without a profile within tol={tol:g} "
+                                             f"(least exploitability {refinements.best_certificate:.3g})")
+        else:
+            parameters["stopped_because"] = tracer.stopped_because(scale)
     return behaviour_result(game, "agent_qre", [answer], parameters=parameters, iterations=tracer.steps,
-                            budget=budget, converged=refinements.latest is not None)
+                            budget=budget, converged=converged)
 
 
 __all__ = ["MAX_INFOSET_ACTIONS", "AgentQREPath", "agent_qre_path", "agent_qre_solve"]

@@ -45,7 +45,10 @@ profile).
 The building blocks are pure functions over an explicit state, in the style of optax: ``state = cfr_init(game)``,
 ``state = cfr_update(game, state)`` repeatedly, then :func:`average_policy` / :func:`current_policy` (flat
 ``[n_infoset_actions]`` behaviour profiles, see :mod:`equilibria.games.extensive_form`). :func:`cfr_solve` runs that
-loop under an iteration/time budget and certifies the average policy by its exploitability.
+loop under an iteration/time budget and certifies the average policy by its exploitability. The time budget
+includes the certificate: before the loop, :func:`cfr_solve` times one evaluation of a profile (the certificate's
+work, linear in the tree) and stops iterating when the next iteration (as long as the last one) would leave less
+than twice that (see :mod:`equilibria.solvers._extensive` for the certificate's own time limit).
 
 Each iteration is vectorised (no per-node recursion): counterfactual values come from one ``bincount`` over the
 terminals and one bottom-up sweep per own depth of the player's sequence tree (see
@@ -56,6 +59,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -64,12 +69,15 @@ import numpy as np
 
 from equilibria.core.errors import GameError
 from equilibria.core.result import SolveResult
+from equilibria.metrics.exploitability import ensure_evaluation_compiled, payoffs_and_best_responses
 from equilibria.solvers import _cfr_tree as kernels
 from equilibria.solvers._cfr_sampling import outcome_sampling_regrets
 from equilibria.solvers._common import Budget
 from equilibria.solvers._extensive import behaviour_result, require_extensive_form
 
 DEFAULT_ITERATIONS = 1000
+# Time kept for the certificate: twice a timed evaluation of a profile, plus this (the result's assembly).
+_RESERVE_FLOOR = 2e-3
 _SAMPLING = (None, "external", "outcome")
 
 
@@ -213,33 +221,41 @@ def current_policy(state: CFRState) -> np.ndarray:
     return state.policy.copy()
 
 
-def cfr_solve(game: Any, *, variant: str | CFRVariant = "cfr+", iterations: int | None = None,
+def cfr_solve(game: Any, *, variant: str | CFRVariant = "cfr+", max_iterations: int | None = None,
               max_seconds: float | None = None, target_exploitability: float | None = None,
-              alternating: bool = True, check_every: int = 10, seed: int | None = None) -> SolveResult:
+              alternating: bool = True, check_every: int = 10, seed: int | None = None,
+              iterations: int | None = None) -> SolveResult:
     """Run a CFR variant and return its average policy, certified by its exploitability.
 
     Args:
       game: an ExtensiveFormGame. Two-player zero-sum: the average converges to a Nash equilibrium. Otherwise CFR
         still runs (see the module docstring: only a CCE-like guarantee on joint play).
       variant: a name from :data:`VARIANTS` (default ``"cfr+"``) or a :class:`CFRVariant`.
-      iterations: at most this many iterations (default 1000 when ``max_seconds`` is not given either).
-      max_seconds: wall-clock budget.
+      max_iterations: at most this many iterations (default 1000 when ``max_seconds`` is not given either).
+      max_seconds: wall-clock budget, the certificate included (module docstring); at least one iteration runs.
       target_exploitability: stop as soon as the average policy's exploitability (NashConv / n_players) is at most
         this; checked every ``check_every`` iterations (a check costs about one iteration) and at the end.
       alternating: alternating (default) or simultaneous updates.
       check_every: iterations between exploitability checks.
       seed: for the sampling variants.
+      iterations: deprecated name of ``max_iterations`` (a DeprecationWarning).
 
     Returns:
       A SolveResult with one equilibrium, the average policy (flat ``[n_infoset_actions]``); ``method`` is the
       solver table's name of the variant (``"cfr+"``, ``"linear_cfr"``, ``"mccfr_external"``, ...; ``"cfr"`` for a
       CFRVariant of one's own); ``iterations`` counts CFR iterations; ``converged`` is True exactly when
-      ``target_exploitability`` was given and met.
+      ``target_exploitability`` was given and met (and the certificate was computed in time).
     """
     budget = Budget()
+    if iterations is not None:
+        warnings.warn("cfr_solve(iterations=...) is deprecated; use max_iterations=...", DeprecationWarning,
+                      stacklevel=2)
+        if max_iterations is not None:
+            raise GameError("cfr_solve(iterations): give max_iterations only (iterations is its deprecated name)")
+        max_iterations = iterations
     game = require_extensive_form(game, "cfr_solve(game)")
     rules = _variant(variant, "cfr_solve(variant)")
-    iterations = _positive_int(iterations, "cfr_solve(iterations)")
+    max_iterations = _positive_int(max_iterations, "cfr_solve(max_iterations)")
     every = _positive_int(check_every, "cfr_solve(check_every)")
     if every is None:
         raise GameError("cfr_solve(check_every): expected a positive integer, got None")
@@ -247,24 +263,64 @@ def cfr_solve(game: Any, *, variant: str | CFRVariant = "cfr+", iterations: int 
     target = _positive_number(target_exploitability, "cfr_solve(target_exploitability)", allow_zero=True)
     alternating = _flag(alternating, "cfr_solve(alternating)")
     seed = _seed(seed, "cfr_solve(seed)")
-    if iterations is None and max_seconds is None:
-        iterations = DEFAULT_ITERATIONS
-    budget = Budget(max_iterations=iterations, max_seconds=max_seconds, started=budget.started)
+    if max_iterations is None and max_seconds is None:
+        max_iterations = DEFAULT_ITERATIONS
+    budget = Budget(max_iterations=max_iterations, max_seconds=max_seconds, started=budget.started)
+    parameters = {"variant": rules.name, "rules": asdict(rules), "alternating": alternating,
+                  "max_iterations": max_iterations, "max_seconds": max_seconds, "target_exploitability": target,
+                  "check_every": every, "seed": seed}
+    method = _METHODS.get(rules.name, "cfr") if VARIANTS.get(rules.name) == rules else "cfr"
+    if max_seconds is not None:  # the first compilations take seconds: within the budget (other processes)
+        compilation = kernels.ensure_kernels(kernels.sequence_tree(game), max(0.0, max_seconds - budget.elapsed()))
+        if compilation.ready:  # the certificate's, which _certificate_seconds times
+            compilation = ensure_evaluation_compiled(game, budget.started + max_seconds)
+        if not compilation.ready:
+            parameters["stopped_because"] = f"max_seconds={max_seconds:g} reached while compiling: {compilation.note}"
+            return behaviour_result(game, method, [], parameters=parameters, iterations=0, budget=budget,
+                                    converged=False)
     state = cfr_init(game, rules, alternating=alternating, seed=seed)
-    converged = False
-    while not budget.exhausted(state.iteration):
+    reserve = 0.0 if max_seconds is None else _certificate_seconds(game, state.policy)
+    converged, last, early = False, 0.0, False
+    while state.iteration == 0 or not budget.exhausted(state.iteration):  # at least one iteration (docstring)
+        if max_seconds is not None and state.iteration and budget.elapsed() + last + reserve > max_seconds:
+            early = True  # the next iteration would eat into the certificate's time
+            break
+        clock = time.perf_counter()
         state = cfr_update(game, state)
         if target is not None and state.iteration % every == 0 and _exploitability(state) <= target:
             converged = True
             break
+        last = time.perf_counter() - clock
     if target is not None and not converged:
         converged = _exploitability(state) <= target
-    parameters = {"variant": rules.name, "rules": asdict(rules), "alternating": state.alternating,
-                  "iterations": iterations, "max_seconds": max_seconds, "target_exploitability": target,
-                  "check_every": every, "seed": state.seed}
-    method = _METHODS.get(rules.name, "cfr") if VARIANTS.get(rules.name) == rules else "cfr"
+    parameters.update(alternating=state.alternating, seed=state.seed)
+    if not converged:
+        if early:
+            parameters["stopped_because"] = (f"max_seconds={max_seconds:g}: no time left for another iteration and "
+                                             "the certificate")
+        elif target is None:
+            parameters["stopped_because"] = (f"{budget.stop_reason(state.iteration)} (no target_exploitability "
+                                             "given: CFR converges only in the limit)")
+        elif budget.exhausted(state.iteration):
+            parameters["stopped_because"] = (f"{budget.stop_reason(state.iteration)} before exploitability "
+                                             f"{target:g}")
+        else:
+            parameters["stopped_because"] = f"exploitability above target_exploitability={target:g}"
     return behaviour_result(game, method, [average_policy(state)], parameters=parameters,
                             iterations=state.iteration, budget=budget, converged=converged)
+
+
+def _certificate_seconds(game: Any, policy: np.ndarray) -> float:
+    """The time to keep for the certificate: twice one evaluation of ``policy`` (timed again if the first one
+    loaded the evaluation's kernels), plus :data:`_RESERVE_FLOOR`."""
+    seconds = 0.0
+    for _ in range(2):
+        clock = time.perf_counter()
+        payoffs_and_best_responses(game, policy, checked=True)
+        seconds = time.perf_counter() - clock
+        if seconds <= _RESERVE_FLOOR:
+            break
+    return 2 * seconds + _RESERVE_FLOOR
 
 
 # -- one iteration's pieces ------------------------------------------------------------------------------------

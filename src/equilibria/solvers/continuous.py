@@ -25,6 +25,7 @@ number" on the positive integers (see its docstring).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -152,7 +153,8 @@ def double_oracle_solve(game: DifferentiableGame, *, tol: float = 1e-6, grid_siz
       tol: stop when the best-response bounds satisfy ``upper - lower <= tol``.
       grid_size: first-grid size of the best-response oracle (then three refinements).
       max_iterations, max_seconds: budget (iterations = restricted games solved); on exhaustion the current
-        restricted equilibrium is returned with ``converged=False``.
+        restricted equilibrium is returned with ``converged=False`` (``parameters["stopped_because"]`` says why,
+        as it does when the oracle's grid is too coarse to meet ``tol``).
 
     Returns:
       SolveResult with one profile ``(MixedStrategy, MixedStrategy)``; ``parameters`` records ``lower``/``upper``.
@@ -166,6 +168,7 @@ def double_oracle_solve(game: DifferentiableGame, *, tol: float = 1e-6, grid_siz
     xs = np.array([0.5 * (bounds[0][0] + bounds[0][1])])
     ys = np.array([0.5 * (bounds[1][0] + bounds[1][1])])
     iterations = 0
+    reason = ""
     with jax.enable_x64(True):
         payoff = row_payoff(game)
         while True:
@@ -176,15 +179,26 @@ def double_oracle_solve(game: DifferentiableGame, *, tol: float = 1e-6, grid_siz
                                                    grid_size=grid_size, maximise=True)
             best_y, lower = interval_best_response(partial(_mixed_column, payoff, xs, x), *bounds[1],
                                                    grid_size=grid_size, maximise=False)
-            if upper - lower <= tol or budget.exhausted(iterations):
+            if upper - lower <= tol:
+                break
+            if budget.exhausted(iterations):
+                reason = (f"max_iterations={max_iterations} restricted games solved" if iterations >= max_iterations
+                          else f"max_seconds={max_seconds:g} reached after {iterations} restricted games")
                 break
             grown_x, grown_y = _add_point(xs, best_x), _add_point(ys, best_y)
             if grown_x.size == xs.size and grown_y.size == ys.size:
-                break  # the oracle found nothing new: the bounds are as tight as its grid allows
+                reason = (f"the best-response oracle found no new strategy: the bounds are as tight as its grid "
+                          f"(grid_size={grid_size}) allows")
+                break
             xs, ys = grown_x, grown_y
     strategies = (_strategy(xs, x), _strategy(ys, y))
     parameters = {"tol": tol, "grid_size": grid_size, "max_iterations": max_iterations, "max_seconds": max_seconds}
-    return _result(game, "double_oracle", strategies, parameters, iterations, budget, grid_size, tol)
+    result = _result(game, "double_oracle", strategies, parameters, iterations, budget, grid_size, tol)
+    if result.converged:
+        return result
+    # The final gap comes from a finer oracle than the loop's, so it can miss tol where the loop's bounds met it.
+    return dataclasses.replace(result, parameters={**result.parameters, "stopped_because": reason or (
+        f"the loop's bounds met tol={tol:g} but the certified duality gap is {result.certificate[0]:.3g}")})
 
 
 # -- a game without a value ------------------------------------------------------------------------------------------

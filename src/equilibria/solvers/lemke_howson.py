@@ -68,7 +68,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from equilibria.core.compiled import jit_leaf
+from equilibria.core.compiled import Compilation, ensure_all_compiled, jit_leaf
 from equilibria.core.errors import GameError
 from equilibria.core.rational import to_fraction_array
 from equilibria.core.result import SolveResult
@@ -1470,6 +1470,39 @@ def _race(payoffs: _Payoffs, budget: Budget, rational: bool, spent: int = 0, fir
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+# Engines whose compiled code is known to be loaded, by (dense engine, payoffs C-contiguous): a small solve then pays
+# a set lookup instead of ensure_compiled's typing of every argument (a tenth of a 10 x 10 solve). A game's payoffs
+# are read-only float64 (NormalFormGame), so their layout is all that varies.
+_LOADED: set[tuple[bool, bool]] = set()
+
+
+def _compiled(game: NormalFormGame, budget: Budget) -> Compilation:
+    """Load (or have compiled, within what is left of the time budget) the float engine's kernels for ``game``.
+
+    The first compilation of the pivoting loops takes tens of seconds, which a compiled call cannot interrupt:
+    :func:`equilibria.core.compiled.ensure_compiled` has another process compile them while this one waits.
+    """
+    payoffs = game.payoffs
+    m, n = payoffs.shape[1:]
+    dense = _is_dense(m, n)
+    key = (dense, bool(payoffs.flags.c_contiguous))
+    if key in _LOADED or numba is None:
+        return Compilation(True)
+    kernels: list[tuple[Any, tuple[Any, ...]]]
+    if dense:
+        work, keys, out = _dense_buffers(m, n)
+        kernels = [(_dense_solve, (work, keys, payoffs, 0, 1, True, _POLISH_TOL, out))]
+    else:  # the walk, and what the Python around it calls (the payoffs' scaling, refactorisation)
+        poly = _new_polytope(np.ones((1, 1)), 0, 1)
+        kernels = [(_walk_revised, (poly, poly, np.zeros(8, dtype=np.int64), _zobrist_keys(2), 0, 1)),
+                   (_scale, (0.0, 1.0)), (_recompute_values, (poly,))]
+    timeout = None if budget.max_seconds is None else max(0.0, budget.max_seconds - budget.elapsed())
+    compilation = ensure_all_compiled(kernels, timeout)
+    if compilation.ready:
+        _LOADED.add(key)
+    return compilation
+
+
 def _check_label(label: Any, n_labels: int, caller: str) -> int:
     if isinstance(label, bool) or not isinstance(label, int | np.integer) or not 0 <= label < n_labels:
         raise GameError(f"{caller}: initial_label must be an integer in range({n_labels}), got {label!r}")
@@ -1515,6 +1548,12 @@ def lemke_howson_solve(
     budget = Budget.checked(max_iterations, max_seconds, caller)
     parameters: dict[str, Any] = {"initial_label": initial_label, "all_labels": all_labels, "rational": rational,
                                   "max_iterations": max_iterations, "max_seconds": max_seconds}
+    if not rational and (m * n <= _DENSE_MAX_ENTRIES, game.payoffs.flags.c_contiguous) not in _LOADED:
+        compilation = _compiled(game, budget)
+        if not compilation.ready:  # only with a time budget: the compiled loops are not ready within it
+            parameters["stopped_because"] = f"max_seconds={max_seconds:g} reached while compiling: {compilation.note}"
+            return nash_result(game, "lemke_howson", [], parameters=parameters, iterations=0, budget=budget,
+                               converged=False, rational=rational, complete=False if all_labels else None)
     first, head_start = None, _RACE_HEAD_START * n_labels
     if (labels is None and not rational and max_iterations is None and _is_dense(m, n)
             and (max_seconds is None or head_start <= _TIME_CHECK_EVERY)):
@@ -1536,6 +1575,7 @@ def lemke_howson_solve(
         _, pivots, winner = _race(payoffs, budget, rational, first=first)
         parameters["winning_label"] = None if winner is None else winner.label
         if winner is None or winner.profile is None:
+            parameters["stopped_because"] = budget.stop_reason(pivots)
             return nash_result(game, "lemke_howson", [], parameters=parameters, iterations=pivots, budget=budget,
                                converged=False, rational=rational)
         end = winner.profile
@@ -1555,7 +1595,9 @@ def lemke_howson_solve(
             continue
         converged = False
         if path_end.status == "budget":
+            parameters["stopped_because"] = budget.stop_reason(pivots)
             break
+        parameters["stopped_because"] = f"the path from label {label} ended without an equilibrium (round-off)"
     distinct = distinct_indices(found)
     return nash_result(game, "lemke_howson", [found[i] for i in distinct], parameters=parameters, iterations=pivots,
                        budget=budget, converged=converged, rational=rational,

@@ -129,7 +129,7 @@ def local_cce_solve(game: DifferentiableGame, start: Any, *, steps: int = 1000, 
       ``projection_bounds``), ``interpolation_gains``, ``projection_gains``,
       ``gradient_bound`` (largest own-gradient norm met), ``smoothness``, ``smoothness_estimated`` and
       ``diameters``. ``converged`` is False when the run diverged (the support then ends at the last finite
-      iterate).
+      iterate; ``parameters["stopped_because"]`` says where).
     """
     caller = "local_cce_solve"
     budget = Budget()
@@ -181,7 +181,7 @@ def local_cce_solve(game: DifferentiableGame, start: Any, *, steps: int = 1000, 
     bounds = [None if a is None or b is None else max(a, b)
               for a, b in zip(interpolation_bounds, projection_bounds, strict=True)]
     utilities = jax.vmap(lambda p: -game.losses(p))(support)
-    parameters = {
+    parameters: dict[str, Any] = {
         "delta": delta_value, "T": played, "learning_rate": eta, "optimistic": optimistic,
         "bound": None if optimistic else max(b for b in bounds if b is not None),
         "bounds": tuple(bounds), "interpolation_bounds": tuple(interpolation_bounds),
@@ -191,6 +191,9 @@ def local_cce_solve(game: DifferentiableGame, start: Any, *, steps: int = 1000, 
         "gradient_bound": max(float(np.max(g)) for g in gradient_norms), "smoothness": tuple(smooth),
         "smoothness_estimated": lipschitz is None, "diameters": tuple(diameters),
     }
+    if bool(trajectory.diverged):
+        parameters["stopped_because"] = (f"the gradient play diverged at step {played} (an iterate was not finite); "
+                                         "the support ends at the last finite one")
     return SolveResult(
         game=game, method=_METHOD,
         equilibria=(jax.tree_util.tree_map(np.asarray, support),),

@@ -123,7 +123,8 @@ def polynomial_enumeration_solve(
       profile ruled out or its system solved completely, budget not exhausted). ``parameters`` adds
       ``incomplete_supports`` (``(support, reason)`` pairs: ``"positive-dimensional"``, ``"no shape
       position"``, ``"budget"``), ``irrational`` (indices of the equilibria with an irrational probability),
-      ``kept_actions`` (each player's actions that survive iterated strict dominance), ``stopped_by_budget``.
+      ``kept_actions`` (each player's actions that survive iterated strict dominance; None when the budget ran
+      out before), ``stopped_by_budget`` and, when it is True, ``stopped_because``.
     """
     budget = Budget.checked(max_iterations, max_seconds, "polynomial_enumeration_solve")
     game = require_normal_form(game, "polynomial_enumeration_solve(game)")
@@ -137,18 +138,21 @@ def polynomial_enumeration_solve(
     except ImportError:
         raise NotApplicableError("polynomial_enumeration_solve: needs sympy (pip install 'sympy>=1.12'); for "
                                  "two-player games vertex_enumeration needs nothing more") from None
-    payoffs = _integer_payoffs(exact_payoffs(game))
     n_actions = game.n_actions
-    width = Fraction(precision) / (2 * max(n_actions))
     found: list[tuple[np.ndarray, ...]] = []
     irrational: list[int] = []
     incomplete: list[tuple[Support, str]] = []
     iterations, stopped = 0, False
-    kept = _iterated_dominance(payoffs, n_actions)
+    kept: Support | None = None
     current: Support | None = None  # the support being solved, for the report when the time budget hits
     try:
+        # The set-up is inside the time budget too: on a large game the exact payoffs and the dominance LPs
+        # alone take minutes (a 200 x 200 game: 40 s of LPs).
         with deadline(budget):
-            for support in _support_profiles(payoffs, kept):
+            payoffs = _integer_payoffs(exact_payoffs(game))
+            width = Fraction(precision) / (2 * max(n_actions))
+            kept = _iterated_dominance(payoffs, n_actions, budget)
+            for support in _support_profiles(payoffs, kept, budget):
                 if budget.exhausted(iterations):
                     stopped = True
                     break
@@ -171,10 +175,16 @@ def polynomial_enumeration_solve(
     keep = distinct_indices(found)  # distinct by construction (one support each); a guard on the rounding
     irrational_kept = [keep.index(i) for i in irrational if i in keep]
     profiles = [found[i] if rational else tuple(np.array([float(v) for v in s]) for s in found[i]) for i in keep]
-    parameters = {
+    parameters: dict[str, Any] = {
         "rational": rational, "precision": precision, "max_seconds": max_seconds, "max_iterations": max_iterations,
         "kept_actions": kept, "incomplete_supports": tuple(incomplete), "irrational": tuple(irrational_kept),
         "stopped_by_budget": stopped}
+    if stopped:
+        parameters["stopped_because"] = (
+            f"max_iterations={max_iterations} support systems solved"
+            if max_iterations is not None and iterations >= max_iterations else
+            f"max_seconds={max_seconds:g} reached " + ("while removing dominated actions" if kept is None else
+                                                       f"after {iterations} support systems"))
     return nash_result(game, _METHOD, profiles, parameters=parameters, iterations=iterations,
                        budget=budget, converged=not stopped, rational=rational,
                        complete=not stopped and not incomplete)
@@ -246,7 +256,15 @@ def _mixed_dominated(payoff: np.ndarray, player: int, domains: Sequence[Sequence
     return all(m > int(t) for m, t in zip(mixed, sub[0], strict=True))
 
 
-def _iterated_dominance(payoffs: list[np.ndarray], n_actions: Sequence[int]) -> Support:
+def _on_time(budget: Budget) -> bool:
+    """True, or raise :class:`OutOfTime` once the time budget is spent (where no timer signal interrupts, the
+    set-up and the search check it themselves)."""
+    if budget.max_seconds is not None and budget.elapsed() >= budget.max_seconds:
+        raise OutOfTime
+    return True
+
+
+def _iterated_dominance(payoffs: list[np.ndarray], n_actions: Sequence[int], budget: Budget) -> Support:
     """Each player's actions that survive iterated strict dominance by pure and mixed strategies."""
     domains = [tuple(range(n)) for n in n_actions]
     changed = True
@@ -256,8 +274,8 @@ def _iterated_dominance(payoffs: list[np.ndarray], n_actions: Sequence[int]) -> 
             dominated = _dominated(payoff, i, domains)
             survivors = tuple(a for a, d in zip(domains[i], dominated, strict=True) if not d)
             if len(survivors) > 2:
-                survivors = tuple(a for a in survivors if not _mixed_dominated(payoff, i, [*domains[:i], survivors,
-                                                                                           *domains[i + 1:]], a))
+                survivors = tuple(a for a in survivors if _on_time(budget) and not _mixed_dominated(
+                    payoff, i, [*domains[:i], survivors, *domains[i + 1:]], a))
             if len(survivors) < len(domains[i]):
                 domains[i], changed = survivors, True
     return tuple(domains)
@@ -283,24 +301,26 @@ def _conditionally_reduced(payoffs: list[np.ndarray], domains: list[tuple[int, .
     return domains
 
 
-def _support_profiles(payoffs: list[np.ndarray], kept: Support) -> Iterator[Support]:
-    """Support profiles that survive conditional dominance, in Porter-Nudelman-Shoham order."""
+def _support_profiles(payoffs: list[np.ndarray], kept: Support, budget: Budget) -> Iterator[Support]:
+    """Support profiles that survive conditional dominance, in Porter-Nudelman-Shoham order (raises
+    :class:`OutOfTime` when the time budget is spent: pruning alone can take long between two supports)."""
     size_profiles = sorted(itertools.product(*(range(1, len(k) + 1) for k in kept)),
                            key=lambda s: (sum(s), max(s) - min(s), s))
     for sizes in size_profiles:
-        yield from _instantiate(payoffs, list(kept), sizes, 0)
+        yield from _instantiate(payoffs, list(kept), sizes, 0, budget)
 
 
 def _instantiate(payoffs: list[np.ndarray], domains: list[tuple[int, ...]], sizes: Sequence[int],
-                 player: int) -> Iterator[Support]:
+                 player: int, budget: Budget) -> Iterator[Support]:
     if player == len(sizes):
         yield tuple(domains)
         return
     for support in itertools.combinations(domains[player], sizes[player]):
+        _on_time(budget)
         trial = [*domains[:player], support, *domains[player + 1:]]
         reduced = _conditionally_reduced(payoffs, trial, player + 1, sizes)
         if reduced is not None:
-            yield from _instantiate(payoffs, reduced, sizes, player + 1)
+            yield from _instantiate(payoffs, reduced, sizes, player + 1, budget)
 
 
 # -- one support system --------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ from equilibria.core.result import SolveResult
 from equilibria.games.normal_form import MixedProfile, NormalFormGame
 from equilibria.metrics.regret import max_regret
 from equilibria.solvers._common import Budget, nash_result, require_normal_form
-from equilibria.solvers._continuation import PathTracer
+from equilibria.solvers._continuation import COMPLETE, PathTracer
 
 # Support thresholds tried at each refinement, relative to the player's largest probability.
 _SUPPORT_THRESHOLDS = (1e-2, 1e-4, 1e-8)
@@ -178,13 +178,14 @@ def _supports(profile: MixedProfile) -> list[tuple[np.ndarray, ...]]:
     return found
 
 
-def _solve_indifference(system: _LogitSystem, start: MixedProfile,
-                        support: tuple[np.ndarray, ...]) -> MixedProfile | None:
+def _solve_indifference(system: _LogitSystem, start: MixedProfile, support: tuple[np.ndarray, ...],
+                        budget: Budget) -> MixedProfile | None:
     """Newton (least-squares steps) on the Nash indifference system restricted to ``support``.
 
     Unknowns: ``s_i[support[i]]`` for every player. Equations per player: ``sum s_i = 1`` and
     ``v_i(a) = v_i(support[i][0])`` for the other support actions. Returns the full profile, or None when
-    Newton does not converge.
+    Newton does not converge or the time budget runs out (one step on a game with hundreds of actions is a
+    least-squares solve of that size).
     """
     n = system.n_players
     sizes = [len(k) for k in support]
@@ -199,6 +200,8 @@ def _solve_indifference(system: _LogitSystem, start: MixedProfile,
 
     with np.errstate(all="ignore"):
         for _ in range(_REFINE_ITERATIONS):
+            if _out_of_time(budget):
+                return None
             profile = full(x)
             tables = system.pair_tables(profile)
             values = system.values(profile, tables)
@@ -242,13 +245,17 @@ def _as_nash_candidate(game: NormalFormGame, profile: Sequence[np.ndarray]) -> M
     return tuple(out)
 
 
-def _refine(game: NormalFormGame, system: _LogitSystem, point: MixedProfile,
-            tol: float) -> tuple[MixedProfile | None, float]:
+def _out_of_time(budget: Budget) -> bool:
+    return budget.max_seconds is not None and budget.elapsed() >= budget.max_seconds
+
+
+def _refine(game: NormalFormGame, system: _LogitSystem, point: MixedProfile, tol: float,
+            budget: Budget) -> tuple[MixedProfile | None, float]:
     """The best Nash candidate from the supports of a QRE point: ``(profile, max regret)``."""
     best: MixedProfile | None = None
     best_regret = math.inf
     for support in _supports(point):
-        solved = _solve_indifference(system, point, support)
+        solved = _solve_indifference(system, point, support, budget)
         candidate = None if solved is None else _as_nash_candidate(game, solved)
         if candidate is None:
             continue
@@ -336,6 +343,7 @@ class _Refinements:
     game: NormalFormGame
     system: _LogitSystem
     tol: float
+    budget: Budget
     best: MixedProfile
     best_regret: float
     latest: MixedProfile | None = None
@@ -344,7 +352,7 @@ class _Refinements:
     def check(self, point: np.ndarray) -> bool:
         """Refine at a path point ``x``; True when a candidate is confirmed."""
         qre_point = self.system.profile(point)
-        refined, refined_regret = _refine(self.game, self.system, qre_point, self.tol)
+        refined, refined_regret = _refine(self.game, self.system, qre_point, self.tol, self.budget)
         qre_regret = float(max_regret(self.game, qre_point))
         for profile, regret in ((refined, refined_regret), (qre_point, qre_regret)):
             if profile is not None and regret < self.best_regret:
@@ -376,8 +384,9 @@ def qre_solve(game: Any, *, tol: float = 1e-9, max_lambda: float = 1e6, step: fl
     regret is within ``tol``), else the lowest-regret profile seen, with ``converged=False``.
 
     ``iterations`` is the number of accepted continuation steps. ``parameters`` records ``tol``,
-    ``max_lambda``, ``step``, ``max_iterations``, ``max_seconds`` and ``final_lambda`` (game units: where the
-    trace stopped).
+    ``max_lambda``, ``step``, ``max_iterations``, ``max_seconds``, ``final_lambda`` (game units: where the
+    trace stopped) and, when ``converged`` is False, ``stopped_because`` (the budget, ``max_lambda`` reached
+    without a profile within ``tol``, or a lost branch).
 
     Args:
       game: a NormalFormGame with any number of players.
@@ -393,7 +402,7 @@ def qre_solve(game: Any, *, tol: float = 1e-9, max_lambda: float = 1e6, step: fl
     max_lambda, step = trace.max_lambda, trace.step
     x = system.start()
     uniform = system.profile(x)
-    refinements = _Refinements(game, system, tol, best=uniform, best_regret=float(max_regret(game, uniform)))
+    refinements = _Refinements(game, system, tol, budget, best=uniform, best_regret=float(max_regret(game, uniform)))
     if refinements.best_regret <= tol:
         # Every action has the same value at the uniform profile, so it is the QRE at every lambda.
         refinements.latest = uniform
@@ -407,10 +416,23 @@ def qre_solve(game: Any, *, tol: float = 1e-9, max_lambda: float = 1e6, step: fl
         else:
             refinements.check(x)
     answer = refinements.latest if refinements.latest is not None else refinements.best
-    parameters = {"tol": tol, "max_lambda": max_lambda, "step": step, "max_iterations": max_iterations,
-                  "max_seconds": max_seconds, "final_lambda": float(x[-1]) / scale}
+    parameters: dict[str, Any] = {"tol": tol, "max_lambda": max_lambda, "step": step,
+                                  "max_iterations": max_iterations, "max_seconds": max_seconds,
+                                  "final_lambda": float(x[-1]) / scale}
+    converged = refinements.latest is not None
+    if not converged:
+        parameters["stopped_because"] = _stopped_because(tracer, scale, refinements.best_regret, tol)
     return nash_result(game, "qre", [answer], parameters=parameters, iterations=tracer.steps, budget=budget,
-                       converged=refinements.latest is not None)
+                       converged=converged)
+
+
+def _stopped_because(tracer: PathTracer, scale: float, best: float, tol: float) -> str:
+    """Why the trace ended without a candidate within ``tol`` (``best``: the lowest max regret seen)."""
+    if tracer.stop is None and _out_of_time(tracer.budget):  # the refinement's time ran out, not the trace's
+        return f"max_seconds={tracer.budget.max_seconds:g} reached while refining"
+    if tracer.stop in (COMPLETE, None):
+        return f"{tracer.stopped_because(scale)} without a profile within tol={tol:g} (best max regret {best:.3g})"
+    return tracer.stopped_because(scale)
 
 
 __all__ = ["QREPath", "logit_qre_path", "qre_solve"]

@@ -418,6 +418,13 @@ class _Path:
         return min(fired, key=lambda e: after[e])  # the one furthest past its threshold is the first to happen
 
     # -- the whole path -----------------------------------------------------------------------------------------
+    def spent(self) -> str:
+        """Which budget stopped the path (it has just been found exhausted)."""
+        limit = self.budget.max_iterations
+        if limit is not None and self.iterations >= limit:
+            return f"iteration budget spent (max_iterations={limit} path steps)"
+        return f"time budget spent (max_seconds={self.budget.max_seconds:g}, {self.iterations} path steps)"
+
     def run(self) -> tuple[bool, str]:
         """Follow the path from the corner; returns (reached a critical point, why it stopped otherwise)."""
         n = self.problem.n
@@ -426,10 +433,10 @@ class _Path:
         try:
             while epoch.i < n:
                 if self.budget.exhausted(self.iterations):
-                    return False, "budget exhausted (max_iterations or max_seconds)"
+                    return False, self.spent()
                 event = self.run_epoch(epoch, fresh)
                 if event is None:
-                    return False, "budget exhausted (max_iterations or max_seconds)"
+                    return False, self.spent()
                 self.transitions += 1
                 idle = idle + 1 if len(self.points) == last_length else 0
                 last_length = len(self.points)

@@ -38,9 +38,15 @@ Bareiss' fraction-free update, over ``sequence_payoffs(game, exact=True)`` and t
 simplest that round to each float probability, renormalised exactly per information set, or as given in
 Fractions). Otherwise the path is followed in floating point (payoffs divided by their largest magnitude; a
 factorised basis with eta updates, :func:`~equilibria.solvers._lemke_lcp.lemke_float`, the same lexicographic
-rule with relative tolerances). Float mode reads the equilibrium off the final basis (solved afresh with iterative
-refinement when the values as pivoted are not accurate enough) and checks it against the game's best responses
-over sequences: a NashConv up to 1e-9 is returned as it is. Exact mode on larger systems, and float mode when that
+rule with relative tolerances). Systems of up to ``_DENSE_ROWS`` rows (trees of up to some 500 nodes, where fixed
+costs dominate) follow the same path on a dense tableau instead
+(:func:`~equilibria.solvers._lemke_lcp.lemke_dense`, compiled), set up from the game's sequence form as dense
+arrays prepared once per game; the end's behaviour profile is checked with the metrics layer's own evaluation
+(:func:`equilibria.metrics.exploitability.payoffs_and_best_responses`), which is handed over as the certificate
+rather than computed twice, and an end that is not an equilibrium up to 1e-9 goes to the factorised engine. That
+engine reads the equilibrium off the final basis (solved afresh with iterative refinement when the values as
+pivoted are not accurate enough) and checks it against the game's best responses over sequences: a NashConv up to
+1e-9 is returned as it is. Exact mode on larger systems, and float mode when that
 check fails, solve the final basis in exact arithmetic (sparse elimination in fractions): nonnegative values of
 this almost complementary basis with ``z0`` nonbasic are an exact solution of the LCP, so an exact equilibrium.
 Only when that fails too, because round-off led the float path astray (as with payoffs of 10^19 beside payoffs of
@@ -57,6 +63,8 @@ that set up its starting basis).
 
 from __future__ import annotations
 
+import functools
+import weakref
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -65,7 +73,7 @@ import numpy as np
 
 from equilibria.core.errors import GameError, NotApplicableError
 from equilibria.core.result import SolveResult
-from equilibria.games.extensive_form import ExtensiveFormGame
+from equilibria.games.extensive_form import CHANCE, ExtensiveFormGame, _path_products
 from equilibria.games.sequence_form import (
     SequencePayoffs,
     behaviour_from_realization,
@@ -75,15 +83,20 @@ from equilibria.games.sequence_form import (
     sequence_payoffs,
     sequence_values,
 )
+from equilibria.metrics.exploitability import payoffs_and_best_responses
 from equilibria.solvers._common import Budget
 from equilibria.solvers._extensive import behaviour_result, require_extensive_form
 from equilibria.solvers._lemke_lcp import (
     BUDGET,
     SOLVED,
     LCPSystem,
+    NotCompiled,
     PathEnd,
+    dense_engine_calls,
+    lemke_dense,
     lemke_exact,
     lemke_float,
+    require_compiled,
     resolve_basis,
     solve_basis_exact,
 )
@@ -105,6 +118,7 @@ _CHECK_TOL = 1e-10
 _EXACT_PATH_ROWS = 300
 _REFINE_BELOW = 1e-13  # the values as pivoted are kept when their NashConv (relative) is at most this
 _PRIOR_TOL = 1e-9  # a prior's probabilities must sum to 1 within this at every information set
+_DENSE_ROWS = 600  # float mode: systems up to this many rows take the dense engine (trees of up to ~500 nodes)
 
 
 def sequence_form_lemke_solve(game: Any, *, rational: bool = False, prior: Any = None,
@@ -143,13 +157,26 @@ def sequence_form_lemke_solve(game: Any, *, rational: bool = False, prior: Any =
     policy, prior_label = _prior_policy(game, prior, rational)
     parameters: dict[str, Any] = {"rational": rational, "prior": prior_label, "max_iterations": max_iterations,
                                   "max_seconds": max_seconds, "n_sequences": game.n_sequences}
-    answer = _solve(game, policy, budget, rational)
+    try:
+        answer = _solve(game, policy, budget, rational)
+    except NotCompiled as stopped:  # only with a time limit: the compiled loops were not ready within it
+        answer = _Answer(None, 0, False, "float", reason=str(stopped))
     parameters.update(pivots=answer.pivots, engine=answer.engine)
+    if not answer.converged:
+        parameters["stopped_because"] = answer.reason or _stop_reason(budget, answer.pivots)
     if answer.exact_nash_conv is not None:
         parameters["exact_nash_conv"] = answer.exact_nash_conv
     profiles = [] if answer.policy is None else [answer.policy]
     return behaviour_result(game, _METHOD, profiles, parameters=parameters, iterations=answer.pivots, budget=budget,
-                            converged=answer.converged, rational=rational and answer.policy is not None)
+                            converged=answer.converged, rational=rational and answer.policy is not None,
+                            evaluations=[answer.evaluation] if profiles else None)
+
+
+def _stop_reason(budget: Budget, pivots: int) -> str:
+    reason = budget.stop_reason(pivots)
+    if budget.max_seconds is not None and budget.elapsed() >= budget.max_seconds or "max_iterations" in reason:
+        return reason
+    return "round-off: neither the float path nor its exact check ended at an equilibrium"
 
 
 # -- the prior ----------------------------------------------------------------------------------------------------
@@ -348,12 +375,20 @@ class _Answer:
     converged: bool
     engine: str
     exact_nash_conv: Fraction | None = None
+    evaluation: tuple[np.ndarray, np.ndarray] | None = None  # metrics' (values, best responses) of policy
+    reason: str = ""  # when not converged, why, where the budget does not say it (see _stop_reason)
 
 
 def _solve(game: ExtensiveFormGame, policy: np.ndarray, budget: Budget, rational: bool) -> _Answer:
-    """Exact mode on small systems: follow the path exactly. Otherwise follow it in floats, read its end in floats
-    (checked) or exactly, and follow it exactly if that fails (module docstring)."""
+    """Exact mode on small systems: follow the path exactly. Otherwise follow it in floats (the dense engine on
+    small systems), read its end in floats (checked) or exactly, and follow it exactly if that fails (module
+    docstring)."""
     n_rows = sum(game.n_sequences) + game.n_infosets + 3
+    if not rational and n_rows <= _DENSE_ROWS:
+        _require_dense_loops(budget)
+        answer = _dense_answer(game, np.asarray(policy, dtype=float), budget)
+        if answer is not None:
+            return answer
     if rational and n_rows <= _EXACT_PATH_ROWS:
         payoffs = sequence_payoffs(game, exact=True)
         exact_system, lay, exact_prior_plans = _system(game, payoffs, policy, exact=True)
@@ -396,6 +431,232 @@ def _solve(game: ExtensiveFormGame, policy: np.ndarray, budget: Budget, rational
     if not answer.converged and fallback is not None:
         return fallback
     return _as_requested(answer, rational)
+
+
+# -- the dense path (small systems, float mode) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _Sets:
+    """One player's information sets for the dense path's loops, in index order (the constraint rows' order):
+    ``parent`` sequence, ``first`` sequence (of the first action; a set's actions have consecutive sequences),
+    ``width``, ``offset`` (its first infoset-action in the game's flat layout) and ``order`` (the sets with each
+    one's parent set first: by first node)."""
+
+    parent: np.ndarray
+    first: np.ndarray
+    width: np.ndarray
+    offset: np.ndarray
+    order: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _DenseForm:
+    """A game's tracing system for :func:`equilibria.solvers._lemke_lcp.lemke_dense`, prepared once per game.
+
+    ``template``: the tableau ``[M | q]`` (``[n_rows, n_vars + 1]``) with the prior's column ``t`` and right-hand
+    side left at 0 (the rest does not depend on the prior); ``a``, ``bt``: ``A`` and ``B^T`` over their largest
+    payoff ``scale``; ``complement``, ``free`` as in :class:`LCPSystem`.
+    """
+
+    lay: _Layout
+    sets: tuple[_Sets, _Sets]
+    a: np.ndarray
+    bt: np.ndarray
+    scale: float
+    template: np.ndarray
+    complement: np.ndarray
+    free: np.ndarray
+
+
+_DENSE_FORMS: weakref.WeakKeyDictionary[ExtensiveFormGame, _DenseForm] = weakref.WeakKeyDictionary()
+
+
+def _dense_form(game: ExtensiveFormGame) -> _DenseForm:
+    form = _DENSE_FORMS.get(game)
+    if form is not None:
+        return form
+    n0, n1 = game.n_sequences
+    first_node = np.full(game.n_infosets, game.n_nodes, dtype=np.int64)
+    decision = np.flatnonzero(game.infoset >= 0)
+    first_node[game.infoset[decision][::-1]] = decision[::-1]  # repeated indices: the last write (the first node)
+    sets = []
+    for p in (0, 1):
+        mine = np.flatnonzero(game.infoset_player == p)
+        width = game.infoset_n_actions[mine]
+        sets.append(_Sets(parent=game.infoset_parent_sequence[mine], first=1 + np.cumsum(width) - width,
+                          width=width, offset=game.infoset_action_offset[mine],
+                          order=np.argsort(first_node[mine], kind="stable")))
+    m0, m1 = 1 + sets[0].parent.shape[0], 1 + sets[1].parent.shape[0]
+    lay = _Layout(n0, n1, x=0, y=n0, a=n0 + n1, b=2 * n0 + n1, u=2 * n0 + 2 * n1, v=2 * n0 + 2 * n1 + m0,
+                  t=2 * n0 + 2 * n1 + m0 + m1, z0=2 * n0 + 2 * n1 + m0 + m1 + 1, n_vars=2 * n0 + 2 * n1 + m0 + m1 + 2)
+    scale = float(np.abs(game.payoffs).max(initial=0.0)) or 1.0
+    terminals = game.terminals
+    below_chance = np.zeros(game.n_nodes, dtype=bool)
+    below_chance[1:] = game.player[game.parent[1:]] == CHANCE
+    weight = _path_products(game, np.where(below_chance, game.chance_prob, 1.0))[terminals] / scale
+    cells = game.node_sequence[terminals, 0] * n1 + game.node_sequence[terminals, 1]
+    a = np.bincount(cells, weight * game.payoffs[terminals, 0], minlength=n0 * n1).reshape(n0, n1)
+    bt = np.bincount(cells, weight * game.payoffs[terminals, 1], minlength=n0 * n1).reshape(n0, n1).T.copy()
+    template = np.zeros((n0 + n1 + m0 + m1 + 1, lay.n_vars + 1))
+    complement = np.full(lay.n_vars, -1, dtype=np.int64)
+    _dense_loops()[3](template, complement, a, bt, sets[0].parent, sets[0].width, sets[1].parent, sets[1].width)
+    free = np.zeros(lay.n_vars, dtype=bool)
+    free[lay.u:lay.t] = True
+    form = _DenseForm(lay, (sets[0], sets[1]), a, bt, scale, template, complement, free)
+    _DENSE_FORMS[game] = form
+    return form
+
+
+def _template_loops(template: np.ndarray, complement: np.ndarray, a: np.ndarray, bt: np.ndarray,
+                    parent0: np.ndarray, width0: np.ndarray, parent1: np.ndarray, width1: np.ndarray) -> None:
+    """The rows of :func:`_system` that do not depend on the prior, into the zero tableau ``template``, in the
+    columns of :class:`_Layout`; ``complement`` (all -1) gets the complementary pairs."""
+    n0, n1 = a.shape
+    m0, m1 = 1 + parent0.shape[0], 1 + parent1.shape[0]
+    t = 2 * n0 + 2 * n1 + m0 + m1
+    for p in range(2):
+        n_own, n_other = (n0, n1) if p == 0 else (n1, n0)
+        own = 0 if p == 0 else n0  # the player's plan x (y), its first rows, slacks and multipliers
+        other = n0 if p == 0 else 0
+        first_row = 0 if p == 0 else n0
+        slack = n0 + n1 if p == 0 else 2 * n0 + n1
+        multiplier = 2 * n0 + 2 * n1 if p == 0 else 2 * n0 + 2 * n1 + m0
+        constraint = n0 + n1 if p == 0 else n0 + n1 + m0
+        parent, width = (parent0, width0) if p == 0 else (parent1, width1)
+        for j in range(n_own):
+            template[first_row + j, slack + j] = 1.0  # a - E^T u + A y ... (b - F^T v + B^T x ...)
+            complement[own + j], complement[slack + j] = slack + j, own + j
+            for k in range(n_other):
+                template[first_row + j, other + k] = a[j, k] if p == 0 else bt[j, k]
+        template[first_row, multiplier] = -1.0  # -E^T u: E's row 0 is the empty sequence, row 1 + i the i-th set
+        template[constraint, own] = 1.0  # E x - e t = 0 (F y - f t = 0)
+        template[constraint, t] = -1.0
+        sequence = 1
+        for i in range(parent.shape[0]):
+            template[first_row + parent[i], multiplier + 1 + i] = 1.0
+            template[constraint + 1 + i, own + parent[i]] = -1.0
+            for _ in range(width[i]):
+                template[first_row + sequence, multiplier + 1 + i] = -1.0
+                template[constraint + 1 + i, own + sequence] = 1.0
+                sequence += 1
+    last = template.shape[0] - 1  # z0 + t = 1
+    template[last, t] = template[last, t + 1] = template[last, template.shape[1] - 1] = 1.0
+    complement[t], complement[t + 1] = t + 1, t
+
+
+def _dense_answer(game: ExtensiveFormGame, policy: np.ndarray, budget: Budget) -> _Answer | None:
+    """The float path by the dense engine, read and checked: None when it could not be followed or its end is not
+    an equilibrium up to ``_ABSOLUTE_TOL`` (the general engines then take over)."""
+    form = _dense_form(game)
+    lay = form.lay
+    plan, best, behaviour, _ = _dense_loops()
+    x0, y0 = np.empty(lay.n0), np.empty(lay.n1)
+    plan(*_sets_args(form.sets[0]), policy, x0)
+    plan(*_sets_args(form.sets[1]), policy, y0)
+    ay0, bx0 = form.a @ y0, form.bt @ x0
+    tol = _TIE_TOL * max(1.0, float(np.abs(ay0).max(initial=0.0)), float(np.abs(bx0).max(initial=0.0)))
+    in_x, in_y = np.zeros(lay.n0, dtype=np.bool_), np.zeros(lay.n1, dtype=np.bool_)
+    best(*_sets_args(form.sets[0]), ay0.copy(), tol, in_x)
+    best(*_sets_args(form.sets[1]), bx0.copy(), tol, in_y)
+    tableau = form.template.copy()
+    tableau[:lay.n0, lay.t] = tableau[:lay.n0, -1] = -ay0
+    tableau[lay.n0:lay.n0 + lay.n1, lay.t] = tableau[lay.n0:lay.n0 + lay.n1, -1] = -bx0
+    start = np.concatenate([lay.x + np.flatnonzero(in_x), lay.a + np.flatnonzero(~in_x),
+                            lay.y + np.flatnonzero(in_y), lay.b + np.flatnonzero(~in_y),
+                            np.arange(lay.u, lay.t), [lay.z0]]).astype(np.int64)
+    end = lemke_dense(tableau, start, form.complement, form.free, lay.t, lay.z0, budget)
+    if end.status not in (SOLVED, BUDGET):
+        return None
+    solution = np.zeros(lay.n_vars)
+    solution[end.basis] = end.values
+    z0 = solution[lay.z0]
+    x = solution[lay.x:lay.x + lay.n0] + z0 * x0
+    y = solution[lay.y:lay.y + lay.n1] + z0 * y0
+    profile = np.empty(game.n_infoset_actions)
+    behaviour(*_sets_args(form.sets[0]), x, _REACH_TOL, profile)
+    behaviour(*_sets_args(form.sets[1]), y, _REACH_TOL, profile)
+    if end.status == BUDGET:
+        return _Answer(profile, end.pivots, False, "float")
+    values, best_values = payoffs_and_best_responses(game, profile, checked=True)  # type: ignore[misc]
+    if float(np.sum(best_values - values)) > _ABSOLUTE_TOL:
+        return None
+    return _Answer(profile, end.pivots, True, "float", evaluation=(values, best_values))
+
+
+def _sets_args(sets: _Sets) -> tuple[np.ndarray, ...]:
+    return sets.parent, sets.first, sets.width, sets.offset, sets.order
+
+
+def _plan_loops(parent: np.ndarray, first: np.ndarray, width: np.ndarray, offset: np.ndarray, order: np.ndarray,
+                policy: np.ndarray, plan: np.ndarray) -> None:
+    """``plan``: the player's realization plan of ``policy`` (the flat behaviour profile), parents first."""
+    plan[0] = 1.0
+    for i in order:
+        for a in range(width[i]):
+            plan[first[i] + a] = plan[parent[i]] * policy[offset[i] + a]
+
+
+def _best_loops(parent: np.ndarray, first: np.ndarray, width: np.ndarray, offset: np.ndarray, order: np.ndarray,
+                values: np.ndarray, tol: float, chosen: np.ndarray) -> None:
+    """:func:`_pure_best_response` on contributions ``values`` (overwritten by the sequences' values ``V``):
+    ``chosen`` marks the empty sequence and, at every set, the lowest action within ``tol`` of the best."""
+    chosen[0] = True
+    for k in range(order.shape[0] - 1, -1, -1):
+        i = order[k]
+        best = values[first[i]]
+        for a in range(1, width[i]):
+            best = max(best, values[first[i] + a])
+        for a in range(width[i]):
+            if values[first[i] + a] >= best - tol:
+                chosen[first[i] + a] = True
+                break
+        values[parent[i]] += best
+
+
+def _behaviour_loops(parent: np.ndarray, first: np.ndarray, width: np.ndarray, offset: np.ndarray,
+                     order: np.ndarray, plan: np.ndarray, tol: float, policy: np.ndarray) -> None:
+    """The behaviour of a realization plan at the player's sets, as :func:`behaviour_from_realization` with weights
+    up to ``tol`` read as 0 (and ``tol`` as its reach tolerance): uniform where the set's weights sum to at most
+    ``tol``."""
+    for i in range(first.shape[0]):
+        total = 0.0
+        for a in range(width[i]):
+            weight = plan[first[i] + a]
+            if weight > tol:
+                total += weight
+        for a in range(width[i]):
+            weight = plan[first[i] + a]
+            if total > tol:
+                policy[offset[i] + a] = weight / total if weight > tol else 0.0
+            else:
+                policy[offset[i] + a] = 1.0 / width[i]
+
+
+def _require_dense_loops(budget: Budget) -> None:
+    """Load :func:`_dense_loops` before their first call, or have them compiled within the time budget
+    (:func:`equilibria.solvers._lemke_lcp.require_compiled`, which raises ``NotCompiled`` when they are not ready).
+    The arguments have the types of every call: the game's index arrays are int64 copies, the rest our buffers."""
+    # lemke_dense's kernels too, so that a cold cache has every compilation started at once.
+    require_compiled("sequence-form dense loops", budget, lambda: _dense_loop_calls() + dense_engine_calls())
+
+
+def _dense_loop_calls() -> list[tuple[Any, tuple[Any, ...]]]:
+    plan, best, behaviour, template = _dense_loops()
+    ints, floats, flags = np.zeros(1, dtype=np.int64), np.zeros(1), np.zeros(1, dtype=np.bool_)
+    sets = (ints,) * 5
+    square = np.zeros((1, 1))
+    return [(plan, (*sets, floats, floats)), (best, (*sets, floats, 0.0, flags)),
+            (behaviour, (*sets, floats, 0.0, floats)),
+            (template, (square, ints, square, square, ints, ints, ints, ints))]
+
+
+@functools.cache
+def _dense_loops() -> tuple[Any, Any, Any, Any]:
+    """The dense path's loops over information sets, compiled as leaves (cached on disk), built on first use."""
+    from equilibria.core.compiled import jit_leaf
+
+    return jit_leaf(_plan_loops), jit_leaf(_best_loops), jit_leaf(_behaviour_loops), jit_leaf(_template_loops)
 
 
 def _plans(end: PathEnd, lay: _Layout, prior_plans: tuple[np.ndarray, np.ndarray],

@@ -53,9 +53,21 @@ profiles alternately): in rounds, each round doubling the evaluations every path
 answer. This costs at most about ``2 _RACERS`` times the shortest path and is deterministic for a given seed.
 
 The path is one compiled loop (numba, a leaf: it allocates nothing); its state lives in arrays, so paths can be
-run in turns, and a solve with ``max_seconds`` runs them in chunks of ``_CHUNK`` label evaluations and checks the
-clock between them. ``iterations`` in the result is the number of label evaluations (vertices visited, over all
-stages and paths).
+run in turns. A solve with ``max_seconds`` hands each compiled call the time left: the loop reads a compiled clock
+(:func:`equilibria.core.compiled.leaf_clock`) every ``_CLOCK_EVERY`` label evaluations and before each Newton
+iteration of a refinement (one iteration on a game with hundreds of actions takes a tenth of a second, a whole
+refinement seconds), and returns when the time is up; calls also return every ``_CHUNK`` label evaluations so that
+Python checks its own clock too. ``iterations`` in the result is the number of label evaluations (vertices
+visited, over all stages and paths).
+
+First use: the compiled loop is loaded from numba's disk cache, or compiled by another process within the time
+budget (:func:`equilibria.core.compiled.ensure_compiled`). If it is not ready in time the solve returns without
+it: the game's first pure equilibrium when it has one (the answer the compiled loop gives too, found by one
+vectorised pass), else the start profile, ``converged=False``.
+
+Why a solve stopped, when it did not converge, is in ``parameters["stopped_because"]``: the time or iteration
+budget, every path's mesh below ``_MIN_MESH`` (the grid was refined to the floor without a profile within
+``tol``), or the compiled code not being ready.
 """
 
 from __future__ import annotations
@@ -66,7 +78,7 @@ from typing import Any
 
 import numpy as np
 
-from equilibria.core.compiled import jit_leaf
+from equilibria.core.compiled import Compilation, ensure_compiled, jit_leaf, leaf_clock
 from equilibria.core.errors import GameError
 from equilibria.core.result import SolveResult
 from equilibria.games.normal_form import NormalFormGame
@@ -77,6 +89,7 @@ from equilibria.solvers._n_player import (
     best_replies_to_uniform,
     first_pure_equilibrium,
     flatten_profile,
+    past,
     refine,
     regrets,
     set_up,
@@ -86,7 +99,8 @@ from equilibria.solvers._n_player import (
 _FIRST_MESH = 0.5  # mesh of the first stage
 _REFINE_FACTOR = 2.0  # each restart divides the mesh by this
 _MIN_MESH = 1e-12  # below this mesh (profiles are then at rounding level) the solve gives up
-_CHUNK = 8192  # label evaluations per compiled call when max_seconds is set
+_CHUNK = 8192  # label evaluations per compiled call when max_seconds is set (Python checks its clock between)
+_CLOCK_EVERY = 16  # label evaluations between two readings of the compiled clock (a reading costs ~30 ns)
 _HEAD_START = 64  # label evaluations per action that the first path runs alone before the race starts
 _RACERS = 6  # paths raced when the first one is slow (see the module docstring)
 _EARLY = 0.5  # during a path, the supports are tried whenever the best max regret fell below this fraction
@@ -147,10 +161,21 @@ def _label(payoffs: np.ndarray, offsets: np.ndarray, strides: np.ndarray, y: np.
     return best[j], worst
 
 
+def _stop_loops(steps: int, max_steps: int, deadline: int) -> bool:
+    """Whether the loop returns before the next label evaluation: ``max_steps`` made, or the deadline passed."""
+    return steps >= max_steps or (steps % _CLOCK_EVERY == 0 and past(deadline))
+
+
+_stop = jit_leaf(_stop_loops, inline=True)
+_clock = leaf_clock()
+
+
 @jit_leaf
 def _run(raw: np.ndarray, n_actions: np.ndarray, ints: np.ndarray, floats: np.ndarray, max_steps: int, tol: float,
-         pure: bool, best_replies: bool, first_mesh: float, factor: float, min_mesh: float) -> None:
-    """Run the solve (set-up, stages, restarts, refinements) for at most ``max_steps`` label evaluations.
+         pure: bool, best_replies: bool, first_mesh: float, factor: float, min_mesh: float, allowance: int) -> None:
+    """Run the solve (set-up, stages, restarts, refinements) for at most ``max_steps`` label evaluations and, when
+    ``allowance > 0``, about ``allowance`` nanoseconds (checked every ``_CLOCK_EVERY`` label evaluations and
+    inside refinements).
 
     ``raw: [N, P]``: the game's payoffs; ``n_actions: [N]``; ``tol`` in game units; ``pure``: return the first
     pure equilibrium if there is one; ``best_replies``: start at every player's best reply to uniform play (else
@@ -163,6 +188,7 @@ def _run(raw: np.ndarray, n_actions: np.ndarray, ints: np.ndarray, floats: np.nd
     far), work space, the scaled payoffs. Ends with phase ``_DONE`` (``out`` within ``tol``), ``_EXHAUSTED``
     (mesh below ``min_mesh``; ``out`` the best found) or, with the budget used up, in the phase to resume from.
     """
+    deadline = _clock() + allowance if allowance > 0 else 0
     n, count = raw.shape[0], raw.shape[1]
     size = 0
     for i in range(n):
@@ -264,7 +290,7 @@ def _run(raw: np.ndarray, n_actions: np.ndarray, ints: np.ndarray, floats: np.nd
         if phase <= _HANDLE:  # _START, _PIVOT or _HANDLE: on the path
             t = istate[_SIZE]
             if phase == _START:
-                if steps >= max_steps:
+                if _stop(steps, max_steps, deadline):
                     return
                 position[:] = -1
                 counts[:] = 0
@@ -301,7 +327,7 @@ def _run(raw: np.ndarray, n_actions: np.ndarray, ints: np.ndarray, floats: np.nd
                 if not unused[label] and counts[j] + n_unused[j] + 1 == n_actions[j]:
                     istate[_PHASE] = _REFINE  # player j is complete: the stage ends
                     continue
-                if steps >= max_steps:
+                if _stop(steps, max_steps, deadline):
                     return
                 # A new label: the simplex becomes a facet of a simplex of A(T + label), one vertex further. An
                 # action in U first joins its player's cycle after the action in use before it, which splits
@@ -337,7 +363,7 @@ def _run(raw: np.ndarray, n_actions: np.ndarray, ints: np.ndarray, floats: np.nd
                 new = rank + 1
                 _vertex(previous, v, fstate[_MESH], pairs, base, order, t, new, shift, y)
             else:
-                if steps >= max_steps:
+                if _stop(steps, max_steps, deadline):
                     return
                 r = istate[_REMOVE]
                 if r == 0:
@@ -404,7 +430,7 @@ def _run(raw: np.ndarray, n_actions: np.ndarray, ints: np.ndarray, floats: np.nd
                     istate[_TRIED] = 1
                     found = refine(payoffs, offsets, strides, player_of, point, fstate[_MESH], tol, work, masks, y,
                                    solved, trial, values, jacobian, system, rhs, support, starts, gains, best, cursor,
-                                   prefix, suffix)
+                                   prefix, suffix, deadline)
                     if found < fstate[_FOUND]:
                         fstate[_FOUND] = found
                         for k in range(size):
@@ -421,7 +447,8 @@ def _run(raw: np.ndarray, n_actions: np.ndarray, ints: np.ndarray, floats: np.nd
                 fstate[_REFINED_AT] = fstate[_BEST]
                 istate[_TRIED] = 1
                 found = refine(payoffs, offsets, strides, player_of, point, mesh, tol, work, masks, y, solved, trial,
-                               values, jacobian, system, rhs, support, starts, gains, best, cursor, prefix, suffix)
+                               values, jacobian, system, rhs, support, starts, gains, best, cursor, prefix, suffix,
+                               deadline)
                 if found < fstate[_FOUND]:
                     fstate[_FOUND] = found
                     for k in range(size):
@@ -465,6 +492,9 @@ def _check_tol(tol: Any) -> float:
     return number
 
 
+_LOADED: set[tuple[str, bool, bool]] = set()  # payoff array types (dtype, C order, writable) _run is loaded for
+
+
 class _Race:
     """The paths of one solve, each with its buffers, and the label evaluations spent on all of them."""
 
@@ -486,6 +516,21 @@ class _Race:
             floats[_STATE:_STATE + self.size] = start
         self.paths.append((ints, floats, start is None))
 
+    def compile(self) -> Compilation:
+        """Load (or have compiled, within the time budget) the compiled loop for this game's argument types."""
+        # Only the payoffs' array type varies between solves (the buffers are ours): looking it up here costs a
+        # microsecond, ensure_compiled's typing of every argument 40 (a quarter of a small game's solve).
+        key = (self.raw.dtype.str, self.raw.flags.c_contiguous, self.raw.flags.writeable)
+        if key in _LOADED:
+            return Compilation(True)
+        ints, floats, first = self.paths[0]
+        timeout = None if self.max_seconds is None else max(0.0, self.max_seconds - self.budget.elapsed())
+        compilation = ensure_compiled(_run, self.raw, self.shape, ints, floats, 1, self.tol, first, first,
+                                      _FIRST_MESH, _REFINE_FACTOR, _MIN_MESH, 1, timeout=timeout)
+        if compilation.ready:
+            _LOADED.add(key)
+        return compilation
+
     def advance(self, index: int, target: int) -> bool:
         """Run path ``index`` until it has made ``target`` label evaluations; True when it found an answer."""
         ints, floats, first = self.paths[index]
@@ -493,13 +538,16 @@ class _Race:
             steps = target - int(ints[_ITERATIONS])
             if self.max_iterations is not None:
                 steps = min(steps, self.max_iterations - self.used)
+            allowance = 0
             if self.max_seconds is not None:
                 steps = min(steps, _CHUNK)
+                # At least 1 ns: 0 would mean no deadline at all.
+                allowance = max(1, int((self.max_seconds - self.budget.elapsed()) * 1e9))
             if steps <= 0:
                 break
             before = int(ints[_ITERATIONS])
             _run(self.raw, self.shape, ints, floats, steps, self.tol, first, first, _FIRST_MESH, _REFINE_FACTOR,
-                 _MIN_MESH)
+                 _MIN_MESH, allowance)
             self.used += int(ints[_ITERATIONS]) - before
             if self.exhausted():
                 break
@@ -531,11 +579,46 @@ class _Race:
     def answer(self, index: int) -> np.ndarray:
         """Path ``index``'s answer: its refined profile, else its best vertex, else its start."""
         floats, size = self.paths[index][1], self.size
-        if floats[_FOUND] <= floats[_BEST]:
+        if floats[_FOUND] <= floats[_BEST] and math.isfinite(floats[_FOUND]):
             return floats[_STATE + size:_STATE + 2 * size]
         if math.isfinite(floats[_BEST]):
             return floats[_STATE + 2 * size:_STATE + 3 * size]
         return floats[_STATE:_STATE + size]
+
+    def stopped_because(self, certificate: float) -> str:
+        """Why no path found a profile within ``tol`` (the solve did not converge)."""
+        if all(ints[_PHASE] == _EXHAUSTED for ints, *_ in self.paths):
+            paths = "the path's" if len(self.paths) == 1 else f"each of the {len(self.paths)} paths'"
+            return (f"{paths} mesh fell below {_MIN_MESH:g} (the grid was refined to its floor) without a profile "
+                    f"within tol={self.tol:g}; the best has max regret {certificate:.3g}")
+        if self.max_iterations is not None and self.used >= self.max_iterations:
+            return f"max_iterations={self.max_iterations} label evaluations used up"
+        if self.max_seconds is not None and self.budget.elapsed() >= self.max_seconds:
+            return f"max_seconds={self.max_seconds:g} reached after {self.used} label evaluations"
+        # The compiled loop judged its profile within tol in its scaled payoffs; the certificate, from the game's
+        # own payoffs, is a rounding error above it.
+        return (f"the compiled loop's profile was within tol={self.tol:g} in its scaled payoffs, but its certified "
+                f"max regret is {certificate:.3g}")
+
+
+def _without_compiled_code(game: NormalFormGame, start: np.ndarray | None, tol: float, parameters: dict[str, Any],
+                           budget: Budget, compilation: Compilation) -> SolveResult:
+    """The answer when the compiled loop is not ready in time: the first pure equilibrium (C order, as the loop's
+    own check), else the start profile (uniform play without ``start``), certified."""
+    pure = game.pure_nash() if start is None else []
+    if pure:
+        profile = game.pure_profile(pure[0])
+    elif start is None:
+        profile = tuple(np.full(m, 1.0 / m) for m in game.n_actions)
+    else:
+        profile = split_profile(start, game.n_actions)
+    parameters.update(path=-1 if pure else None, stages=0, mesh=None)
+    result = nash_result(game, "simplicial_subdivision", [profile], parameters=parameters, iterations=0,
+                         budget=budget)
+    if result.certificate[0] <= tol:
+        return result
+    reason = f"max_seconds={parameters['max_seconds']:g} reached while {compilation.note}"
+    return dataclasses.replace(result, converged=False, parameters={**parameters, "stopped_because": reason})
 
 
 def simplicial_subdivision_solve(game: Any, *, start: Any = None, tol: float = 1e-9, seed: int = 0,
@@ -544,7 +627,7 @@ def simplicial_subdivision_solve(game: Any, *, start: Any = None, tol: float = 1
     """One Nash equilibrium (max regret <= ``tol``) by simplicial subdivision with restarts, refined by Newton.
 
     See the module docstring for the algorithm. Deterministic: the same game, start and seed give the same
-    answer.
+    answer (given time to finish).
 
     Args:
       game: a NormalFormGame with any number of players.
@@ -554,12 +637,14 @@ def simplicial_subdivision_solve(game: Any, *, start: Any = None, tol: float = 1
       tol: max-regret tolerance (game units) for accepting a profile.
       seed: seeds the racers' starts (used only without ``start``, and only when the first path is slow).
       max_iterations: cap on label evaluations (vertices visited, all stages and paths together).
-      max_seconds: wall-clock cap. When either runs out, the lowest-regret profile found so far is returned,
-        with ``converged=False`` unless its max regret is within ``tol``.
+      max_seconds: wall-clock cap, first-use compilation included (module docstring). When either runs out, the
+        lowest-regret profile found so far is returned, with ``converged=False`` unless its max regret is within
+        ``tol``.
 
     ``parameters`` records ``tol``, ``seed``, ``max_iterations``, ``max_seconds``, ``start`` (``"given"`` or
     None), ``path`` (the path that gave the answer: 0 the first, 1 to ``_RACERS - 1`` the racers, -1 the pure
-    check), ``stages`` (that path's stages) and ``mesh`` (its last stage's).
+    check), ``stages`` (that path's stages), ``mesh`` (its last stage's), ``compile_seconds`` (time spent loading
+    or waiting for the compiled loop) and, when ``converged`` is False, ``stopped_because``.
     """
     game = require_normal_form(game, "simplicial_subdivision_solve(game)")
     tol = _check_tol(tol)
@@ -567,20 +652,24 @@ def simplicial_subdivision_solve(game: Any, *, start: Any = None, tol: float = 1
         raise GameError(f"simplicial_subdivision_solve: seed must be a non-negative integer, got {seed!r}")
     budget = Budget.checked(max_iterations, max_seconds, "simplicial_subdivision_solve")
     race = _Race(game, tol, budget, max_iterations, max_seconds)
-    if start is None:
-        race.add(None)
-    else:
-        race.add(flatten_profile(game.check_profile(start, "simplicial_subdivision_solve(start)")))
+    flat_start = None if start is None else flatten_profile(game.check_profile(start, "simplicial_subdivision_solve"
+                                                                                      "(start)"))
+    race.add(flat_start)
+    compilation = race.compile()
+    parameters: dict[str, Any] = {"tol": tol, "seed": seed, "max_iterations": max_iterations,
+                                  "max_seconds": max_seconds, "start": None if start is None else "given",
+                                  "compile_seconds": compilation.seconds}
+    if not compilation.ready:
+        return _without_compiled_code(game, flat_start, tol, parameters, budget, compilation)
     winner = race.run(int(seed))
     ints, floats = race.paths[winner][:2]
     pure = ints[_PHASE] == _DONE and floats[_FOUND] == 0.0 and ints[_ITERATIONS] == 0
-    parameters = {"tol": tol, "seed": seed, "max_iterations": max_iterations, "max_seconds": max_seconds,
-                  "start": None if start is None else "given", "path": -1 if pure else winner,
-                  "stages": int(ints[_STAGES]) + 1, "mesh": float(floats[_MESH])}
+    parameters.update(path=-1 if pure else winner, stages=int(ints[_STAGES]) + 1, mesh=float(floats[_MESH]))
     result = nash_result(game, "simplicial_subdivision", [split_profile(race.answer(winner), race.n_actions)],
                          parameters=parameters, iterations=race.used, budget=budget)
-    if result.certificate[0] > tol:  # the budget ran out, or every path's mesh went below _MIN_MESH
-        return dataclasses.replace(result, converged=False)
+    if result.certificate[0] > tol:
+        return dataclasses.replace(result, converged=False, parameters={
+            **result.parameters, "stopped_because": race.stopped_because(float(result.certificate[0]))})
     return result
 
 

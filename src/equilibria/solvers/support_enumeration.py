@@ -23,7 +23,16 @@ Numerics: each payoff matrix is mapped affinely onto ``[0, 1]`` (no equilibrium 
 relative to the payoff range; no test is an exact float equality. All support pairs of one size are solved
 together with stacked ``np.linalg.solve`` calls, a block at a time; the row player's mixture ``x`` is solved
 for only on the pairs whose column mixture ``y`` passed its checks. ``iterations`` counts the support pairs
-examined.
+examined. A block holds at most ``_BLOCK`` pairs, fewer on games with many actions, so that its arrays (every
+action's payoff against every pair's mixture) stay within ``_WORK_BYTES``: the working memory does not grow
+with the number of support pairs, and a budget stop comes within one block.
+
+**Never a wrong answer.** Every float profile found is certified on the original game within rounding of the
+payoffs, as in :mod:`equilibria.solvers.vertex_enumeration` (whose ``certified_or_exact`` this module shares):
+a profile that fails is re-solved exactly on its supports, and if that fails too, or the game has payoffs
+closer than ``16 tol`` times their range (``float_resolves``), or nothing was found, the answer is the game's
+extreme equilibria found by exact vertex enumeration, returned as floats (every equilibrium support enumeration
+can find is one of them: its indifference systems are nonsingular, so both mixtures are vertices).
 """
 
 from __future__ import annotations
@@ -37,11 +46,22 @@ import numpy as np
 
 from equilibria.core.errors import GameError
 from equilibria.core.result import SolveResult
-from equilibria.solvers._common import Budget, deduplicate, nash_result, require_normal_form
+from equilibria.solvers._common import (
+    Budget,
+    distinct_indices_within,
+    float_resolves,
+    memory_limit,
+    require_normal_form,
+)
+from equilibria.solvers.vertex_enumeration import certified_or_exact, memory_needed
 
 _METHOD = "support_enumeration"
 # Support pairs solved per stacked call: amortises NumPy's per-call cost while keeping memory small.
 _BLOCK = 32_768
+# Float profiles this close (max norm) are one equilibrium (as in vertex_enumeration).
+_SAME = 1e-9
+# Bytes a block's arrays may take; on games with many actions this, not _BLOCK, sets the block.
+_WORK_BYTES = 64 * 2**20
 
 
 def support_enumeration_solve(
@@ -53,9 +73,9 @@ def support_enumeration_solve(
 ) -> SolveResult:
     """All Nash equilibria of a nondegenerate two-player game (may miss some in degenerate games).
 
-    Every returned profile is a genuine equilibrium (certified by ``nash_result``). For degenerate games,
-    whose equilibria can have unequal support sizes or form continua, use ``vertex_enumeration_solve``, which
-    is complete.
+    Every returned profile is a genuine equilibrium (certified by ``nash_result`` within rounding of the
+    payoffs). For degenerate games, whose equilibria can have unequal support sizes or form continua, use
+    ``vertex_enumeration_solve``, which is complete.
 
     Args:
       game: a two-player NormalFormGame with payoffs ``[2, m, n]``.
@@ -71,12 +91,21 @@ def support_enumeration_solve(
     game = require_normal_form(game, "support_enumeration_solve(game)", players=2)
     if not (isinstance(tol, float | int) and np.isfinite(tol) and 0 < tol < 1e-3):
         raise GameError(f"support_enumeration_solve(tol): expected a number in (0, 1e-3), got {tol!r}")
-    a, b = (_unit_range(game.payoffs[i]) for i in range(2))
+    parameters: dict[str, Any] = {"tol": tol, "max_seconds": max_seconds, "max_iterations": max_iterations,
+                                  "complete_if": "the game is nondegenerate (not checked)"}
     m, n = game.n_actions
+    if not float_resolves(game, tol) and memory_needed(m, n, True) <= memory_limit():
+        return certified_or_exact(game, _METHOD, [], parameters=parameters, iterations=0, budget=budget,
+                                  converged=True, complete=False, unresolved=True, exact_complete=False)
+    a, b = (_unit_range(game.payoffs[i]) for i in range(2))
     profiles: list[tuple[np.ndarray, np.ndarray]] = []
     iterations, converged = 0, True
     for size in range(1, min(m, n) + 1):
-        for rows, cols in _support_pairs(m, n, size):
+        # Per pair: the system, its LU factors and solution (about 3 (size + 1)^2 numbers) and every action's
+        # payoff against its mixture (a few arrays of max(m, n) numbers).
+        per_pair = 8 * (3 * (size + 1) ** 2 + 6 * (max(m, n) + 1))
+        block = int(max(1, min(_BLOCK, _WORK_BYTES // per_pair)))
+        for rows, cols in _support_pairs(m, n, size, block):
             if budget.exhausted(iterations):
                 converged = False
                 break
@@ -85,12 +114,13 @@ def support_enumeration_solve(
             iterations += len(rows)
             profiles.extend(_equilibria_on_supports(a, b, rows, cols, tol))
         if not converged:
+            parameters["stopped_because"] = budget.stop_reason(iterations)
             break
+    keep, deduplicated = distinct_indices_within(profiles, _SAME, budget)
     # Complete only for nondegenerate games, which is not checked: the result never claims completeness.
-    return nash_result(game, _METHOD, deduplicate(profiles, tol=1e-6),
-                       parameters={"tol": tol, "max_seconds": max_seconds, "max_iterations": max_iterations,
-                                   "complete_if": "the game is nondegenerate (not checked)"},
-                       iterations=iterations, budget=budget, converged=converged, complete=False)
+    return certified_or_exact(game, _METHOD, [profiles[i] for i in keep], parameters=parameters,
+                              iterations=iterations, budget=budget, converged=converged and deduplicated,
+                              complete=False, exact_complete=False)
 
 
 def _unit_range(payoff: np.ndarray) -> np.ndarray:
@@ -105,10 +135,11 @@ def _chunks(items: Iterable[tuple[int, ...]], size: int) -> Iterator[np.ndarray]
         yield np.array(chunk, dtype=int)
 
 
-def _support_pairs(m: int, n: int, size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Blocks of all pairs of supports of ``size`` actions: ``(rows [P, size], cols [P, size])``, lazily."""
-    col_chunk = min(comb(n, size), _BLOCK)
-    row_chunk = max(1, _BLOCK // col_chunk)
+def _support_pairs(m: int, n: int, size: int, block: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Blocks of at most ``block`` pairs of supports of ``size`` actions: ``(rows [P, size], cols [P, size])``,
+    lazily."""
+    col_chunk = min(comb(n, size), block)
+    row_chunk = max(1, block // col_chunk)
     for rows in _chunks(combinations(range(m), size), row_chunk):
         for cols in _chunks(combinations(range(n), size), col_chunk):
             yield np.repeat(rows, len(cols), axis=0), np.tile(cols, (len(rows), 1))

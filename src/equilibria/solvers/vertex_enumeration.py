@@ -31,11 +31,27 @@ Float mode pivots with tolerances (ties and zeros within ``tol``; the payoffs we
 ``tol`` is relative to the payoff range). ``rational=True`` pivots exactly with integer (fraction-free)
 pivoting on the integer-scaled payoffs and returns :class:`fractions.Fraction` profiles whose max regret is
 exactly 0.
+
+**Never a wrong answer in float mode.** A float profile is returned only when its certificate on the original
+game (:func:`~equilibria.solvers._common.nash_result`) is within rounding of the payoffs (``rounding_rtol``, see
+:mod:`equilibria.solvers._common`). A profile that fails is first re-solved exactly on its supports; when that
+does not give an equilibrium (a spurious vertex pair: ties within ``tol`` made it look completely labelled), or
+when the game has distinct payoffs closer than ``16 tol`` times its range (``float_resolves``: the float pivots
+may take them for ties, and a float certificate cannot see the difference), or when a finished float search
+found no equilibrium at all (every game has one), the whole game is enumerated exactly and its equilibria
+returned as floats (``parameters["exact_fallback"]`` says why). Should the budget stop that, the
+certified profiles found are returned with ``converged=False``, ``complete=False``.
+
+**Memory.** The tableaux of the two polytopes have ``(m + n) x (m + n + 1)`` entries; the solver refuses (a
+GameError naming the size) a game whose estimate (:func:`memory_needed`) exceeds the limit of
+:func:`~equilibria.solvers._common.memory_limit`. Float bases are expanded in blocks of at most ``_BLOCK``,
+fewer on large games, so that a block's arrays stay within ``_WORK_BYTES``.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from fractions import Fraction
 from math import lcm
 from typing import Any, Protocol
@@ -44,14 +60,37 @@ import numpy as np
 
 from equilibria.core.errors import GameError
 from equilibria.core.result import SolveResult
-from equilibria.solvers._common import Budget, deduplicate, nash_result, require_normal_form
+from equilibria.games.normal_form import NormalFormGame
+from equilibria.solvers._common import (
+    Budget,
+    certificate_tolerances,
+    distinct_indices_within,
+    evaluate_profile,
+    exact_support_profile,
+    float_resolves,
+    format_bytes,
+    is_certified,
+    memory_limit,
+    nash_result,
+    require_memory,
+    require_normal_form,
+    rounding_rtol,
+)
 
 _METHOD = "vertex_enumeration"
 # Pivot elements below this (after scaling payoffs to [1, 2]) are rounding noise of exact zeros.
 _PIVOT_EPS = 1e-11
 # Bases expanded per step of a search: large enough to amortise NumPy's per-call cost, small enough that a
-# budget stop comes soon after it is due.
+# budget stop comes soon after it is due. Exact bases cost far more each (Python integers).
 _BLOCK = 256
+_EXACT_BLOCK = 8
+# Bytes a float block's stacked arrays may take (its tableaux, basis matrices and ratio tests).
+_WORK_BYTES = 64 * 2**20
+# Float profiles this close (max norm) are one equilibrium reached twice (rounding can give a vertex two label
+# sets); distinct equilibria of games with wide payoff ranges can be as close as 1e-7.
+_SAME = 1e-9
+# Failing float profiles re-solved exactly one by one; beyond this many, the exact enumeration is cheaper.
+_MAX_REPAIRS = 64
 
 
 def vertex_enumeration_solve(
@@ -64,9 +103,9 @@ def vertex_enumeration_solve(
 ) -> SolveResult:
     """All extreme Nash equilibria of a two-player game, degenerate games included.
 
-    ``iterations`` counts the feasible bases visited in both polytopes together. On a budget stop the
-    equilibria among the vertices found so far are returned (each is a true equilibrium) with
-    ``converged=False``.
+    ``iterations`` counts the feasible bases visited in both polytopes together (exact re-runs included). On a
+    budget stop the equilibria among the vertices found so far are returned (each is a certified equilibrium)
+    with ``converged=False``.
 
     Args:
       game: a two-player NormalFormGame with payoffs ``[2, m, n]``.
@@ -77,6 +116,9 @@ def vertex_enumeration_solve(
 
     Returns:
       A SolveResult whose equilibria are profiles ``(x: [m], y: [n])``, one per extreme equilibrium.
+
+    Raises:
+      GameError: bad arguments, or a game whose tableaux would not fit the memory limit.
     """
     budget = Budget(max_iterations=max_iterations, max_seconds=max_seconds)
     game = require_normal_form(game, "vertex_enumeration_solve(game)", players=2)
@@ -85,27 +127,127 @@ def vertex_enumeration_solve(
     if not (isinstance(tol, float | int) and np.isfinite(tol) and 0 < tol < 1e-3):
         raise GameError(f"vertex_enumeration_solve(tol): expected a number in (0, 1e-3), got {tol!r}")
     m, n = game.n_actions
+    require_memory("vertex_enumeration_solve", _size_text(m, n), memory_needed(m, n, rational))
+    parameters: dict[str, Any] = {"rational": rational, "tol": tol, "max_seconds": max_seconds,
+                                  "max_iterations": max_iterations}
     if rational:
-        a_int, b_int = (_integer_positive(game.fraction_payoffs()[i]) for i in range(2))
-        searches: list[_BasisSearch] = [
-            _ExactBasisSearch(_polytope_p(b_int, m, n), list(range(m, m + n))),
-            _ExactBasisSearch(_polytope_q(a_int, m, n), list(range(m)))]
-    else:
-        a, b = (_float_positive(game.payoffs[i]) for i in range(2))
-        searches = [_FloatBasisSearch(_polytope_p(b, m, n), np.arange(m, m + n), tol),
-                    _FloatBasisSearch(_polytope_q(a, m, n), np.arange(m), tol)]
+        exact, iterations, converged = exact_extreme_equilibria(game, budget)
+        if not converged:
+            parameters["stopped_because"] = budget.stop_reason(iterations)
+        return nash_result(game, _METHOD, exact, parameters=parameters, iterations=iterations, budget=budget,
+                           converged=converged, rational=True, complete=converged, rtol=rounding_rtol(game),
+                           drop_uncertified=True)
+    if not float_resolves(game, tol) and memory_needed(m, n, True) <= memory_limit():
+        return certified_or_exact(game, _METHOD, [], parameters=parameters, iterations=0, budget=budget,
+                                  converged=True, complete=True, unresolved=True)
+    a, b = (_float_positive(game.payoffs[i]) for i in range(2))
+    searches: list[_BasisSearch] = [_FloatBasisSearch(_polytope_p(b, m, n), np.arange(m, m + n), tol),
+                                    _FloatBasisSearch(_polytope_q(a, m, n), np.arange(m), tol)]
     vertices, iterations, converged = _visit_alternately(searches, budget)
-    pairs = _completely_labelled_pairs(_nonzero(vertices[0], range(m)),
-                                       _nonzero(vertices[1], range(m, m + n)), m + n)
-    profiles: list[tuple[np.ndarray, ...]] = [(_normalise(x[:m]), _normalise(y[m:])) for x, y in pairs]
-    if not rational:
-        # Rounding near ``tol`` can give one vertex two label sets, hence two copies of one equilibrium.
-        profiles = deduplicate(profiles, tol=1e-6)
-    return nash_result(game, _METHOD, profiles,
-                       parameters={"rational": rational, "tol": tol, "max_seconds": max_seconds,
-                                   "max_iterations": max_iterations},
-                       iterations=iterations, budget=budget, converged=converged, rational=rational,
-                       complete=converged)
+    if not converged:
+        parameters["stopped_because"] = budget.stop_reason(iterations)
+    pairs, paired = _completely_labelled_pairs(_nonzero(vertices[0], range(m)),
+                                               _nonzero(vertices[1], range(m, m + n)), m, n, budget)
+    profiles = _float_profiles(pairs, m)
+    # Rounding near ``tol`` can give one vertex two label sets, hence two copies of one equilibrium.
+    keep, deduplicated = distinct_indices_within(profiles, _SAME, budget)
+    finished = converged and paired and deduplicated
+    return certified_or_exact(game, _METHOD, [profiles[i] for i in keep], parameters=parameters,
+                              iterations=iterations, budget=budget, converged=finished, complete=finished)
+
+
+def exact_extreme_equilibria(game: NormalFormGame, budget: Budget,
+                             iterations: int = 0) -> tuple[list[tuple[np.ndarray, ...]], int, bool]:
+    """The extreme equilibria by exact pivoting: ``(Fraction profiles, iterations so far, finished)``."""
+    m, n = game.n_actions
+    a_int, b_int = (_integer_positive(game.fraction_payoffs()[i]) for i in range(2))
+    searches: list[_BasisSearch] = [
+        _ExactBasisSearch(_polytope_p(b_int, m, n), list(range(m, m + n))),
+        _ExactBasisSearch(_polytope_q(a_int, m, n), list(range(m)))]
+    vertices, iterations, converged = _visit_alternately(searches, budget, iterations)
+    pairs, paired = _completely_labelled_pairs(_nonzero(vertices[0], range(m)),
+                                               _nonzero(vertices[1], range(m, m + n)), m, n, budget)
+    return [(_normalise(x[:m]), _normalise(y[m:])) for x, y in pairs], iterations, converged and paired
+
+
+def certified_or_exact(game: NormalFormGame, method: str, candidates: Sequence[tuple[np.ndarray, ...]], *,
+                       parameters: dict[str, Any], iterations: int, budget: Budget, converged: bool,
+                       complete: bool, unresolved: bool = False, exact_complete: bool = True) -> SolveResult:
+    """The result of a float enumeration whose ``candidates`` are float profiles (module docstring).
+
+    Each candidate is certified on the original game within :func:`rounding_rtol`; one that fails is re-solved
+    exactly on its supports. If any still fails, or ``unresolved`` (the game is not :func:`float_resolves`),
+    the game's extreme equilibria are enumerated exactly with what is left of ``budget`` and returned as floats:
+    when that finishes, they are the answer (``converged=True``, ``complete=exact_complete``); when it does not, the
+    certified candidates and the exact equilibria found are returned with ``converged=False``,
+    ``complete=False``. Support enumeration uses this too: its equilibria are extreme equilibria.
+    """
+    rtol = rounding_rtol(game)
+    tolerances = certificate_tolerances(game, rtol=rtol)
+    good: list[tuple[np.ndarray, ...]] = []
+    evaluations: list[tuple[np.ndarray, Any]] = []
+    failed = unchecked = 0
+    reason = "the game has distinct payoffs too close for floats (relative to its range)" if unresolved else ""
+    for index, candidate in enumerate(candidates):
+        if index and not index % 256 and budget.overtime():
+            converged = complete = False
+            unchecked = len(candidates) - index
+            break
+        strategies, payoffs, regret = evaluate_profile(game, candidate, method)
+        if not is_certified(game, strategies, regret, tolerances):
+            failed += 1
+            exact = exact_support_profile(game, strategies) if failed <= _MAX_REPAIRS else None
+            if exact is None:
+                reason = reason or "a float profile failed its certificate and is no equilibrium on its supports"
+                continue
+            strategies, payoffs, regret = evaluate_profile(game, tuple(np.array(s, dtype=float) for s in exact),
+                                                           method)
+        good.append(strategies)
+        evaluations.append((payoffs, regret))
+    parameters = dict(parameters, uncertified_float_profiles=failed)
+    if unchecked:
+        parameters["unchecked_dropped"] = unchecked
+        parameters["message"] = f"{unchecked} profile(s) left uncertified when the time budget ran out were dropped"
+    if not good and converged:
+        reason = reason or "the float enumeration finished without an equilibrium (every game has one)"
+    if not reason:
+        return nash_result(game, method, good, parameters=parameters, iterations=iterations, budget=budget,
+                           converged=converged, evaluations=evaluations, complete=complete, rtol=rtol,
+                           drop_uncertified=True)
+    parameters["exact_fallback"] = reason
+    m, n = game.n_actions
+    if memory_needed(m, n, True) > memory_limit():
+        extremes: list[tuple[np.ndarray, ...]] = []
+        finished = False
+        parameters["message"] = (f"{reason}; the exact enumeration needs about "
+                                 f"{format_bytes(memory_needed(m, n, True))}, over the memory limit")
+    else:
+        extremes, iterations, finished = exact_extreme_equilibria(game, budget, iterations)
+        if not finished:
+            parameters["stopped_because"] = budget.stop_reason(iterations)
+    floats = [tuple(np.array(s, dtype=float) for s in profile) for profile in extremes]
+    if finished:
+        return nash_result(game, method, floats, parameters=parameters, iterations=iterations, budget=budget,
+                           converged=True, complete=exact_complete, rtol=rtol, drop_uncertified=True)
+    parameters.setdefault("message", f"{reason}; the exact enumeration was stopped by the budget")
+    everything = good + floats
+    keep, _ = distinct_indices_within(everything, _SAME, budget)
+    return nash_result(game, method, [everything[i] for i in keep], parameters=parameters, iterations=iterations,
+                       budget=budget, converged=False, complete=False, rtol=rtol, drop_uncertified=True)
+
+
+def memory_needed(m: int, n: int, rational: bool) -> float:
+    """Bytes vertex enumeration of an ``m x n`` game needs at the least: the two polytopes' tableaux (float: the
+    matrix, its augmented copy and one basis's stacked work; exact: Python integers, about 64 bytes each)."""
+    entries = float(m + n) * float(m + n + 1)
+    if rational:
+        return 64.0 * entries
+    return 16.0 * entries + 32.0 * max(m, n) * float(m + n)
+
+
+def _size_text(m: int, n: int) -> str:
+    return (f"the best-response polytopes of a {m:,} x {n:,} game have tableaux of up to {max(m, n):,} x "
+            f"{m + n + 1:,} entries")
 
 
 # -- the two polytopes in equality form ``M z = 1, z >= 0`` (variables indexed by label) ---------------------
@@ -148,6 +290,8 @@ def _bits(indices: Any) -> int:
 class _BasisSearch(Protocol):
     """A search over the bases of one polytope, advanced a block of bases at a time."""
 
+    block: int
+
     @property
     def done(self) -> bool: ...
 
@@ -173,6 +317,8 @@ class _FloatBasisSearch:
         self.weight = None
         if n_vars <= 63:
             self.weight = np.left_shift(np.uint64(1), np.arange(n_vars, dtype=np.uint64))
+        # A block's stacked arrays hold about 4 k (n_vars + 1) numbers a basis (tableau, basis matrix, ratios).
+        self.block = int(max(1, min(_BLOCK, _WORK_BYTES // (32 * k * (n_vars + 1)))))
         self.seen = {_bits(self.initial)}
         self.pending: deque[np.ndarray] = deque([self.initial[None, :]])
         self.n_pending = 1
@@ -306,6 +452,7 @@ class _ExactBasisSearch:
     def __init__(self, matrix: np.ndarray, initial: list[int]) -> None:
         self.n_vars = matrix.shape[1]
         self.initial = initial
+        self.block = _EXACT_BLOCK
         self.seen = {_bits(initial)}
         start = ([[int(v) for v in row] + [1] for row in matrix], list(initial), 1)
         self.queue: deque[tuple[list[list[int]], list[int], int]] = deque([start])
@@ -372,23 +519,22 @@ def _integer_pivot(tableau: list[list[int]], basic: list[int], det: int, r: int,
 # -- driving both searches and matching labels ---------------------------------------------------------------
 
 
-def _visit_alternately(searches: list[_BasisSearch],
-                       budget: Budget) -> tuple[list[dict[int, Any]], int, bool]:
+def _visit_alternately(searches: list[_BasisSearch], budget: Budget,
+                       iterations: int = 0) -> tuple[list[dict[int, Any]], int, bool]:
     """Advance the searches a block of bases at a time, alternately (a budget stop leaves both partly done).
 
-    Returns, per polytope, its vertices keyed by label mask, the number of bases visited and whether both
-    searches finished.
+    Returns, per polytope, its vertices keyed by label mask, the number of bases visited (counting from
+    ``iterations``) and whether both searches finished.
     """
     vertices: list[dict[int, Any]] = [{}, {}]
-    iterations = 0
     while not all(search.done for search in searches):
         for search, found in zip(searches, vertices, strict=True):
             if search.done:
                 continue
             if budget.exhausted(iterations):
                 return vertices, iterations, False
-            allowed = _BLOCK if budget.max_iterations is None else min(_BLOCK,
-                                                                        budget.max_iterations - iterations)
+            allowed = search.block if budget.max_iterations is None else min(search.block,
+                                                                             budget.max_iterations - iterations)
             visited, points = search.advance(allowed)
             iterations += visited
             for mask, point in points:
@@ -409,24 +555,67 @@ def _mask_words(masks: list[int], n_labels: int) -> np.ndarray:
     return np.frombuffer(raw, dtype="<u8").reshape(len(masks), n_words)
 
 
-def _completely_labelled_pairs(p_vertices: dict[int, Any], q_vertices: dict[int, Any],
-                               n_labels: int) -> list[tuple[Any, Any]]:
-    """Every pair whose label sets cover all ``n_labels`` labels (OR of bitmasks, in blocks of P-vertices)."""
+def _completely_labelled_pairs(p_vertices: dict[int, Any], q_vertices: dict[int, Any], m: int, n: int,
+                               budget: Budget) -> tuple[list[tuple[Any, Any]], bool]:
+    """Every pair whose label sets cover all ``m + n`` labels, in order of P-vertex then Q-vertex, and whether
+    every pair was examined before ``budget`` ran past its finishing allowance.
+
+    A nondegenerate vertex of P has exactly ``m`` labels and one of Q exactly ``n``, so two nondegenerate
+    vertices are completely labelled exactly when their label sets are complements: those pairs are found by
+    hashing. Pairs with a degenerate vertex (more labels) are tested with bitwise ORs, in blocks.
+    """
     if not p_vertices or not q_vertices:
-        return []
+        return [], True
+    full = (1 << (m + n)) - 1
+    p_masks, q_masks = list(p_vertices), list(q_vertices)
+    q_index = {mask: j for j, mask in enumerate(q_masks)}
+    found: list[tuple[int, int]] = []
+    p_degenerate = [i for i, mask in enumerate(p_masks) if mask.bit_count() > m]
+    q_degenerate = [j for j, mask in enumerate(q_masks) if mask.bit_count() > n]
+    q_plain = set(range(len(q_masks))).difference(q_degenerate)
+    for i, mask in enumerate(p_masks):
+        j = q_index.get(full ^ mask)
+        if j is not None and j in q_plain and mask.bit_count() == m:
+            found.append((i, j))
+    finished = True
+    p_plain = [i for i, mask in enumerate(p_masks) if mask.bit_count() == m]
+    for rows, columns in ((p_degenerate, list(range(len(q_masks)))), (p_plain, q_degenerate)):
+        if rows and columns and not _or_pairs(p_masks, q_masks, rows, columns, m + n, budget, found):
+            finished = False
+            break
+    found.sort()
     p_points, q_points = list(p_vertices.values()), list(q_vertices.values())
-    p_words = _mask_words(list(p_vertices), n_labels)
-    q_words = _mask_words(list(q_vertices), n_labels)
+    return [(p_points[i], q_points[j]) for i, j in found], finished
+
+
+def _or_pairs(p_masks: list[int], q_masks: list[int], rows: list[int], columns: list[int], n_labels: int,
+              budget: Budget, found: list[tuple[int, int]]) -> bool:
+    """Append to ``found`` the pairs of ``rows x columns`` whose label masks cover all ``n_labels`` labels
+    (vectorised ORs of 64-bit words, a block of rows at a time); False when ``budget`` ran out first."""
+    p_words = _mask_words([p_masks[i] for i in rows], n_labels)
+    q_words = _mask_words([q_masks[j] for j in columns], n_labels)
     full = _mask_words([(1 << n_labels) - 1], n_labels)[0]
-    block = max(1, 4_000_000 // len(q_points))
-    pairs = []
-    for start in range(0, len(p_points), block):
-        covered = np.ones((len(p_words[start:start + block]), len(q_points)), dtype=bool)
+    block = max(1, 4_000_000 // len(columns))
+    for start in range(0, len(rows), block):
+        if budget.overtime():
+            return False
+        covered = np.ones((len(p_words[start:start + block]), len(columns)), dtype=bool)
         for w in range(len(full)):
             covered &= (p_words[start:start + block, w, None] | q_words[None, :, w]) == full[w]
         for i, j in zip(*np.nonzero(covered), strict=True):
-            pairs.append((p_points[start + int(i)], q_points[int(j)]))
-    return pairs
+            found.append((rows[start + int(i)], columns[int(j)]))
+    return True
+
+
+def _float_profiles(pairs: list[tuple[np.ndarray, np.ndarray]], m: int) -> list[tuple[np.ndarray, ...]]:
+    """The profiles ``(x / sum(x), y / sum(y))`` of float vertex pairs, normalised all at once."""
+    if not pairs:
+        return []
+    x = np.array([p[:m] for p, _ in pairs])
+    y = np.array([q[m:] for _, q in pairs])
+    x /= x.sum(axis=1, keepdims=True)
+    y /= y.sum(axis=1, keepdims=True)
+    return list(zip(x, y, strict=True))
 
 
 def _normalise(z: Any) -> np.ndarray:

@@ -76,7 +76,8 @@ def zero_sum_lp_solve(game: Any, *, rational: bool = False, max_seconds: float |
       game: a two-player NormalFormGame whose payoffs add up to the same constant in every cell.
       rational: return exact Fraction strategies, verified exactly (certificate exactly 0).
       max_seconds: time limit (checked every interior-point step, handed to HiGHS); when it is hit the
-        result is empty with ``converged=False``.
+        result is empty with ``converged=False``, and ``parameters["stopped_because"]`` says so (as it says
+        why HiGHS stopped when it stops without an optimum).
 
     Returns:
       A SolveResult with one profile ``(x: [m], y: [n])``.
@@ -93,9 +94,9 @@ def zero_sum_lp_solve(game: Any, *, rational: bool = False, max_seconds: float |
     parameters = {"rational": rational, "max_seconds": max_seconds}
     a = np.asarray(game.payoffs[0], dtype=float)
     solution = _solve_lp(a, budget)
-    if solution is None:
-        return nash_result(game, _METHOD, [], parameters=parameters, iterations=0, budget=budget,
-                           converged=False)
+    if isinstance(solution, str):
+        return nash_result(game, _METHOD, [], parameters={**parameters, "stopped_because": solution}, iterations=0,
+                           budget=budget, converged=False)
     x, y, iterations = solution
     profile: tuple[np.ndarray, ...] = (x, y)
     if rational:
@@ -120,18 +121,19 @@ def _require_constant_sum(game: Any) -> None:
 # -- the LP -------------------------------------------------------------------------------------------------
 
 
-def _solve_lp(a: np.ndarray, budget: Budget) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """``(x, y, iterations)``: the dense interior point for large games, else (or if it fails) HiGHS, polished."""
+def _solve_lp(a: np.ndarray, budget: Budget) -> tuple[np.ndarray, np.ndarray, int] | str:
+    """``(x, y, iterations)``: the dense interior point for large games, else (or if it fails) HiGHS, polished;
+    why there is no answer otherwise."""
     if a.size >= _INTERIOR_POINT_MIN_ENTRIES:
         found = _dense_interior_point(a, budget)
         if found is not None:
             return found  # already verified at rounding level on the full game
     remaining = None if budget.max_seconds is None else budget.max_seconds - budget.elapsed()
     if remaining is not None and remaining <= 0:
-        return None
+        return f"max_seconds={budget.max_seconds:g} reached"
     solved = _solve_highs(a, remaining)
-    if solved is None:
-        return None
+    if isinstance(solved, str):
+        return solved
     x, y, iterations = solved
     return (*_polish(a, x, y), iterations)
 
@@ -142,8 +144,8 @@ def _scaled(a: np.ndarray) -> np.ndarray:
     return (a - a.min()) / spread + 1.0 if spread > 0 else np.ones_like(a)
 
 
-def _solve_highs(a: np.ndarray, max_seconds: float | None) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """``(x, y, iterations)`` from one HiGHS solve, or None when HiGHS stopped without an optimum."""
+def _solve_highs(a: np.ndarray, max_seconds: float | None) -> tuple[np.ndarray, np.ndarray, int] | str:
+    """``(x, y, iterations)`` from one HiGHS solve, or why HiGHS stopped without an optimum."""
     m, n = a.shape
     p = _scaled(a)
     method = "highs-ipm" if a.size >= _HIGHS_IPM_MIN_ENTRIES else "highs-ds"
@@ -152,12 +154,14 @@ def _solve_highs(a: np.ndarray, max_seconds: float | None) -> tuple[np.ndarray, 
     if max_seconds is not None:
         options["time_limit"] = float(max_seconds)
     res = linprog(np.ones(m), A_ub=-p.T, b_ub=-np.ones(n), bounds=(0, None), method=method, options=options)
+    if res.status == 1 and max_seconds is not None:  # 1: an iteration or time limit; only time is set
+        return f"max_seconds={max_seconds:g} (what was left of it) reached inside HiGHS ({res.message})"
     if res.status != 0 or res.x is None:
-        return None
+        return f"HiGHS stopped without an optimum (status {res.status}: {res.message})"
     u = np.maximum(res.x, 0.0)
     w = np.maximum(-np.asarray(res.ineqlin.marginals), 0.0)  # d(objective)/d(b_ub) <= 0 for a minimisation
     if u.sum() <= 0 or w.sum() <= 0:
-        return None
+        return "HiGHS returned a zero solution (no strategy can be read from it)"
     return u / u.sum(), w / w.sum(), int(res.nit)
 
 

@@ -295,3 +295,43 @@ def test_bad_input_raises_a_one_line_game_error(call, message: str) -> None:
     with pytest.raises(GameError, match=None) as error:
         call()
     assert message in str(error.value) and "\n" not in str(error.value)
+
+
+# -- issue 15: a time limit ------------------------------------------------------------------------------------------
+def test_run_sessions_max_seconds_ample_gives_the_same_sessions() -> None:
+    market = pricing_market(n_prices=5)
+    parameters = LearningParameters(beta=2e-4, convergence_window=500)
+    plain = run_sessions(market, parameters, sessions=6, seed=3)
+    timed = run_sessions(market, parameters, sessions=6, seed=3, max_seconds=600.0)
+    assert plain.finished is None and plain.stopped_because is None and plain.n_finished == 6
+    assert timed.finished is not None and timed.finished.all() and timed.stopped_because is None
+    for name in ("converged", "periods", "greedy", "final_state"):
+        np.testing.assert_array_equal(getattr(plain, name), getattr(timed, name))
+    assert timed.finished_only() is timed
+
+
+def test_run_sessions_max_seconds_stops_long_sessions_and_keeps_the_finished_ones_exact() -> None:
+    import time
+
+    from equilibria.applications.pricing import run_sessions_in_chunks
+
+    parameters = LearningParameters(beta=4e-6)  # the baseline: a session takes millions of periods
+    run_sessions(BASELINE, parameters, sessions=1, max_seconds=5.0)  # compilation (or the disk cache)
+    started = time.perf_counter()
+    timed = run_sessions_in_chunks(BASELINE, parameters, sessions=50_000, chunks=20, max_seconds=0.5)
+    assert time.perf_counter() - started <= 1.5 * 0.5 + 1.0
+    assert timed.finished is not None
+    k = timed.n_finished
+    assert 0 <= k < 50_000 and timed.stopped_because == f"stopped at max_seconds=0.5: {k} of 50000 sessions finished"
+    done = timed.finished_only()
+    assert done.n_sessions == k and bool(done.finished.all())  # type: ignore[union-attr]
+    if k:  # the sessions that finished are those of an unlimited run
+        first = int(np.flatnonzero(timed.finished)[0])
+        again = run_sessions(BASELINE, parameters, sessions=1, first_session=first)
+        assert again.periods[0] == timed.periods[first] and again.converged[0] == timed.converged[first]
+        np.testing.assert_array_equal(again.greedy[0], timed.greedy[first])
+
+
+def test_run_sessions_max_seconds_must_be_positive() -> None:
+    with pytest.raises(GameError, match="max_seconds must be a positive number"):
+        run_sessions(pricing_market(n_prices=5), sessions=1, max_seconds=0.0)

@@ -13,6 +13,7 @@ from equilibria.applications.pricing.analysis import (
     SessionAnalysis,
     analyse_sessions,
     classify,
+    convergence_split,
     cycle_profit_gain,
     cycle_states,
     impulse_response,
@@ -22,6 +23,7 @@ from equilibria.applications.pricing.analysis import (
 )
 from equilibria.applications.pricing.demand import (
     LogitDemand,
+    ParameterError,
     PricingMarket,
     price_grid,
     pricing_market,
@@ -37,11 +39,14 @@ from equilibria.applications.pricing.heatmap import (
 from equilibria.applications.pricing.qlearning import (
     LearningParameters,
     Sessions,
+    check_sessions_memory,
+    check_table_sizes,
     initial_q,
     python_sessions,
     reference_sessions,
     run_sessions,
     run_sessions_in_chunks,
+    sessions_memory,
 )
 
 __all__ = [
@@ -50,11 +55,15 @@ __all__ = [
     "ImpulseResponse",
     "LearningParameters",
     "LogitDemand",
+    "ParameterError",
     "PricingMarket",
     "SessionAnalysis",
     "Sessions",
     "analyse_sessions",
+    "check_sessions_memory",
+    "check_table_sizes",
     "classify",
+    "convergence_split",
     "cycle_profit_gain",
     "cycle_states",
     "heatmap_cell",
@@ -72,5 +81,6 @@ __all__ = [
     "run_sessions",
     "run_sessions_in_chunks",
     "session_profit_gains",
+    "sessions_memory",
     "static_best_response",
 ]

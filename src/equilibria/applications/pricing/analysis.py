@@ -17,6 +17,7 @@ After a session the greedy strategies ``g_i(s)`` are deterministic, so play from
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -154,6 +155,33 @@ class SessionAnalysis:
     def outcome_shares(self) -> dict[str, float]:
         counts = np.bincount(self.outcome, minlength=len(OUTCOMES))
         return {name: float(c) / max(1, len(self.outcome)) for name, c in zip(OUTCOMES, counts, strict=True)}
+
+    def select(self, mask: Any) -> SessionAnalysis:
+        """The sessions where ``mask`` (``(R,)`` bool) holds."""
+        keep = np.asarray(mask, dtype=bool)
+        if keep.shape != self.outcome.shape:
+            raise GameError(f"SessionAnalysis.select: mask must have shape {self.outcome.shape}, got {keep.shape}")
+        return SessionAnalysis(self.profit_gain[keep], self.outcome[keep], self.cycle_length[keep],
+                               self.impulse_prices[keep], self.return_period[keep])
+
+    def statistics(self) -> dict[str, Any] | None:
+        """``{"sessions", "profit_gain_mean", "profit_gain_sd", "outcome_shares"}``, or None without sessions."""
+        if not len(self.outcome):
+            return None
+        return {"sessions": int(len(self.outcome)), "profit_gain_mean": float(self.profit_gain.mean()),
+                "profit_gain_sd": float(self.profit_gain.std()), "outcome_shares": self.outcome_shares()}
+
+
+def convergence_split(sessions: Sessions, analysis: SessionAnalysis) -> tuple[dict[str, Any] | None,
+                                                                             dict[str, Any] | None]:
+    """Statistics that never mix learned and unlearned strategies: ``(converged, unconverged)``, each
+    :meth:`SessionAnalysis.statistics` over those sessions (None when there are none). A session that stopped at
+    ``max_periods`` still had changing greedy strategies: its limit cycle is a snapshot, not a learned outcome."""
+    if analysis.outcome.shape != sessions.converged.shape:
+        raise GameError(f"convergence_split: the analysis has {analysis.outcome.shape[0]} sessions, the run "
+                        f"{sessions.n_sessions}")
+    converged = np.asarray(sessions.converged, dtype=bool)
+    return analysis.select(converged).statistics(), analysis.select(~converged).statistics()
 
 
 def analyse_sessions(sessions: Sessions, *, horizon: int = 15) -> SessionAnalysis:

@@ -19,6 +19,22 @@ indexed in mixed radix with firm 0 most significant: ``joint = sum_i a_i m^(n-1-
 
 The paper's baseline (``n = 2, a_i = 2, a_0 = 0, mu = 1/4, c = 1``) has ``pN = 1.4729``, ``pM = 1.9250``,
 ``piN = 0.2229``, ``piM = 0.3375``; the tests recompute them from these formulas.
+
+**Where the model is computable.** Demand depends on prices only through ``(a_i - p_i) / mu``: in units of ``mu``
+the market is fixed by the firms' net qualities ``(a_i - c_i - a_0) / mu``, and markups are ``mu`` times numbers
+of order 1 to ``(a_i - c_i - a_0) / mu``. Floats then bound the domain (checks raise :class:`ParameterError`,
+naming the parameter):
+
+- scale: every ``|a_i|``, ``c_i`` and ``|a_0|`` is at most ``MAX_SCALE = 1e9`` times ``mu``. The exponents
+  ``(a_i - p_i) / mu`` carry an absolute rounding error of about ``2e-16`` times that ratio, and it becomes a
+  relative error of the shares: beyond ``1e9`` profit gains lose their sixth digit (and at ``1e16``, with
+  ``mu = 1e-300`` say, ``c + mu == c`` and the Nash markup cannot be represented at all);
+- range: ``MU_RANGE = [1e-200, 1e200]``, so that prices (up to about ``2e9 mu``), profits and Q values (profits
+  over ``1 - delta >= 1e-16``) stay far from the ends of the float range;
+- resolution (:func:`pricing_market`): Nash and monopoly prices and profits must differ in their ninth digit.
+  They coincide when the goods are far worse than the outside good (net quality below about ``-9 mu`` for two
+  firms, ``-10 mu`` for five: the shares, of order ``exp(net quality / mu)``, are then too small for collusion to
+  gain a relative ``1e-9``), and the profit gain ``(pi - piN) / (piM - piN)`` would divide rounding noise.
 """
 
 from __future__ import annotations
@@ -33,12 +49,48 @@ from scipy import optimize
 from equilibria.core.errors import GameError
 
 MAX_JOINT_ACTIONS = 10**7  # the profit table holds n * m^n floats
+MAX_SCALE = 1e9  # largest |a_i|, c_i, |a_0| as a multiple of mu (module docstring)
+MU_RANGE = (1e-200, 1e200)
+MAX_FIRMS = 10**6  # a demand system holds a few tuples of n floats; markets are limited by MAX_JOINT_ACTIONS
+_RESOLUTION = 1e-9  # Nash and monopoly prices and profits must differ by this much, relatively
+_ORDINARY_LEVEL = 1e3  # levels up to this size are ordinary: a scale error is then blamed on a small mu
+
+
+class ParameterError(GameError):
+    """A :class:`GameError` that names the parameter at fault (``parameter``, the argument's name), so that a
+    front end can name its own spelling of it (the command line's flag)."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 def _finite(name: str, value: float) -> float:
-    if not math.isfinite(value):
-        raise GameError(f"LogitDemand: {name} must be finite, got {value!r}")
-    return float(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ParameterError(name, f"LogitDemand: {name} must be a finite number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ParameterError(name, f"LogitDemand: {name} must be finite, got {value!r}")
+    return number
+
+
+def _check_scale(quality: tuple[float, ...], cost: tuple[float, ...], outside: float, mu: float) -> None:
+    """The domain of the module docstring: ``mu`` in ``MU_RANGE``, every level at most ``MAX_SCALE * mu``."""
+    for name, values in (("quality", quality), ("cost", cost), ("outside", (outside,))):
+        largest = max(abs(v) for v in values)
+        if largest > MAX_SCALE * mu:
+            culprit = "mu" if largest <= _ORDINARY_LEVEL else name
+            ratio = largest / mu
+            times = f"{ratio:.3g} times" if math.isfinite(ratio) else "more than 1e308 times"
+            raise ParameterError(culprit, f"LogitDemand: {name} {largest:g} is {times} mu = {mu:g}, more than "
+                                          f"{MAX_SCALE:g}: demand changes over price steps of size mu, which floats "
+                                          f"cannot resolve at that scale (raise mu or bring {name} closer to 0)")
+    low, high = MU_RANGE
+    if not low <= mu <= high:
+        raise ParameterError("mu", f"LogitDemand: mu = {mu:g} is outside [{low:g}, {high:g}], where prices, profits "
+                                   f"and Q values (profits / (1 - delta)) stay inside the float range")
+
 
 
 @dataclass(frozen=True)
@@ -54,29 +106,37 @@ class LogitDemand:
     mu: float = 0.25
 
     def __post_init__(self) -> None:
-        quality = tuple(_finite("quality", float(a)) for a in self.quality)
-        cost = tuple(_finite("cost", float(c)) for c in self.cost)
+        quality = tuple(_finite("quality", a) for a in self.quality)
+        cost = tuple(_finite("cost", c) for c in self.cost)
         if len(quality) < 2:
-            raise GameError(f"LogitDemand: quality needs one entry per firm and at least 2 firms, got {len(quality)}")
+            raise ParameterError("quality", f"LogitDemand: quality needs one entry per firm and at least 2 firms, "
+                                            f"got {len(quality)}")
         if len(cost) != len(quality):
-            raise GameError(f"LogitDemand: cost has {len(cost)} entries, quality has {len(quality)}")
+            raise ParameterError("cost", f"LogitDemand: cost has {len(cost)} entries, quality has {len(quality)}")
         if any(c < 0 for c in cost):
-            raise GameError(f"LogitDemand: cost must be >= 0, got {cost}")
-        if not _finite("mu", self.mu) > 0:
-            raise GameError(f"LogitDemand: mu must be > 0, got {self.mu!r}")
-        _finite("outside", self.outside)
+            shown = cost[0] if len(set(cost)) == 1 else cost
+            raise ParameterError("cost", f"LogitDemand: cost must be >= 0, got {shown}")
+        mu = _finite("mu", self.mu)
+        if not mu > 0:
+            raise ParameterError("mu", f"LogitDemand: mu must be > 0, got {self.mu!r}")
+        outside = _finite("outside", self.outside)
+        _check_scale(quality, cost, outside, mu)
         object.__setattr__(self, "quality", quality)
         object.__setattr__(self, "cost", cost)
-        object.__setattr__(self, "outside", float(self.outside))
-        object.__setattr__(self, "mu", float(self.mu))
+        object.__setattr__(self, "outside", outside)
+        object.__setattr__(self, "mu", mu)
 
     @classmethod
     def symmetric(cls, n: int = 2, *, quality: float = 2.0, cost: float = 1.0, outside: float = 0.0,
                   mu: float = 0.25) -> LogitDemand:
         """``n`` identical firms; the defaults are the paper's baseline."""
+        if isinstance(n, bool) or not isinstance(n, int | np.integer):
+            raise ParameterError("n", f"LogitDemand.symmetric: n must be an integer >= 2, got {n!r}")
         if n < 2:
-            raise GameError(f"LogitDemand.symmetric: n must be >= 2, got {n}")
-        return cls((quality,) * n, (cost,) * n, outside, mu)
+            raise ParameterError("n", f"LogitDemand.symmetric: n must be >= 2, got {n}")
+        if n > MAX_FIRMS:
+            raise ParameterError("n", f"LogitDemand.symmetric: n = {n} firms is more than {MAX_FIRMS}")
+        return cls((quality,) * int(n), (cost,) * int(n), outside, mu)
 
     @property
     def n_firms(self) -> int:
@@ -102,36 +162,48 @@ class LogitDemand:
         return (p - np.asarray(self.cost)) * self.shares(p)
 
     def nash_prices(self) -> np.ndarray:
-        """Static Bertrand-Nash prices, shape ``(n,)``: the root of ``p_i - c_i - mu / (1 - q_i(p))``."""
+        """Static Bertrand-Nash prices, shape ``(n,)``: the root of ``p_i - c_i - mu / (1 - q_i(p))``.
+
+        Solved for the markups in units of mu, ``x_i = (p_i - c_i) / mu``, where the equations are free of the
+        scale: the same tolerances hold for any mu, and the bracket cannot round away when c is much larger than mu.
+        """
         c, mu = np.asarray(self.cost), self.mu
         if self.is_symmetric:
-            def symmetric_gap(p: float) -> float:
-                return p - c[0] - mu / (1.0 - float(self.shares(np.full(self.n_firms, p))[0]))
-            # The markup mu / (1 - q) lies in (mu, mu n / (n - 1)]: the root is bracketed.
-            price = optimize.brentq(symmetric_gap, c[0] + mu, c[0] + mu * self.n_firms, xtol=1e-14, rtol=1e-15)
-            return np.full(self.n_firms, float(price))
+            def symmetric_gap(x: float) -> float:
+                return x - 1.0 / (1.0 - float(self.shares(np.full(self.n_firms, c[0] + mu * x))[0]))
+            # x = 1 / (1 - q) lies in [1, n / (n - 1)] (an end when a share rounds to 0 or to 1/n, so an end may
+            # be the root itself).
+            low, high = 1.0, float(self.n_firms)
+            if symmetric_gap(low) >= 0:
+                x = low
+            elif symmetric_gap(high) <= 0:
+                x = high
+            else:
+                x = optimize.brentq(symmetric_gap, low, high, xtol=1e-15, rtol=1e-15)
+            return np.full(self.n_firms, c[0] + mu * float(x))
 
-        def gap(p: np.ndarray) -> np.ndarray:
-            return p - c - mu / (1.0 - self.shares(p))
+        def gap(x: np.ndarray) -> np.ndarray:
+            return x - 1.0 / (1.0 - self.shares(c + mu * x))
 
-        solution = optimize.root(gap, c + mu, method="hybr", options={"xtol": 1e-13})
+        solution = optimize.root(gap, np.ones(self.n_firms), method="hybr", options={"xtol": 1e-13})
         # hybr may report "no further improvement" at machine precision: judge the residual, not the flag.
-        if np.max(np.abs(gap(solution.x))) > 1e-10:
+        if not np.max(np.abs(gap(solution.x))) <= 1e-10:
             raise GameError(f"LogitDemand.nash_prices: the first-order conditions did not solve ({solution.message})")
-        return np.asarray(solution.x, dtype=float)
+        return c + mu * np.asarray(solution.x, dtype=float)
 
     def monopoly_prices(self) -> np.ndarray:
-        """Joint-profit-maximising prices, shape ``(n,)``: common markup ``M`` with ``M (1 - sum_j q_j) = mu``."""
+        """Joint-profit-maximising prices, shape ``(n,)``: common markup ``M`` with ``M (1 - sum_j q_j) = mu``,
+        solved for ``x = M / mu`` (scale-free, as in :meth:`nash_prices`)."""
         c, mu = np.asarray(self.cost), self.mu
 
-        def gap(markup: float) -> float:
-            return markup * (1.0 - float(self.shares(c + markup).sum())) - mu
+        def gap(x: float) -> float:
+            return x * (1.0 - float(self.shares(c + mu * x).sum())) - 1.0
 
-        upper = mu
+        upper = 1.0
         while gap(upper) <= 0:  # the gap grows without bound in the markup: double until it is positive
             upper *= 2.0
-        markup = optimize.brentq(gap, 0.0, upper, xtol=1e-14, rtol=1e-15)
-        return c + float(markup)
+        x = optimize.brentq(gap, 0.0, upper, xtol=1e-15, rtol=1e-15)
+        return c + mu * float(x)
 
     def _check_prices(self, prices: Any, where: str) -> np.ndarray:
         p = np.asarray(prices, dtype=float)
@@ -196,7 +268,9 @@ def price_grid(demand: LogitDemand, n_prices: int = 15, xi: float = 0.1) -> np.n
     width = monopoly - nash
     low, high = nash - xi * width, monopoly + xi * width
     if np.any(low < 0):
-        raise GameError(f"price_grid: xi = {xi} puts the lowest grid price below 0")
+        raise ParameterError("xi", f"price_grid: xi = {xi} puts the lowest grid price below 0")
+    if not np.all(np.isfinite(high)):
+        raise ParameterError("xi", f"price_grid: xi = {xi} puts the highest grid price beyond the float range")
     return low[:, None] + (high - low)[:, None] * np.linspace(0.0, 1.0, n_prices)[None, :]
 
 
@@ -206,8 +280,8 @@ def profit_table(demand: LogitDemand, grid: Any) -> np.ndarray:
     n, m = demand.n_firms, g.shape[-1] if g.ndim == 2 else 0
     if g.shape != (n, m) or m < 2:
         raise GameError(f"profit_table: grid must have shape (n_firms={n}, m >= 2), got {g.shape}")
-    if m**n > MAX_JOINT_ACTIONS:
-        raise GameError(f"profit_table: m^n = {m}^{n} joint actions exceed {MAX_JOINT_ACTIONS}")
+    if n * math.log10(m) > math.log10(MAX_JOINT_ACTIONS) + 1e-12 and m**n > MAX_JOINT_ACTIONS:
+        raise ParameterError("n_prices", f"profit_table: m^n = {m}^{n} joint actions exceed {MAX_JOINT_ACTIONS}")
     # indexing="ij" with firm 0 first gives the mixed-radix order of joint_index after reshape.
     profiles = np.stack(np.meshgrid(*g, indexing="ij"), axis=-1).reshape(-1, n)
     return np.ascontiguousarray(demand.profits(profiles).T)
@@ -216,14 +290,46 @@ def profit_table(demand: LogitDemand, grid: Any) -> np.ndarray:
 def pricing_market(demand: LogitDemand | None = None, n_prices: int = 15, xi: float = 0.1) -> PricingMarket:
     """The discretised market; defaults are the paper's baseline (2 firms, 15 prices, xi = 0.1)."""
     demand = LogitDemand.symmetric() if demand is None else demand
-    grid = price_grid(demand, n_prices, xi)
+    _check_grid(n_prices, xi, "pricing_market")
+    if demand.n_firms * math.log10(n_prices) > math.log10(MAX_JOINT_ACTIONS) + 1e-12:  # before any m^n exists
+        raise ParameterError("n_prices" if demand.n_firms == 2 else "n",
+                             f"pricing_market: m^n = {n_prices}^{demand.n_firms} joint actions exceed "
+                             f"{MAX_JOINT_ACTIONS}")
     nash, monopoly = demand.nash_prices(), demand.monopoly_prices()
+    nash_profits, monopoly_profits = demand.profits(nash), demand.profits(monopoly)
+    _check_resolution(demand, nash, monopoly, nash_profits, monopoly_profits)
+    grid = price_grid(demand, n_prices, xi)
     return PricingMarket(demand, n_prices, float(xi), grid, profit_table(demand, grid), nash, monopoly,
-                         demand.profits(nash), demand.profits(monopoly))
+                         nash_profits, monopoly_profits)
+
+
+def _check_resolution(demand: LogitDemand, nash: np.ndarray, monopoly: np.ndarray, nash_profits: np.ndarray,
+                      monopoly_profits: np.ndarray) -> None:
+    """Nash and monopoly must differ in their ninth digit (module docstring), every figure finite."""
+    figures = np.concatenate([nash, monopoly, nash_profits, monopoly_profits])
+    if not np.all(np.isfinite(figures)):
+        raise ParameterError("mu", f"pricing_market: the Nash or monopoly prices or profits are not finite "
+                                   f"(mu = {demand.mu:g}); the model is outside the float range")
+    # Differences against scaled tolerances, not ratios: a monopoly profit of exactly 0 has no resolution (no 0/0).
+    prices_apart = np.min(monopoly - nash) > _RESOLUTION * np.max(np.abs(monopoly))
+    profits_apart = np.min(monopoly_profits - nash_profits) > _RESOLUTION * np.max(np.abs(monopoly_profits))
+    if prices_apart and profits_apart:
+        return
+    net = float(np.min((np.asarray(demand.quality) - np.asarray(demand.cost) - demand.outside) / demand.mu))
+    raise ParameterError("quality", f"pricing_market: Nash and monopoly {'profits' if prices_apart else 'prices'} "
+                                    f"agree to {round(-math.log10(_RESOLUTION))} digits: the goods' net quality "
+                                    f"(quality - cost - outside) / mu = {net:.3g} leaves shares too small for "
+                                    f"collusion to gain anything a float resolves, and profit gains (pi - piN) / "
+                                    f"(piM - piN) would divide rounding noise (raise quality or mu, or lower cost "
+                                    f"or outside)")
 
 
 def _check_grid(n_prices: int, xi: float, where: str) -> None:
     if isinstance(n_prices, bool) or not isinstance(n_prices, int | np.integer) or n_prices < 2:
-        raise GameError(f"{where}: n_prices must be an integer >= 2, got {n_prices!r}")
-    if not math.isfinite(xi) or xi < 0:
-        raise GameError(f"{where}: xi must be finite and >= 0, got {xi!r}")
+        raise ParameterError("n_prices", f"{where}: n_prices must be an integer >= 2, got {n_prices!r}")
+    try:
+        finite = math.isfinite(xi)
+    except TypeError:
+        finite = False
+    if not finite or xi < 0:
+        raise ParameterError("xi", f"{where}: xi must be finite and >= 0, got {xi!r}")

@@ -27,6 +27,11 @@ Conventions:
   parallel (``prange``). :func:`reference_sessions` is the straightforward loop (full ``argmax`` every period, one
   thread) on the same random streams and :func:`python_sessions` the same in plain Python: all three return
   identical results, which the tests check.
+- Time limit: with ``max_seconds`` a session reads a compiled monotonic clock
+  (:func:`equilibria.core.compiled.leaf_clock`) every ``_CLOCK_EVERY`` periods and stops at the deadline, unfinished
+  (``Sessions.finished`` is False; its other entries are then those of a session cut short). The sessions that
+  finished are exactly those of an unlimited run. A first compilation of the kernel happens in another process
+  within the limit (:func:`equilibria.core.compiled.ensure_compiled`); if it is not ready in time no session runs.
 """
 
 from __future__ import annotations
@@ -34,17 +39,23 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numba
 import numpy as np
 from numba import prange
 
-from equilibria.applications.pricing.demand import PricingMarket
+from equilibria.applications.pricing.demand import ParameterError, PricingMarket
+from equilibria.core.compiled import ensure_compiled, leaf_clock
 from equilibria.core.errors import GameError
 
 MAX_Q_ENTRIES = 20_000_000  # n * m^(n k) * m floats per running session
+# The most memory a run of sessions may hold (sessions_memory): results that need more are refused up front with
+# the estimate (a billion sessions would need terabytes), never attempted until the allocation fails.
+MAX_SESSIONS_BYTES = 4 * 2**30
+MAX_INT64 = 2**63 - 1  # periods and counters are int64 in the compiled kernels
+MAX_SEED = 2**64 - 1  # seeds are uint64
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -52,6 +63,7 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 _LOW32 = np.uint64(0xFFFFFFFF)
 _S30, _S27, _S31, _S32 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(32)
 _TWO_TO_MINUS_32 = 2.0**-32
+_CLOCK_EVERY = 1024  # periods between two readings of the clock under a time limit (a reading costs ~30 ns)
 
 Integer = int | np.integer[Any]  # what the compiled kernels' integers are to mypy
 
@@ -68,16 +80,27 @@ class LearningParameters:
     max_periods: int = 1_000_000_000
 
     def __post_init__(self) -> None:
+        for name in ("alpha", "beta", "delta"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+                raise ParameterError(name, f"LearningParameters: {name} must be a number, got {value!r}")
         if not (math.isfinite(self.alpha) and 0 < self.alpha <= 1):
-            raise GameError(f"LearningParameters: alpha must be in (0, 1], got {self.alpha!r}")
+            raise ParameterError("alpha", f"LearningParameters: alpha must be in (0, 1], got {self.alpha!r}")
         if not (math.isfinite(self.beta) and self.beta > 0):
-            raise GameError(f"LearningParameters: beta must be > 0, got {self.beta!r}")
+            raise ParameterError("beta", f"LearningParameters: beta must be > 0, got {self.beta!r}")
+        if math.exp(-self.beta) == 1.0:  # the kernels decay eps by the factor exp(-beta) each period
+            raise ParameterError("beta", f"LearningParameters: beta = {self.beta!r} is so small that exp(-beta) "
+                                         f"rounds to 1: exploration would never decay (beta must be at least "
+                                         f"about 1.2e-16)")
         if not (math.isfinite(self.delta) and 0 <= self.delta < 1):
-            raise GameError(f"LearningParameters: delta must be in [0, 1), got {self.delta!r}")
+            raise ParameterError("delta", f"LearningParameters: delta must be in [0, 1), got {self.delta!r}")
         for name in ("memory", "convergence_window", "max_periods"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise GameError(f"LearningParameters: {name} must be an integer >= 1, got {value!r}")
+                raise ParameterError(name, f"LearningParameters: {name} must be an integer >= 1, got {value!r}")
+            if value > MAX_INT64:
+                raise ParameterError(name, f"LearningParameters: {name} must be at most 2^63 - 1 (an int64), "
+                                           f"got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -90,6 +113,9 @@ class Sessions:
       greedy: ``(R, n, n_states)`` int16, each firm's final greedy grid index in every state.
       final_state: ``(R,)`` int64, the state after the last period.
       seconds: wall-clock time of the run.
+      finished: ``(R,)`` bool, the session ran to convergence or ``max_periods``; False: a time limit stopped it
+        (or it never started). None: every session finished (no time limit was given).
+      stopped_because: why some sessions did not finish (one line), else None.
     """
 
     market: PricingMarket
@@ -101,14 +127,84 @@ class Sessions:
     greedy: np.ndarray = field(repr=False)
     final_state: np.ndarray = field(repr=False)
     seconds: float = 0.0
+    finished: np.ndarray | None = field(default=None, repr=False)
+    stopped_because: str | None = None
 
     @property
     def n_sessions(self) -> int:
         return int(self.converged.shape[0])
 
     @property
+    def n_finished(self) -> int:
+        return self.n_sessions if self.finished is None else int(self.finished.sum())
+
+    def finished_only(self) -> Sessions:
+        """The sessions that finished (all of them when none was stopped), in order."""
+        if self.finished is None or self.finished.all():
+            return self
+        keep = self.finished
+        return replace(self, converged=self.converged[keep], periods=self.periods[keep], greedy=self.greedy[keep],
+                       final_state=self.final_state[keep], finished=self.finished[keep])
+
+    @property
     def n_states(self) -> int:
         return int(self.greedy.shape[2])
+
+
+def check_table_sizes(n_firms: int, n_prices: int, memory: int, where: str) -> int:
+    """The number of states ``m^(n k)``, after checking that one session's Q tables (``n * m^(n k) * m`` entries)
+    fit ``MAX_Q_ENTRIES``; the check runs on logarithms, so a huge ``k`` never builds a huge integer."""
+    limit = math.log10(MAX_Q_ENTRIES) + 1e-9
+    entries_log = math.log10(n_firms) + (n_firms * memory + 1) * math.log10(n_prices)
+    if entries_log > limit:
+        one_period_log = math.log10(n_firms) + (n_firms + 1) * math.log10(n_prices)  # the tables at memory 1
+        blame = "memory" if one_period_log <= limit else ("n_prices" if n_firms == 2 else "n_firms")
+        raise ParameterError(blame, f"{where}: n * m^(n k) * m = {n_firms} * {n_prices}^({n_firms} * {memory}) * "
+                                    f"{n_prices} Q entries (about 10^{entries_log:.1f}) exceed {MAX_Q_ENTRIES}")
+    return int(n_prices ** (n_firms * memory))
+
+
+def sessions_memory(n_firms: int, n_prices: int, memory: int, sessions: int, *, threads: int | None = None,
+                    analysis_horizon: int | None = None) -> int:
+    """Bytes a run of ``sessions`` sessions holds at its peak (an estimate from the array sizes).
+
+    Per session: the final greedy strategies (``n * m^(n k)`` int16), the flags, periods and final states, held
+    twice while :func:`run_sessions_in_chunks` joins its chunks; with ``analysis_horizon`` also what
+    :func:`~equilibria.applications.pricing.analysis.analyse_sessions` keeps (the impulse prices, ``(h + 1) * n``
+    floats, and about 600 bytes of per-session Python objects). Per thread: one session's working tables (Q,
+    ``n * m^(n k) * m`` floats; greedy actions and row maxima, ``n * m^(n k)`` each).
+    """
+    n_states = check_table_sizes(n_firms, n_prices, memory, "sessions_memory")
+    threads = numba.get_num_threads() if threads is None else threads
+    per_session = 2 * (n_firms * n_states * 2 + 1 + 8 + 8)
+    if analysis_horizon is not None:
+        per_session += (analysis_horizon + 1) * n_firms * 8 + 600
+    return sessions * per_session + threads * n_firms * n_states * (n_prices * 8 + 16)
+
+
+def check_sessions_memory(n_firms: int, n_prices: int, memory: int, sessions: int, where: str, *,
+                          analysis_horizon: int | None = None) -> None:
+    """Refuse (naming ``sessions``, with the estimate and the limit) a run that :func:`sessions_memory` puts above
+    ``MAX_SESSIONS_BYTES``. ``where`` prefixes the message (nothing when empty)."""
+    needed = sessions_memory(n_firms, n_prices, memory, sessions, analysis_horizon=analysis_horizon)
+    if needed > MAX_SESSIONS_BYTES:
+        prefix = f"{where}: " if where else ""
+        raise ParameterError("sessions", f"{prefix}{sessions:,} sessions would need about {_gib(needed)} of memory "
+                                         f"(n * m^(n k) greedy actions each), more than the limit of "
+                                         f"{_gib(MAX_SESSIONS_BYTES)}; run fewer sessions per call (every session "
+                                         f"owns its random stream, so runs in pieces give the same sessions)")
+
+
+def _gib(n_bytes: int) -> str:
+    return f"{n_bytes / 2**30:,.1f} GiB"
+
+
+def _check_count(value: Any, name: str, low: int, high: int, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        raise ParameterError(name, f"{where}: {name} must be an integer >= {low}, got {value!r}")
+    if value > high:
+        bound = f"2^{high.bit_length()} - 1" if high in (MAX_INT64, MAX_SEED) else f"{high:,}"
+        raise ParameterError(name, f"{where}: {name} must be at most {bound}, got {value!r}")
 
 
 def initial_q(market: PricingMarket, delta: float) -> np.ndarray:
@@ -123,31 +219,65 @@ def initial_q(market: PricingMarket, delta: float) -> np.ndarray:
 
 
 def run_sessions(market: PricingMarket, parameters: LearningParameters | None = None, *, sessions: int = 1000,
-                 seed: int = 0, first_session: int = 0) -> Sessions:
-    """Run ``sessions`` independent sessions to convergence (or ``max_periods``) on all cores."""
-    return _run(market, parameters, sessions, seed, first_session, reference=False)
+                 seed: int = 0, first_session: int = 0, max_seconds: float | None = None) -> Sessions:
+    """Run ``sessions`` independent sessions to convergence (or ``max_periods``) on all cores.
+
+    ``max_seconds``: stop every session still running then (module docstring, "Time limit"); see
+    ``Sessions.finished`` and :meth:`Sessions.finished_only`.
+    """
+    _check_seconds(max_seconds, "run_sessions")
+    deadline = None if max_seconds is None else time.perf_counter() + max_seconds
+    return _run(market, parameters, sessions, seed, first_session, reference=False, deadline=deadline,
+                max_seconds=max_seconds)
 
 
 def run_sessions_in_chunks(market: PricingMarket, parameters: LearningParameters | None = None, *, sessions: int,
                            seed: int = 0, chunks: int = 10,
-                           progress: Callable[[Iterable[Any], str], Iterable[Any]] | None = None) -> Sessions:
+                           progress: Callable[[Iterable[Any], str], Iterable[Any]] | None = None,
+                           max_seconds: float | None = None) -> Sessions:
     """:func:`run_sessions` in ``chunks`` calls, so that ``progress`` (a progress-bar wrapper) can show it moving.
 
-    The result is identical to one call: every session owns its random stream.
+    The result is identical to one call: every session owns its random stream. ``max_seconds``: one time limit for
+    all the chunks (chunks after it are not started; their sessions are not finished).
     """
+    _check_seconds(max_seconds, "run_sessions_in_chunks")
+    deadline = None if max_seconds is None else time.perf_counter() + max_seconds
     if isinstance(chunks, bool) or not isinstance(chunks, int) or chunks < 1:
         raise GameError(f"run_sessions_in_chunks: chunks must be an integer >= 1, got {chunks!r}")
-    for name, value, low in (("sessions", sessions, 1), ("seed", seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise GameError(f"run_sessions_in_chunks: {name} must be an integer >= {low}, got {value!r}")
+    _check_count(sessions, "sessions", 1, MAX_INT64, "run_sessions_in_chunks")
+    _check_count(seed, "seed", 0, MAX_SEED, "run_sessions_in_chunks")
+    parameters = LearningParameters() if parameters is None else parameters
+    check_sessions_memory(market.n_firms, market.n_prices, parameters.memory, int(sessions), "run_sessions_in_chunks")
     bounds = np.linspace(0, sessions, min(chunks, sessions) + 1).astype(int)
     pieces: Iterable[tuple[int, int]] = list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
     if progress is not None:
         pieces = progress(pieces, "Q-learning sessions")
-    parts = [run_sessions(market, parameters, sessions=hi - lo, seed=seed, first_session=lo) for lo, hi in pieces]
+    parts = [_run(market, parameters, hi - lo, seed, lo, reference=False, deadline=deadline, max_seconds=max_seconds)
+             for lo, hi in pieces]
+    finished = None if deadline is None else np.concatenate([p.finished for p in parts if p.finished is not None])
+    n = int(sessions)
+    stopped = None
+    if finished is not None and not finished.all():
+        note = next((p.stopped_because.partition(" (")[2][:-1] for p in parts
+                     if p.stopped_because and p.stopped_because.endswith(")")), "")
+        stopped = _stopped(max_seconds, int(finished.sum()), n, note)
     return Sessions(market, parts[0].parameters, int(seed), 0, np.concatenate([p.converged for p in parts]),
                     np.concatenate([p.periods for p in parts]), np.concatenate([p.greedy for p in parts]),
-                    np.concatenate([p.final_state for p in parts]), sum(p.seconds for p in parts))
+                    np.concatenate([p.final_state for p in parts]), sum(p.seconds for p in parts), finished, stopped)
+
+
+def _stopped(max_seconds: float | None, finished: int, sessions: int, note: str) -> str:
+    """The one-line reason a timed run gives when some sessions did not finish (``note``: why, in brackets)."""
+    return (f"stopped at max_seconds={max_seconds:g}: {finished} of {sessions} sessions finished"
+            + (f" ({note})" if note else ""))
+
+
+def _check_seconds(max_seconds: Any, where: str) -> None:
+    if max_seconds is None:
+        return
+    if (isinstance(max_seconds, bool) or not isinstance(max_seconds, int | float | np.integer | np.floating)
+            or not math.isfinite(max_seconds) or max_seconds <= 0):
+        raise ParameterError("max_seconds", f"{where}: max_seconds must be a positive number, got {max_seconds!r}")
 
 
 def reference_sessions(market: PricingMarket, parameters: LearningParameters | None = None, *, sessions: int = 1,
@@ -216,30 +346,54 @@ def _python_session(profits: list[list[float]], q_init: np.ndarray, n: int, m: i
 
 
 def _run(market: PricingMarket, parameters: LearningParameters | None, sessions: int, seed: int, first_session: int,
-         *, reference: bool) -> Sessions:
+         *, reference: bool, deadline: float | None = None, max_seconds: float | None = None) -> Sessions:
+    """The sessions; ``deadline`` (``time.perf_counter``, the fast kernel only): stop them then."""
     where = "reference_sessions" if reference else "run_sessions"
     parameters = LearningParameters() if parameters is None else parameters
-    for name, value, low in (("sessions", sessions, 1), ("seed", seed, 0), ("first_session", first_session, 0)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise GameError(f"{where}: {name} must be an integer >= {low}, got {value!r}")
+    _check_count(sessions, "sessions", 1, MAX_INT64, where)
+    _check_count(seed, "seed", 0, MAX_SEED, where)
+    _check_count(first_session, "first_session", 0, MAX_INT64 - int(sessions), where)
     n, m = market.n_firms, market.n_prices
-    n_states = m ** (n * parameters.memory)
-    if n * n_states * m > MAX_Q_ENTRIES:
-        raise GameError(f"{where}: n * m^(n k) * m = {n * n_states * m} Q entries exceed {MAX_Q_ENTRIES}")
+    n_states = check_table_sizes(n, m, parameters.memory, where)
+    check_sessions_memory(n, m, parameters.memory, int(sessions), where)
     converged = np.zeros(sessions, dtype=np.bool_)
     periods = np.zeros(sessions, dtype=np.int64)
     greedy = np.zeros((sessions, n, n_states), dtype=np.int16)
     final_state = np.zeros(sessions, dtype=np.int64)
-    kernel = _reference_sessions if reference else _parallel_sessions
     started = time.perf_counter()
+    arguments = (np.ascontiguousarray(market.profits, dtype=np.float64), initial_q(market, parameters.delta), n, m,
+                 parameters.memory, parameters.alpha, parameters.delta, math.exp(-parameters.beta),
+                 parameters.convergence_window, parameters.max_periods, np.uint64(seed), first_session,
+                 converged, periods, greedy, final_state)
+    if reference:
+        _reference_sessions(*arguments)
+        return Sessions(market, parameters, int(seed), int(first_session), converged, periods, greedy, final_state,
+                        time.perf_counter() - started)
+    finished = np.ones(sessions, dtype=np.bool_)
+    stop_at: Any = np.int64(0)  # the kernel's deadline on the compiled clock; 0: none, it never reads the clock
+    if deadline is not None and time.perf_counter() >= deadline:  # a later chunk (run_sessions_in_chunks)
+        finished[:] = False
+        return Sessions(market, parameters, int(seed), int(first_session), converged, periods, greedy, final_state,
+                        0.0, finished, _stopped(max_seconds, 0, sessions, ""))
+    elif deadline is not None:
+        compilation = ensure_compiled(_parallel_sessions, *arguments, np.int64(1), finished,
+                                      timeout=max(0.0, deadline - time.perf_counter()))
+        if not compilation.ready:
+            finished[:] = False
+            return Sessions(market, parameters, int(seed), int(first_session), converged, periods, greedy,
+                            final_state, time.perf_counter() - started, finished,
+                            _stopped(max_seconds, 0, sessions, compilation.note))
+        # The compiled clock's deadline, in its own units (only differences of its readings mean anything).
+        left = deadline - time.perf_counter()
+        stop_at = np.int64(max(1, _clock() + int(left * 1e9))) if left > 0 else np.int64(1)
     # Hand out sessions one at a time: on a shared machine a thread that gets less CPU then simply takes fewer.
     with numba.parallel_chunksize(1):
-        kernel(np.ascontiguousarray(market.profits, dtype=np.float64), initial_q(market, parameters.delta), n, m,
-               parameters.memory, parameters.alpha, parameters.delta, math.exp(-parameters.beta),
-               parameters.convergence_window, parameters.max_periods, np.uint64(seed), first_session,
-               converged, periods, greedy, final_state)
+        _parallel_sessions(*arguments, stop_at, finished)
+    stopped = None
+    if deadline is not None and not finished.all():
+        stopped = _stopped(max_seconds, int(finished.sum()), sessions, "")
     return Sessions(market, parameters, int(seed), int(first_session), converged, periods, greedy, final_state,
-                    time.perf_counter() - started)
+                    time.perf_counter() - started, None if deadline is None else finished, stopped)
 
 
 # -- compiled kernels ----------------------------------------------------------------------------------------------
@@ -286,10 +440,17 @@ def _beats(value: float, action: Integer, other_value: float, other_action: Inte
     return value > other_value or (value == other_value and action < other_action)
 
 
+_clock = leaf_clock()
+
+
 @numba.njit(cache=True)
 def _fast_session(profits: np.ndarray, q_init: np.ndarray, n: int, m: int, memory: int, alpha: float, delta: float,
-                  decay: float, window: int, max_periods: int, rng: np.uint64,
-                  greedy_out: np.ndarray) -> tuple[bool, int, Integer]:
+                  decay: float, window: int, max_periods: int, rng: np.uint64, greedy_out: np.ndarray,
+                  deadline: int) -> tuple[bool, int, Integer, bool]:
+    """One session; ``deadline``: a reading of ``_clock`` to stop at (0: none). Returns (converged, periods,
+    final state, finished)."""
+    if deadline != 0 and _clock() > deadline:  # not started: spare the tables' set-up
+        return False, 0, np.int64(0), False
     n_joint = m**n
     n_states = n_joint**memory
     q = np.empty(n * n_states * m)
@@ -306,7 +467,11 @@ def _fast_session(profits: np.ndarray, q_init: np.ndarray, n: int, m: int, memor
     state: Integer = np.int64(((word >> _S32) * np.uint64(n_states)) >> _S32)
     actions = np.empty(n, dtype=np.int64)
     eps, stable, t = 1.0, 0, 0
+    finished = True
     while t < max_periods:
+        if deadline != 0 and t % _CLOCK_EVERY == 0 and _clock() > deadline:
+            finished = False
+            break
         # word >> 32 < ceil(eps 2^32) is exactly (word >> 32) 2^-32 < eps, the reference's test.
         threshold = np.uint64(math.ceil(eps * 4294967296.0))
         joint = 0
@@ -350,19 +515,19 @@ def _fast_session(profits: np.ndarray, q_init: np.ndarray, n: int, m: int, memor
     for i in range(n):
         for s in range(n_states):
             greedy_out[i, s] = greedy[i * n_states + s]
-    return stable >= window, t, state
+    return stable >= window, t, state, finished
 
 
 @numba.njit(cache=True, parallel=True)
 def _parallel_sessions(profits: np.ndarray, q_init: np.ndarray, n: int, m: int, memory: int, alpha: float,
                        delta: float, decay: float, window: int, max_periods: int, seed: np.uint64, first_session: int,
                        converged: np.ndarray, periods: np.ndarray, greedy: np.ndarray,
-                       final_state: np.ndarray) -> None:
+                       final_state: np.ndarray, deadline: int, finished: np.ndarray) -> None:
     for r in prange(converged.shape[0]):
         rng = _session_stream(seed, first_session + r)
-        done, t, state = _fast_session(profits, q_init, n, m, memory, alpha, delta, decay, window, max_periods, rng,
-                                       greedy[r])
-        converged[r], periods[r], final_state[r] = done, t, state
+        done, t, state, complete = _fast_session(profits, q_init, n, m, memory, alpha, delta, decay, window,
+                                                 max_periods, rng, greedy[r], deadline)
+        converged[r], periods[r], final_state[r], finished[r] = done, t, state, complete
 
 
 @numba.njit(cache=True)

@@ -53,10 +53,17 @@ def load_game(path: str | os.PathLike[str]) -> NormalFormGame | ExtensiveFormGam
     """Read the game in ``path``: a normal-form game from ``.nfg`` or ``.json``, an extensive-form game from
     ``.efg``."""
     file = _checked_path(path, "load_game")
-    if not file.exists():
+    try:
+        exists, is_dir, is_file = file.exists(), file.is_dir(), file.is_file()
+    except (OSError, ValueError) as exc:  # a name the file system refuses (too long, a NUL byte)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise GameError(f"load_game(path): cannot access '{file}': {reason}") from None
+    if not exists:
         raise GameError(f"load_game(path): no such file '{file}'")
-    if file.is_dir():
+    if is_dir:
         raise GameError(f"load_game(path): '{file}' is a directory, not a game file")
+    if not is_file:  # a named pipe or a device would block the read, or never end
+        raise GameError(f"load_game(path): '{file}' is not a regular file")
     return _READERS[file.suffix.lower()](file)
 
 

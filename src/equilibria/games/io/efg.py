@@ -52,13 +52,14 @@ Writes are atomic (a temporary file in the same directory, then ``os.replace``).
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import re
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -74,7 +75,7 @@ from equilibria.games.io._gambit_text import RBRACE as _RBRACE
 from equilibria.games.io._gambit_text import STRING as _STRING
 from equilibria.games.io._gambit_text import WORD as _WORD
 from equilibria.games.io._gambit_text import Token as _Token
-from equilibria.games.io._gambit_text import TokenCursor
+from equilibria.games.io._gambit_text import exact_number, shown
 from equilibria.games.io._gambit_text import quote as _quote
 from equilibria.games.io.nfg import read_path_or_text
 
@@ -87,12 +88,14 @@ _TOKENS = re.compile(  # blanks and '#' comments, then one token (or the end of 
 _UNESCAPE = re.compile(r'\\(["\\])')
 _COUNT = re.compile(r"\d+")
 _MAX_DENOMINATOR = 10**6
+_Expected = str | Callable[[], str]  # what a token should have been (a callable: formatted only for the error)
 
 
 # -- tokens ------------------------------------------------------------------------------------------------------
 
 
 def _tokenize(text: str, source: str) -> list[_Token]:
+    """Every token with its line and column (for error messages; the parser reads :func:`_raw_tokens`)."""
     tokens: list[_Token] = []
     line, line_start, previous = 1, 0, 0  # line numbers advance by counting the newlines since the last token
     for match in _TOKENS.finditer(text):
@@ -118,192 +121,263 @@ def _tokenize(text: str, source: str) -> list[_Token]:
     raise AssertionError("the token pattern always matches the end of the text")
 
 
+# The same tokens as _TOKENS, as their raw text (labels with their quotes; "" at the end of the text): one C-level
+# findall instead of a Python step per token, which is most of the time of reading a large file. Positions are
+# only needed for error messages, and :func:`_tokenize` finds them when one is raised (token i is token i there).
+_RAW_TOKENS = re.compile(r'\s*(?:#[^\n]*\s*)*("(?:[^"\\]|\\[\s\S])*"|[{},]|[^\s{},"#]+|"|\Z)')
+
+
+def _raw_tokens(text: str, source: str) -> list[str]:
+    raw = _RAW_TOKENS.findall(text)
+    if '"' in raw:  # an opening quote without its closing one
+        _tokenize(text, source)  # raises the error, with its position
+    del raw[raw.index("") + 1:]  # the end of the text (matched once more after trailing blanks)
+    return raw
+
+
 # -- the parsed tree (prefix order, as in the file) --------------------------------------------------------------
-@dataclass
 class _Node:
-    kind: str  # "p", "c" or "t"
-    name: str
-    token: _Token  # the node type letter, for error locations
-    player: int = TERMINAL  # 0-based, CHANCE or TERMINAL
-    number: int = 0  # information set (per player) or chance event
-    outcome: int = 0
-    children: list[int] = field(default_factory=list)
+    __slots__ = ("at", "children", "count", "kind", "name", "number", "outcome", "player")
+
+    def __init__(self, kind: str, name: str, at: int) -> None:
+        self.kind = kind  # "p", "c" or "t"
+        self.name = name
+        self.at = at  # the index of the node type letter's token, for error locations
+        self.player = TERMINAL  # 0-based, CHANCE or TERMINAL
+        self.number = 0  # information set (per player) or chance event
+        self.outcome = 0
+        self.count = 0  # the number of children its information set or chance event declares
+        self.children: list[int] = []
 
 
-@dataclass(frozen=True)
-class _Declaration:
+class _Declaration(NamedTuple):
     """An information set's or event's description: its name, action names and (events) probabilities."""
 
     name: str
     actions: tuple[str, ...]
     probabilities: tuple[Fraction, ...]
-    token: _Token
+    at: int  # the index of its first token
 
 
-class _Parser(TokenCursor):
-    """Recursive descent over the token list, with an explicit stack for the tree (files can be deep)."""
+class _Parser:
+    """Recursive descent over the raw tokens, with an explicit stack for the tree (files can be deep). Tokens are
+    read by index; :meth:`token` gives one with its position, for error messages."""
 
     def __init__(self, text: str, source: str) -> None:
-        super().__init__(_tokenize(text, source), source)
+        self.text, self.source = text, source
+        self.raw = _raw_tokens(text, source)
+        self.index = 0
+        self._positioned: list[_Token] | None = None
         self.n_players = 0
         self.nodes: list[_Node] = []
         self.infosets: dict[tuple[int, int], _Declaration] = {}
         self.events: dict[int, _Declaration] = {}
-        self.outcomes: dict[int, tuple[tuple[Fraction, ...], _Token]] = {}
+        self.outcomes: dict[int, tuple[tuple[Fraction, ...], int]] = {}
+        self.numbers: dict[str, Fraction] = {}  # each distinct number's text is read once
 
-    def integer(self, expected: str, minimum: int) -> int:
-        token = self.current
-        if token.kind != _WORD or not _COUNT.fullmatch(token.text) or int(token.text) < minimum:
-            raise self.fail(expected)
-        self.next()
-        return int(token.text)
+    # -- tokens ------------------------------------------------------------------------------------------------
+    def token(self, index: int) -> _Token:
+        """Token ``index`` with its kind, line and column."""
+        if self._positioned is None:
+            self._positioned = _tokenize(self.text, self.source)
+        return self._positioned[index]
 
-    def number(self, expected: str, what: str) -> Fraction:
-        token = self.current
-        if token.kind != _WORD or not _NUMBER.fullmatch(token.text):
+    def line(self, index: int) -> int:
+        return self.token(index).line
+
+    def error(self, index: int, message: str) -> GameError:
+        return GameError(f"{self.source}:{self.token(index).where}: {message}")
+
+    def fail(self, expected: _Expected, index: int | None = None) -> GameError:
+        index = self.index if index is None else index
+        text = expected if isinstance(expected, str) else expected()
+        return self.error(index, f"expected {text}, found {self.token(index).describe()}")
+
+    def is_string(self) -> bool:
+        return self.raw[self.index][:1] == '"'
+
+    def string(self, expected: str) -> str:
+        raw = self.raw[self.index]
+        if raw[:1] != '"':
             raise self.fail(expected)
-        self.next()
-        try:
-            value = Fraction(token.text)
-        except ZeroDivisionError:
-            raise self.error(token, f"'{token.text}' divides by zero") from None
-        if not math.isfinite(_as_float(value)):
-            raise self.error(token, f"{what} '{token.text}' is not a finite number representable as a float")
+        self.index += 1
+        return _UNESCAPE.sub(r"\1", raw[1:-1]) if "\\" in raw else raw[1:-1]
+
+    def brace(self, brace: str, expected: _Expected) -> None:
+        if self.raw[self.index] != brace:
+            raise self.fail(expected)
+        self.index += 1
+
+    def word(self, word: str, expected: str) -> None:
+        if self.raw[self.index] != word:
+            raise self.fail(expected)
+        self.index += 1
+
+    def integer(self, expected: _Expected, minimum: int) -> int:
+        raw = self.raw[self.index]
+        if not raw.isdecimal() or int(raw) < minimum:  # isdecimal: the digits \d matches
+            raise self.fail(expected)
+        self.index += 1
+        return int(raw)
+
+    def number(self, expected: _Expected, what: str) -> Fraction:
+        raw = self.raw[self.index]
+        value = self.numbers.get(raw)
+        if value is None:
+            if not _NUMBER.fullmatch(raw):
+                raise self.fail(expected)
+            try:
+                value = exact_number(raw)  # never expands a huge power of ten (1e999999999)
+            except ZeroDivisionError:
+                raise self.error(self.index, f"'{shown(raw)}' divides by zero") from None
+            except ValueError as exc:
+                raise self.error(self.index, f"{what} '{shown(raw)}' {exc}") from None
+            if not math.isfinite(_as_float(value)):
+                raise self.error(self.index, f"{what} '{shown(raw)}' is not a finite number representable as a float")
+            self.numbers[raw] = value
+        self.index += 1
         return value
 
     # -- grammar -------------------------------------------------------------------------------------------------
     def prologue(self) -> tuple[str, list[str]]:
-        if self.current.kind == _EOF:
-            raise self.error(self.current, "the file is empty; expected a game starting with 'EFG 2 R'")
-        self.expect_word("EFG", "'EFG' at the start of the file")
-        self.expect_word("2", "the format version '2' after 'EFG'")
-        if self.current.kind != _WORD or self.current.text not in ("R", "D"):
+        if self.raw[0] == "":
+            raise self.error(0, "the file is empty; expected a game starting with 'EFG 2 R'")
+        self.word("EFG", "'EFG' at the start of the file")
+        self.word("2", "the format version '2' after 'EFG'")
+        if self.raw[self.index] not in ("R", "D"):
             raise self.fail("'R' or 'D' after 'EFG 2'")
-        self.next()
-        title = self.expect(_STRING, 'the game title in quotes, e.g. "My game"').text
-        self.expect(_LBRACE, "'{' to start the player list")
+        self.index += 1
+        title = self.string('the game title in quotes, e.g. "My game"')
+        self.brace(_LBRACE, "'{' to start the player list")
         players = []
-        while self.current.kind == _STRING:
-            players.append(self.next().text)
-        closing = self.expect(_RBRACE, "a quoted player name or '}' to end the player list")
+        while self.is_string():
+            players.append(self.string(""))
+        closing = self.index
+        self.brace(_RBRACE, "a quoted player name or '}' to end the player list")
         if not players:
             raise self.fail("at least one player in the player list", closing)
         self.n_players = len(players)
-        if self.current.kind == _STRING:  # the optional comment
-            self.next()
+        if self.is_string():  # the optional comment
+            self.index += 1
         return title, players
 
     def tree(self) -> None:
-        self.nodes.append(self.node())
-        open_nodes = [0] if self.n_children(self.nodes[0]) else []
+        nodes, raw, node = self.nodes, self.raw, self.node
+        nodes.append(node())
+        open_nodes = [nodes[0]] if nodes[0].count else []
         while open_nodes:  # prefix order: the next node is a child of the deepest node still missing children
-            top = self.nodes[open_nodes[-1]]
-            if self.current.kind == _EOF:
-                raise self.error(self.current, f"the file ends inside the tree: the node on line {top.token.line} "
-                                               f"has {len(top.children)} of its {self.n_children(top)} children")
-            child = len(self.nodes)
-            self.nodes.append(self.node())
-            top.children.append(child)
-            if len(top.children) == self.n_children(top):
+            top = open_nodes[-1]
+            if raw[self.index] == "":
+                raise self.error(self.index, f"the file ends inside the tree: the node on line {self.line(top.at)} "
+                                             f"has {len(top.children)} of its {top.count} children")
+            top.children.append(len(nodes))
+            child = node()
+            nodes.append(child)
+            if len(top.children) == top.count:
                 open_nodes.pop()
-            if self.n_children(self.nodes[child]):
+            if child.count:
                 open_nodes.append(child)
-        if self.current.kind != _EOF:
+        if raw[self.index] != "":
             raise self.fail("end of file: the tree is complete (every node has all its children)")
 
-    def n_children(self, node: _Node) -> int:
-        if node.kind == "p":
-            return len(self.infosets[(node.player, node.number)].actions)
-        if node.kind == "c":
-            return len(self.events[node.number].actions)
-        return 0
-
     def node(self) -> _Node:
-        token = self.current
-        if token.kind != _WORD or token.text not in ("p", "c", "t"):
+        at = self.index
+        kind = self.raw[at]
+        if kind not in ("p", "c", "t"):
             raise self.fail("a node type 'p', 'c' or 't'")
-        self.next()
-        node = _Node(token.text, self.expect(_STRING, "the node's name in quotes (may be \"\")").text, token)
-        if node.kind == "p":
-            player = self.integer(f"a player number from 1 to {self.n_players}", 1)
+        self.index += 1
+        node = _Node(kind, self.string("the node's name in quotes (may be \"\")"), at)
+        if kind == "p":
+            player = self.integer(lambda: f"a player number from 1 to {self.n_players}", 1)
             if player > self.n_players:
-                raise self.error(self.tokens[self.index - 1], f"player {player} does not exist: the player list "
-                                                              f"names {self.n_players}")
+                raise self.error(self.index - 1, f"player {player} does not exist: the player list names "
+                                                 f"{self.n_players}")
             node.player = player - 1
-            node.number = self.integer(f"a positive information set number of player {player}", 1)
-            self.declaration(self.infosets, (node.player, node.number),
-                             f"information set {node.number} of player {player}", node.name, chance=False)
-        elif node.kind == "c":
+            node.number = self.integer(lambda: f"a positive information set number of player {player}", 1)
+            node.count = self.declaration(self.infosets, (node.player, node.number),
+                                          lambda: f"information set {node.number} of player {player}", node.name,
+                                          chance=False)
+        elif kind == "c":
             node.player = CHANCE
             node.number = self.integer("a positive chance event number", 1)
-            self.declaration(self.events, node.number, f"chance event {node.number}", node.name, chance=True)
+            node.count = self.declaration(self.events, node.number, lambda: f"chance event {node.number}",
+                                          node.name, chance=True)
         node.outcome = self.outcome()
         return node
 
-    def declaration(self, table: dict[Any, _Declaration], key: Any, what: str, node_name: str, *,
-                    chance: bool) -> None:
-        """An information set's or chance event's description, required at its first appearance."""
-        start = self.current
-        if start.kind != _STRING:
+    def declaration(self, table: dict[Any, _Declaration], key: Any, describe: Callable[[], str], node_name: str,
+                    *, chance: bool) -> int:
+        """An information set's or chance event's description, required at its first appearance; returns its
+        number of actions. ``describe()`` names it in error messages."""
+        start = self.index
+        if not self.is_string():
             if key not in table:
-                raise self.fail(f"the name and action list of {what}, which appears here for the first time")
-            return
-        name = self.next().text
-        self.expect(_LBRACE, f"'{{' to start the action list of {what}")
+                raise self.fail(f"the name and action list of {describe()}, which appears here for the first time")
+            return len(table[key].actions)
+        name = self.string("")
+        self.brace(_LBRACE, lambda: f"'{{' to start the action list of {describe()}")
         actions: list[str] = []
         probabilities: list[Fraction] = []
-        while self.current.kind == _STRING:
-            actions.append(self.next().text)
+        while self.is_string():
+            actions.append(self.string(""))
             if chance:
                 probabilities.append(self.number(f"the probability of chance outcome {_quote(actions[-1])}",
                                                  "probability"))
                 if probabilities[-1] < 0:
-                    raise self.error(self.tokens[self.index - 1], f"the probability of chance outcome "
-                                                                  f"{_quote(actions[-1])} is negative")
-        closing = self.expect(_RBRACE, "a quoted action name or '}' to end the action list" if not chance else
-                              "a quoted outcome name or '}' to end the chance outcomes")
+                    raise self.error(self.index - 1, f"the probability of chance outcome {_quote(actions[-1])} is "
+                                                     f"negative")
+        closing = self.index
+        self.brace(_RBRACE, "a quoted action name or '}' to end the action list" if not chance else
+                   "a quoted outcome name or '}' to end the chance outcomes")
         if not actions:
-            raise self.fail(f"at least one action for {what}", closing)
+            raise self.fail(f"at least one action for {describe()}", closing)
         declared = _Declaration(name, tuple(actions), tuple(probabilities), start)
         if key in table:
             first = table[key]
             if (first.name, first.actions, first.probabilities) != (name, declared.actions, declared.probabilities):
-                raise self.error(start, f"{what} is declared differently here than on line {first.token.line} "
-                                        f"({_describe(first)} there, {_describe(declared)} here); a repeated "
-                                        f"declaration must match the first")
-            return
+                raise self.error(start, f"{describe()} is declared differently here than on line "
+                                        f"{self.line(first.at)} ({_describe(first)} there, {_describe(declared)} "
+                                        f"here); a repeated declaration must match the first")
+            return len(actions)
         if chance:
             total = sum(probabilities, Fraction(0))
             if abs(total - 1) > _PROBABILITY_TOL:
                 raise self.error(start, f"chance probabilities at node {_quote(node_name)} "
-                                        f"({what}) sum to {float(total):.12g}, not 1 (exact fractions such as 1/3 "
-                                        f"avoid rounding)")
+                                        f"({describe()}) sum to {float(total):.12g}, not 1 (exact fractions such as "
+                                        f"1/3 avoid rounding)")
         table[key] = declared
+        return len(actions)
 
     def outcome(self) -> int:
         number = self.integer("an outcome number (0 for none)", 0)
-        token = self.tokens[self.index - 1]
-        if self.current.kind != _STRING:
+        at = self.index - 1
+        if not self.is_string():
             if number and number not in self.outcomes:
-                raise self.fail(f"the name and payoffs of outcome {number}, which appears here for the first time")
+                raise self.fail(lambda: f"the name and payoffs of outcome {number}, which appears here for the first "
+                                    f"time")
             return number
         if number == 0:
-            raise self.error(self.current, "outcome 0 is the null outcome: it takes no name and no payoffs")
-        self.next()
-        self.expect(_LBRACE, f"'{{' to start the payoffs of outcome {number}")
+            raise self.error(self.index, "outcome 0 is the null outcome: it takes no name and no payoffs")
+        self.index += 1
+        self.brace(_LBRACE, lambda: f"'{{' to start the payoffs of outcome {number}")
         payoffs = []
         for player in range(1, self.n_players + 1):
-            payoffs.append(self.number(f"a number: the payoff of player {player} in outcome {number} (the player "
-                                       f"list names {self.n_players})", "payoff"))
-            if self.current.kind == _COMMA:
-                self.next()
-        self.expect(_RBRACE, f"'}}' to close outcome {number}, which has {self.n_players} payoffs (one per player)")
+            payoffs.append(self.number(_payoff_expected(player, number, self.n_players), "payoff"))
+            if self.raw[self.index] == _COMMA:
+                self.index += 1
+        self.brace(_RBRACE, lambda: f"'}}' to close outcome {number}, which has {self.n_players} payoffs (one per "
+                                    f"player)")
         if number in self.outcomes and self.outcomes[number][0] != tuple(payoffs):
             first = self.outcomes[number][1]
-            raise self.error(token, f"outcome {number} has different payoffs here than on line {first.line}; a "
-                                    f"repeated declaration must match the first")
-        self.outcomes.setdefault(number, (tuple(payoffs), token))
+            raise self.error(at, f"outcome {number} has different payoffs here than on line {self.line(first)}; a "
+                                 f"repeated declaration must match the first")
+        self.outcomes.setdefault(number, (tuple(payoffs), at))
         return number
+
+
+def _payoff_expected(player: int, number: int, n_players: int) -> Callable[[], str]:
+    return lambda: (f"a number: the payoff of player {player} in outcome {number} (the player list names "
+                    f"{n_players})")
 
 
 def _describe(declaration: _Declaration) -> str:
@@ -315,25 +389,33 @@ def _describe(declaration: _Declaration) -> str:
 def _build(parser: _Parser, title: str, players: list[str]) -> ExtensiveFormGame:
     nodes = parser.nodes
     order = _breadth_first(nodes)
-    position = np.empty(len(nodes), dtype=np.int64)
-    position[order] = np.arange(len(nodes))
     n = len(nodes)
-    parent = np.full(n, -1, dtype=np.int64)
-    first_child = np.full(n, -1, dtype=np.int64)
-    n_children = np.zeros(n, dtype=np.int64)
-    chance_prob = np.ones(n)
-    exact_chance = [Fraction(1)] * n
-    infoset = np.full(n, -1, dtype=np.int64)
-    player = np.array([nodes[i].player for i in order], dtype=np.int64)
-    accumulated: list[tuple[Fraction, ...]] = [(Fraction(0),) * parser.n_players] * n  # outcome sums from the root
+    position = [0] * n
+    for k, i in enumerate(order):
+        position[i] = k
+    parent = [-1] * n
+    first_child = [-1] * n
+    n_children = [0] * n
+    chance_prob = [1.0] * n
+    one = Fraction(1)
+    exact_chance = [one] * n
+    infoset = [-1] * n
+    player = [nodes[i].player for i in order]
+    zero: tuple[Fraction, ...] = (Fraction(0),) * parser.n_players
+    accumulated: list[tuple[Fraction, ...]] = [zero] * n  # outcome sums from the root
     labels = [""] * n
     infoset_index: dict[tuple[int, int], int] = {}
+    floats: dict[Fraction, float] = {}  # each distinct probability converted once
     for k, i in enumerate(order):
         node = nodes[i]
-        own = parser.outcomes[node.outcome][0] if node.outcome else None
-        above = accumulated[parent[k]] if k else (Fraction(0),) * parser.n_players
-        accumulated[k] = tuple(a + b for a, b in zip(above, own, strict=True)) if own else above
-        labels[k] = node.name or labels[k]
+        if node.outcome:
+            own = parser.outcomes[node.outcome][0]
+            above = accumulated[parent[k]] if k else zero
+            accumulated[k] = own if above is zero else tuple(a + b for a, b in zip(above, own, strict=True))
+        elif k:
+            accumulated[k] = accumulated[parent[k]]
+        if node.name:
+            labels[k] = node.name
         if node.children:
             first_child[k] = position[node.children[0]]
             n_children[k] = len(node.children)
@@ -344,54 +426,71 @@ def _build(parser: _Parser, title: str, players: list[str]) -> ExtensiveFormGame
                 parent[c] = k
                 labels[c] = declared.actions[a]  # the edge label, unless the child has a name of its own
                 if node.kind == "c":
-                    chance_prob[c] = float(declared.probabilities[a])
-                    exact_chance[c] = declared.probabilities[a]
+                    probability = declared.probabilities[a]
+                    if probability not in floats:
+                        floats[probability] = float(probability)
+                    chance_prob[c] = floats[probability]
+                    exact_chance[c] = probability
         if node.kind == "p":
             infoset[k] = infoset_index.setdefault((node.player, node.number), len(infoset_index))
     keys = sorted(infoset_index, key=infoset_index.__getitem__)
-    _check_perfect_recall(parser, order, parent, player, infoset, keys)
+    leaves = [k for k in range(n) if player[k] == TERMINAL]
     payoffs = np.zeros((n, parser.n_players))
-    leaves = np.flatnonzero(player == TERMINAL)
-    payoffs[leaves] = [[_as_float(v) for v in accumulated[k]] for k in leaves]
-    exact_payoffs, exact_chance_prob = _exact_numbers(accumulated, payoffs, leaves, exact_chance, parent, player)
+    # Leaves mostly share their outcome's tuple of payoffs, and equal numbers in the file are one Fraction object
+    # (Parser.numbers): each distinct object is converted once (by identity: hashing a Fraction costs more).
+    vectors = {id(accumulated[k]): accumulated[k] for k in leaves}
+    values = {id(v): v for vector in vectors.values() for v in vector}
+    converted = {key: _as_float(v) for key, v in values.items()}
+    if leaves:
+        payoffs[leaves] = [[converted[id(v)] for v in accumulated[k]] for k in leaves]
+    exact_payoffs = _exact_payoffs(accumulated, payoffs, leaves, list(values.values()))
+    exact_chance_prob = _exact_chance(exact_chance, parent, player)
+    arrays = {"parent": np.array(parent, dtype=np.int64), "player": np.array(player, dtype=np.int64),
+              "infoset": np.array(infoset, dtype=np.int64)}
     try:
         return ExtensiveFormGame(
-            n_players=parser.n_players, parent=parent, player=player, first_child=first_child,
-            n_children=n_children, chance_prob=chance_prob, infoset=infoset, payoffs=payoffs,
+            n_players=parser.n_players, first_child=np.array(first_child, dtype=np.int64),
+            n_children=np.array(n_children, dtype=np.int64), chance_prob=np.array(chance_prob), payoffs=payoffs,
             infoset_player=np.array([p for p, _ in keys], dtype=np.int64),
             infoset_labels=_infoset_labels(parser, keys),
             action_labels=tuple(parser.infosets[key].actions for key in keys), node_labels=tuple(labels),
             player_labels=None if all(p == "" for p in players) else tuple(players), name=title,
-            exact_payoffs=exact_payoffs, exact_chance_prob=exact_chance_prob)
+            exact_payoffs=exact_payoffs, exact_chance_prob=exact_chance_prob, **arrays)
     except GameError as exc:
+        # The game checks perfect recall on arrays; the file's own check names the lines of the two nodes.
+        _check_perfect_recall(parser, order, arrays["parent"], arrays["player"], arrays["infoset"], keys)
         raise GameError(f"{parser.source}: {exc}") from None
 
 
-def _exact_numbers(accumulated: list[tuple[Fraction, ...]], payoffs: np.ndarray, leaves: np.ndarray,
-                   exact_chance: list[Fraction], parent: np.ndarray, player: np.ndarray
-                   ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """The file's exact payoffs ``[n, n_players]`` and chance probabilities ``[n]``, each kept only when some number
-    is not what its float reads back as (``ExtensiveFormGame``'s module docstring), else None.
+def _exact_payoffs(accumulated: list[tuple[Fraction, ...]], payoffs: np.ndarray, leaves: list[int],
+                   values: list[Fraction]) -> np.ndarray | None:
+    """The file's exact payoffs ``[n, n_players]``, kept only when some number is not what its float reads back as
+    (``ExtensiveFormGame``'s module docstring), else None. ``values``: the leaves' payoffs, each number once."""
+    if all(reads_back(v, _as_float(v)) for v in values if math.isfinite(_as_float(v))):
+        return None
+    exact_payoffs = np.empty(payoffs.shape, dtype=object)
+    exact_payoffs[:] = Fraction(0)
+    for k in leaves:
+        exact_payoffs[k] = list(accumulated[k])
+    return exact_payoffs
+
+
+def _exact_chance(exact_chance: list[Fraction], parent: list[int], player: list[int]) -> np.ndarray | None:
+    """The file's exact chance probabilities ``[n]``, kept only when some is not what its float reads back as, else
+    None.
 
     Probabilities written as rounded decimals (``0.1666666666666666666667`` beside five ``1/6``) sum to 1 only
     within the reader's tolerance; the exact game then reads each float as the fraction it stands for instead.
     """
-    exact_payoffs = None
-    if any(not reads_back(v, float(f)) for k in leaves for v, f in zip(accumulated[k], payoffs[k], strict=True)
-           if math.isfinite(f)):
-        exact_payoffs = np.empty(payoffs.shape, dtype=object)
-        exact_payoffs[:] = Fraction(0)
-        for k in leaves:
-            exact_payoffs[k] = list(accumulated[k])
-    exact_chance_prob = None
-    if any(exact_probability(float(p)) != p for p in exact_chance):
-        totals: dict[int, Fraction] = {}
-        for k in np.flatnonzero(player[np.maximum(parent, 0)] == CHANCE):
-            if k:
-                totals[int(parent[k])] = totals.get(int(parent[k]), Fraction(0)) + exact_chance[k]
-        if all(total == 1 for total in totals.values()):
-            exact_chance_prob = np.array(exact_chance, dtype=object)
-    return exact_payoffs, exact_chance_prob
+    if all(exact_probability(float(p)) == p for p in {id(p): p for p in exact_chance}.values()):
+        return None
+    totals: dict[int, Fraction] = {}
+    for k in range(1, len(parent)):
+        if player[parent[k]] == CHANCE:
+            totals[parent[k]] = totals.get(parent[k], Fraction(0)) + exact_chance[k]
+    if all(total == 1 for total in totals.values()):
+        return np.array(exact_chance, dtype=object)
+    return None
 
 
 def _as_float(value: Fraction) -> float:
@@ -447,10 +546,10 @@ def _check_perfect_recall(parser: _Parser, order: list[int], parent: np.ndarray,
         own = last_own[k].get(int(player[k]))
         if s in seen and seen[s][0] != own:
             p, number = keys[s]
-            other = parser.nodes[order[seen[s][1]]].token.line
-            raise GameError(f"{parser.source}:{parser.nodes[i].token.line}: information set {number} of player "
-                            f"{p + 1} violates perfect recall: its nodes on lines {other} and "
-                            f"{parser.nodes[i].token.line} follow different moves of player {p + 1}")
+            other, line = parser.line(parser.nodes[order[seen[s][1]]].at), parser.line(parser.nodes[i].at)
+            raise GameError(f"{parser.source}:{line}: information set {number} of player {p + 1} violates perfect "
+                            f"recall: its nodes on lines {other} and {line} follow different moves of player "
+                            f"{p + 1}")
         seen.setdefault(s, (own, k))
 
 
@@ -459,10 +558,18 @@ def loads_efg(text: str, *, source: str = "<efg text>") -> ExtensiveFormGame:
     """Parse the text of an ``.efg`` file; ``source`` names it in error messages."""
     if not isinstance(text, str):
         raise GameError(f"loads_efg(text): expected a str, got {type(text).__name__}")
-    parser = _Parser(text, source)
-    title, players = parser.prologue()
-    parser.tree()
-    return _build(parser, title, players)
+    # The parser allocates a few objects per node, all alive until the end: the cyclic garbage collector would
+    # traverse them again and again (a third of a large file's reading) to find nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        parser = _Parser(text, source)
+        title, players = parser.prologue()
+        parser.tree()
+        return _build(parser, title, players)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def read_efg(path_or_text: str | os.PathLike[str]) -> ExtensiveFormGame:

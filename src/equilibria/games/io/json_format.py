@@ -13,6 +13,11 @@ exact number (``"3/2"``, ``"0.1"``, ``"-2"``); every value must be finite. ``for
 ``payoffs`` are required; ``name`` (default ``""``), ``players`` and ``actions`` (default: unlabelled) are
 optional; other keys are an error, so a misspelt key does not pass silently.
 
+Hostile input is refused with a one-line :class:`GameError`, never a crash: an integer of more digits than any
+float holds (Python would refuse to convert a 5000-digit integer at all), nesting deeper than the parser's
+recursion allows, a string number whose exact value needs more than ``MAX_EXACT_DIGITS`` digits
+(``"1e-999999999"``), and payoff lists that claim more entries than the text could hold.
+
 The writer emits integral payoffs as JSON integers and other floats with ``repr`` (the shortest text that
 reads back to the same float), so write-then-read gives an identical game. Writes are atomic (temporary file
 in the same directory, then ``os.replace``).
@@ -23,7 +28,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,7 @@ import numpy as np
 
 from equilibria.core.errors import GameError
 from equilibria.core.files import write_atomic
+from equilibria.games.io._gambit_text import NUMBER, exact_number, shown
 from equilibria.games.io.nfg import read_text_file
 from equilibria.games.normal_form import NormalFormGame
 
@@ -40,6 +45,7 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "dumps_json_game", "loads_json_game"
 FORMAT_NAME = "equilibria.normal_form"
 FORMAT_VERSION = 1
 _KEYS = ("format", "version", "name", "players", "actions", "payoffs")
+_MAX_FLOAT_DIGITS = 309  # the largest float, about 1.8e308, has 309 digits before the point
 
 
 def loads_json_game(text: str, *, source: str = "<json text>") -> NormalFormGame:
@@ -47,12 +53,15 @@ def loads_json_game(text: str, *, source: str = "<json text>") -> NormalFormGame
     if not isinstance(text, str):
         raise GameError(f"loads_json_game(text): expected a str, got {type(text).__name__}")
     try:
-        document = json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(text, parse_constant=_reject_constant, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise GameError(f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     except _NonFiniteError as exc:
         raise GameError(f"{source}: {exc.args[0]}") from None
-    return _game_from_document(document, source)
+    except RecursionError:  # the decoder recurses once per level of nesting
+        raise GameError(f"{source}: the JSON nests arrays or objects deeper than this reader follows (a game's "
+                        f"payoffs nest one level per player, plus one)") from None
+    return _game_from_document(document, source, len(text))
 
 
 def read_json_game(path: str | os.PathLike[str]) -> NormalFormGame:
@@ -93,7 +102,14 @@ def _reject_constant(name: str) -> Any:
     raise _NonFiniteError(f"payoffs must be finite numbers; JSON constant {name} is not allowed")
 
 
-def _game_from_document(document: Any, source: str) -> NormalFormGame:
+def _parse_int(text: str) -> int:
+    # More digits than any float holds can only be an error (and Python refuses to convert more than 4300).
+    if len(text.lstrip("-")) > _MAX_FLOAT_DIGITS:
+        raise _NonFiniteError(f"the JSON integer {shown(text)} is not a finite number representable as a float")
+    return int(text)
+
+
+def _game_from_document(document: Any, source: str, text_length: int) -> NormalFormGame:
     def fail(message: str) -> GameError:
         return GameError(f"{source}: {message}")
 
@@ -114,20 +130,25 @@ def _game_from_document(document: Any, source: str) -> NormalFormGame:
     name = document.get("name", "")
     if not isinstance(name, str):
         raise fail(f"'name' must be a string, got a JSON {_json_type(name)}")
-    payoffs = _payoff_tensor(document["payoffs"], fail)
+    payoffs = _payoff_tensor(document["payoffs"], fail, text_length)
     n_players, n_actions = payoffs.shape[0], payoffs.shape[1:]
     players = _players(document.get("players"), n_players, fail)
     actions = _actions(document.get("actions"), n_actions, fail)
     return NormalFormGame(payoffs, name=name, player_labels=players, action_labels=actions)
 
 
-def _payoff_tensor(nested: Any, fail: Any) -> np.ndarray:
-    """Check the nested list is a rectangular ``[n_players, *n_actions]`` array of finite numbers."""
+def _payoff_tensor(nested: Any, fail: Any, text_length: int) -> np.ndarray:
+    """Check the nested list is a rectangular ``[n_players, *n_actions]`` array of finite numbers.
+
+    ``text_length``: the document's length in characters. The shape is read off the first entries; a rectangular
+    array of that shape needs at least two characters per number, so a shape the text cannot hold is ragged, and
+    is refused before an array that size is allocated.
+    """
     shape: list[int] = []
     probe = nested
     while isinstance(probe, list):
         if not probe:
-            where = "payoffs" + "[0]" * len(shape)
+            where = "payoffs" + ("[0]" * len(shape) if len(shape) <= 12 else f"[0]...[0] ({len(shape)} levels deep)")
             raise fail(f"{where} is an empty list; every player needs at least one action")
         shape.append(len(probe))
         probe = probe[0]
@@ -135,9 +156,13 @@ def _payoff_tensor(nested: Any, fail: Any) -> np.ndarray:
         raise fail(f"'payoffs' must be a nested list [n_players][n_actions_1]...[n_actions_n], got a JSON "
                    f"{_json_type(nested)}")
     if shape[0] != len(shape) - 1:
+        shown_shape = str(shape) if len(shape) <= 12 else f"[{', '.join(map(str, shape[:12]))}, ...]"
         raise fail(f"'payoffs' has {shape[0]} player slice(s) but {len(shape) - 1} action axis/axes (shape "
-                   f"{shape}); expected payoffs[i][a_1]...[a_n] with one slice per player and one axis per "
+                   f"{shown_shape}); expected payoffs[i][a_1]...[a_n] with one slice per player and one axis per "
                    f"player")
+    if 2 * math.prod(shape) - 1 > text_length:
+        raise fail(f"'payoffs' is ragged: its first entries give the shape {shape}, {math.prod(shape)} numbers, "
+                   f"more than the {text_length} characters of the text can hold")
     out = np.empty(shape)
     _fill(nested, shape, out, (), fail)
     return out
@@ -164,9 +189,11 @@ def _number(value: Any, where: str, fail: Any) -> float:
         raise fail(f"{where} must be a number or a string like \"3/2\", got {_short(value)}")
     if isinstance(value, str):
         try:
-            exact = Fraction(value.strip())
-        except (ValueError, ZeroDivisionError):
-            raise fail(f"{where} = {json.dumps(value)} is not a number (expected e.g. 2, -0.5, "
+            exact = exact_number(value.strip())
+        except (ZeroDivisionError, ValueError) as exc:
+            if NUMBER.fullmatch(value.strip()) and not isinstance(exc, ZeroDivisionError):
+                raise fail(f"{where} = {_short(value)} {exc}") from None
+            raise fail(f"{where} = {_short(value)} is not a number (expected e.g. 2, -0.5, "
                        f"\"3/2\")") from None
         try:
             result = float(exact)
@@ -212,7 +239,10 @@ def _json_type(value: Any) -> str:
 
 
 def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except RecursionError:  # nested nearly as deep as the decoder allows
+        return f"a deeply nested JSON {_json_type(value)}"
     return text if len(text) <= 40 else text[:37] + "..."
 
 

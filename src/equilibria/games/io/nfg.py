@@ -60,7 +60,7 @@ from equilibria.games.io._gambit_text import RBRACE as _RBRACE
 from equilibria.games.io._gambit_text import STRING as _STRING
 from equilibria.games.io._gambit_text import WORD as _WORD
 from equilibria.games.io._gambit_text import Token as _Token
-from equilibria.games.io._gambit_text import TokenCursor
+from equilibria.games.io._gambit_text import TokenCursor, exact_number, shown
 from equilibria.games.io._gambit_text import quote as _quote
 from equilibria.games.normal_form import NormalFormGame
 
@@ -209,11 +209,17 @@ class _Parser(TokenCursor):
                 out.append(tuple(names))
             else:
                 token = self.current
-                if token.kind != _WORD or not re.fullmatch(r"\d+", token.text) or int(token.text) < 1:
+                digits = token.text.lstrip("0") or "0"
+                if token.kind != _WORD or not re.fullmatch(r"\d+", digits) or digits == "0":
                     raise self.fail(f"a positive integer: the number of strategies of player {player} "
                                     f"(the player list names {n_players})")
+                # Python will not convert an integer of more than 4300 digits from text; a count this long is
+                # beyond the size limit anyway.
+                if len(digits) > 18:
+                    raise self.error(token, f"player {player}'s strategy count {shown(token.text)} exceeds the "
+                                            f"{_MAX_PROFILES} profiles this reader accepts")
                 self.next()
-                out.append(int(token.text))
+                out.append(int(digits))
         self.expect(_RBRACE, f"'}}' to end the strategy list (the player list names {n_players})")
         return out
 
@@ -225,13 +231,15 @@ class _Parser(TokenCursor):
             raise self.fail(what)
         self.next()
         try:
-            value = Fraction(token.text)
+            value = exact_number(token.text)
             result = float(value)
         except (ZeroDivisionError, OverflowError):
             result = math.inf
+        except ValueError as exc:
+            raise self.error(token, f"payoff '{shown(token.text)}' {exc}") from None
         if not math.isfinite(result):
             raise self.error(token,
-                             f"payoff '{token.text}' is not a finite number representable as a float")
+                             f"payoff '{shown(token.text)}' is not a finite number representable as a float")
         self.last_exact = None if reads_back(value, result) else value
         return result
 
@@ -284,11 +292,11 @@ class _Parser(TokenCursor):
             if token.kind != _WORD or not re.fullmatch(r"\d+", token.text):
                 raise self.fail(f"a non-negative integer: the outcome index of profile {k + 1} of "
                                 f"{n_profiles}")
-            if int(token.text) >= len(outcomes):
+            if len(token.text.lstrip("0")) > 18 or int(token.text.lstrip("0") or "0") >= len(outcomes):
                 raise self.error(token,
-                                 f"outcome index {token.text} of profile {k + 1} is out of range: "
+                                 f"outcome index {shown(token.text)} of profile {k + 1} is out of range: "
                                  f"the file defines outcomes 1..{len(outcomes) - 1} (0 = null outcome)")
-            indices[k] = int(token.text)
+            indices[k] = int(token.text.lstrip("0") or "0")
             self.next()
         if exact_outcomes:  # the profiles (flat, as the payoff version) whose outcome holds an inexact number
             for profile in np.flatnonzero(np.isin(indices, [o for o, _ in exact_outcomes])).tolist():
@@ -300,8 +308,11 @@ class _Parser(TokenCursor):
 
 def _check_size(shape: tuple[int, ...], parser: _Parser) -> None:
     if math.prod(shape) > _MAX_PROFILES:
+        counts = shown(str(list(shape)), 60)
+        total = math.prod(shape)
+        profiles = str(total) if total < 10**18 else f"about 10^{int(sum(math.log10(c) for c in shape))}"
         raise parser.error(parser.current,
-                           f"the strategy counts {list(shape)} give {math.prod(shape)} profiles, more "
+                           f"the strategy counts {counts} give {profiles} profiles, more "
                            f"than the {_MAX_PROFILES} this reader accepts")
 
 
