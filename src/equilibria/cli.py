@@ -13,6 +13,7 @@ import math
 import os
 import re
 import sys
+import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -328,6 +329,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
+    started = time.perf_counter()  # --max-seconds counts from here: loading the experiments is part of it
     from equilibria.distributed import BACKENDS, make_executor
     from equilibria.experiments import registry, resolve
     from equilibria.experiments.runner import check_output_dir, run_all
@@ -342,9 +344,10 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     if args.ray_address is not None and args.backend != "ray":
         raise GameError("reproduce --ray-address: only used with --backend ray")
     executor = make_executor(args.backend, address=args.ray_address)
+    left = None if args.max_seconds is None else max(1e-3, started + args.max_seconds - time.perf_counter())
     try:
         outcomes = run_all(experiments, out, quick=args.quick, show_progress=not args.no_progress,
-                           resume=not args.fresh, executor=executor, max_seconds=args.max_seconds)
+                           resume=not args.fresh, executor=executor, max_seconds=left)
     finally:
         executor.close()
     for o in outcomes:
@@ -370,8 +373,6 @@ _PRICING_HORIZON = 2  # impulse responses are not reported here: the shortest ho
 
 def cmd_pricing(args: argparse.Namespace) -> int:
     """Q-learning pricing sessions (Calvano et al. 2020) on a logit market: profit gain, outcomes, convergence."""
-    import time
-
     from equilibria.applications.pricing import ParameterError
 
     started = time.perf_counter()  # --max-seconds counts from here
@@ -382,7 +383,6 @@ def cmd_pricing(args: argparse.Namespace) -> int:
 
 
 def _run_pricing(args: argparse.Namespace, started: float) -> int:
-    import time
 
     from tqdm import tqdm
 
@@ -581,7 +581,6 @@ def _tolist(x: Any) -> Any:
 
 
 def cmd_dynamics(args: argparse.Namespace) -> int:
-    import time
 
     started = time.perf_counter()  # --max-seconds counts from here: importing JAX and compiling are part of it
     import jax
@@ -619,7 +618,6 @@ _DYNAMICS_RUN_SHARE = 0.5
 
 
 def _run_dynamics(args: argparse.Namespace, started: float) -> int:
-    import time
 
     import jax
 

@@ -31,11 +31,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-import jax
 import numpy as np
-from scipy.optimize import linprog
 
 from equilibria.core.errors import GameError
+from equilibria.core.pytrees import register_pytree_when_jax_loads
 from equilibria.core.rational import to_fraction, to_fraction_array
 
 if TYPE_CHECKING:
@@ -85,7 +84,7 @@ def _exact_payoff_array(exact: Any, floats: np.ndarray) -> np.ndarray:
     return out
 
 
-@jax.tree_util.register_pytree_node_class
+@register_pytree_when_jax_loads  # JAX only when a program imports it (core/pytrees.py)
 @dataclass(frozen=True, eq=False)
 class NormalFormGame:
     """An n-player normal-form game.
@@ -362,6 +361,8 @@ class NormalFormGame:
             to the probability simplex (projected dynamics, no-regret learners); ``"softmax"``: ``params[i]`` are
             unconstrained logits and the strategy is ``softmax(params[i])``.
         """
+        import jax
+
         from equilibria.core.sets import Reals, Simplex
         from equilibria.games.differentiable import DifferentiableGame
 
@@ -384,6 +385,8 @@ class _ExpectedPayoffs:
     softmax: bool
 
     def __call__(self, payoffs: Any, params: tuple[Any, ...]) -> Any:
+        import jax
+
         strategies = [jax.nn.softmax(p) if self.softmax else p for p in params]
         values = payoffs
         for s in strategies:  # each contraction removes the next player's axis, which is then axis 1
@@ -395,6 +398,8 @@ class _ExpectedPayoffs:
         player's own payoff tensor; autodiff would contract every player's). Simplex parametrisation only."""
         if self.softmax:
             return None
+        import jax
+
         values = payoffs[player]
         for j in range(len(params) - 1, -1, -1):  # last axis first, so the remaining axis numbers stay valid
             if j != player:
@@ -414,6 +419,8 @@ def _is_dominated(game: NormalFormGame, player: int, action: int, *, weak: bool,
     pure = np.any(np.all(diff >= 0, axis=1) & np.any(better, axis=1)) if weak else np.any(np.all(better, axis=1))
     if pure or not mixed or others.shape[0] < 2:
         return bool(pure)
+    from scipy.optimize import linprog  # here: scipy.optimize costs a third of a second to import
+
     scale = max(1.0, float(np.abs(utilities).max()))
     n_other, n_columns = others.shape
     if not weak:
