@@ -28,6 +28,9 @@ def test_a_game_made_before_jax_is_imported_is_a_pytree_after() -> None:
         "import jax\n"
         "leaves = jax.tree_util.tree_leaves(game)\n"
         "total = jax.jit(lambda g: g.payoffs.sum())(game)\n"
+        "import importlib.resources\n"
+        "assert type(jax.__spec__.loader).__name__ == 'SourceFileLoader', jax.__spec__.loader\n"
+        "assert importlib.resources.files('jax').joinpath('__init__.py').is_file()\n"
         "print(len(leaves), float(total))\n"
     )
     assert out == "1 28.0", out  # one leaf: the payoffs

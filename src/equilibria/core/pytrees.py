@@ -76,7 +76,14 @@ class _RegisteringLoader(importlib.abc.Loader):
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
         return self._loader.create_module(spec)
 
+    def __getattr__(self, name: str) -> Any:  # get_resource_reader, is_package, ...: the real loader's
+        return getattr(self._loader, name)
+
     def exec_module(self, module: ModuleType) -> None:
+        # The real loader, as without the hook, for everything that asks the module later (importlib.resources).
+        module.__loader__ = self._loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self._loader
         self._loader.exec_module(module)
         if self._hook in sys.meta_path:
             sys.meta_path.remove(self._hook)
