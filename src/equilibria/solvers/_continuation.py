@@ -74,6 +74,22 @@ def at_rounding_floor(residual: np.ndarray, x: np.ndarray) -> bool:
     return bool(np.abs(residual).max(initial=0.0) <= RESIDUAL_FLOOR * (1.0 + float(np.abs(x).max())))
 
 
+# A candidate is confirmed only if the QRE point's distance to it shrank at least this much since the previous
+# checkpoint (lambda has at least doubled; near a generic limit the distance is O(1 / lambda)).
+GAP_SHRINK = 0.75
+
+
+def confirms(gap: float, previous: tuple[bool, float, float] | None) -> bool:
+    """The rule ``qre`` and ``agent_qre`` stop on: a certified candidate at distance ``gap`` from the path's
+    point is confirmed when there was one at the previous checkpoint too, the distance shrank by :data:`GAP_SHRINK`,
+    and both have the same support or lie within ``max(1e-6, gap)`` of each other. ``previous``: None, or
+    ``(same support as the previous candidate, distance to it, the previous gap)``."""
+    if previous is None:
+        return False
+    same_support, distance, previous_gap = previous
+    return gap <= GAP_SHRINK * previous_gap and (same_support or distance <= max(1e-6, gap))
+
+
 def pseudo_newton_step(q: np.ndarray, r1: np.ndarray, residual: np.ndarray) -> np.ndarray:
     """``-J^+ H`` with ``J^T = Q R``: the shortest correction that zeroes the linearised residual."""
     z = solve_triangular(r1, residual, trans="T", lower=False, check_finite=False)

@@ -62,7 +62,7 @@ from equilibria.core.result import SolveResult
 from equilibria.games.extensive_form import ExtensiveFormGame
 from equilibria.metrics.exploitability import exploitability
 from equilibria.solvers._common import Budget
-from equilibria.solvers._continuation import COMPLETE, PathTracer
+from equilibria.solvers._continuation import COMPLETE, PathTracer, confirms
 from equilibria.solvers._extensive import behaviour_result, require_extensive_form
 
 # The Jacobian is dense [N, N + 1]: at 2000 infoset-actions one QR takes about 2 s (one core), so a step can take
@@ -77,7 +77,6 @@ _REFINE_RESIDUAL = 1e-14  # payoffs scaled to unit range: an absolute tolerance
 _REFINE_PATIENCE = 3
 _REFINE_ROUNDED = 1e-10
 _REFINE_RANGE = 10.0
-_GAP_SHRINK = 0.75
 _NEGATIVE_NOISE = 1e-12
 
 
@@ -423,9 +422,9 @@ class _Refinements:
             self.previous = None
             return False
         gap = float(np.abs(candidate - point).max(initial=0.0))
-        confirmed = (self.previous is not None and gap <= _GAP_SHRINK * self.previous[1]
-                     and (np.array_equal(candidate > 0, self.previous[0] > 0)
-                          or float(np.abs(candidate - self.previous[0]).max()) <= max(1e-6, gap)))
+        confirmed = confirms(gap, None if self.previous is None else (
+            np.array_equal(candidate > 0, self.previous[0] > 0), float(np.abs(candidate - self.previous[0]).max()),
+            self.previous[1]))
         self.latest, self.previous = candidate, (candidate, gap)
         return confirmed
 

@@ -55,16 +55,13 @@ from equilibria.core.result import SolveResult
 from equilibria.games.normal_form import MixedProfile, NormalFormGame
 from equilibria.metrics.regret import max_regret
 from equilibria.solvers._common import Budget, nash_result, require_normal_form
-from equilibria.solvers._continuation import COMPLETE, PathTracer
+from equilibria.solvers._continuation import COMPLETE, PathTracer, confirms
 
 # Support thresholds tried at each refinement, relative to the player's largest probability.
 _SUPPORT_THRESHOLDS = (1e-2, 1e-4, 1e-8)
 # Newton on the indifference system (payoffs scaled to unit range, so this is an absolute tolerance).
 _REFINE_ITERATIONS = 50
 _REFINE_RESIDUAL = 1e-14
-# A candidate is confirmed only if the QRE point's distance to it shrank at least this much since the previous
-# checkpoint (lambda has at least doubled; near a generic limit the distance is O(1 / lambda)).
-_GAP_SHRINK = 0.75
 # A refined probability above -this is rounding noise and is clipped to zero.
 _NEGATIVE_NOISE = 1e-12
 
@@ -364,9 +361,8 @@ class _Refinements:
             self.previous = None
             return False
         gap = _distance(candidate, qre_point)
-        confirmed = (self.previous is not None and gap <= _GAP_SHRINK * self.previous[1]
-                     and (_same_support(candidate, self.previous[0])
-                          or _distance(candidate, self.previous[0]) <= max(1e-6, gap)))
+        confirmed = confirms(gap, None if self.previous is None else (
+            _same_support(candidate, self.previous[0]), _distance(candidate, self.previous[0]), self.previous[1]))
         self.latest, self.previous = candidate, (candidate, gap)
         return confirmed
 
