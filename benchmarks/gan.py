@@ -15,11 +15,7 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import datetime
 import json
-import os
-import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -33,16 +29,17 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make the sibling module importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.normal_form import (  # noqa: E402
-    cpu_name,
-    distribution_version,
+from benchmarks._publish import (  # noqa: E402
+    benchmark_parser,
+    command_line,
     fmt_seconds,
-    git_revision,
-    load_average,
     log_to_stderr,
+    machine_line,
+    met,
     publish_section,
     table,
-    thread_settings,
+    utc_minute,
+    versions_line,
 )
 from equilibria.applications.gan.data import dataset  # noqa: E402
 from equilibria.applications.gan.metrics import mode_metrics  # noqa: E402
@@ -124,9 +121,8 @@ def batched_vs_sequential(config: MixturesConfig) -> tuple[list[BatchingRow], fl
 
 
 def run_benchmark(config: Config, command: str, log: Callable[[str], None] = lambda _: None) -> Report:
-    started = datetime.datetime.now(datetime.UTC)
     clock = time.perf_counter()
-    report = Report(config, command, started.strftime("%Y-%m-%d %H:%M UTC"))
+    report = Report(config, command, utc_minute())
 
     def track(items: Any, description: str) -> Any:
         for item in items:
@@ -146,20 +142,15 @@ def render(report: Report) -> str:
     c = report.config.table
     a = c.architecture
     runs = len(c.methods) * len(c.datasets) * len(c.seeds)
-    met = report.table_seconds <= TABLE_TARGET_SECONDS
+    within = report.table_seconds <= TABLE_TARGET_SECONDS
     full_shape = len(c.methods) >= 6 and len(c.datasets) >= 2 and len(c.seeds) >= 5 and c.steps >= 20_000
     lines = [
         MARKERS[0],
         "## GANs on mixtures of Gaussians: the optimizer table",
         "",
-        f"- Command: `{report.command}` ({report.config.label} configuration); run on {report.started}, took "
-        f"{report.seconds:.0f} s",
-        f"- Machine: {cpu_name()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; load average "
-        f"at the end {load_average()}; thread settings: {' '.join(thread_settings()) or 'library defaults'}; "
-        f"JAX backend {jax.default_backend()}, {jax.device_count()} device(s)",
-        f"- Python {platform.python_version()}; equilibria {distribution_version('equilibria')} ({git_revision()}); "
-        f"jax {distribution_version('jax')}; equinox {distribution_version('equinox')}; optax "
-        f"{distribution_version('optax')}",
+        command_line(report.command, f"{report.config.label} configuration", report.started, report.seconds),
+        machine_line(f"JAX backend {jax.default_backend()}, {jax.device_count()} device(s)"),
+        versions_line("jax", "equinox", "optax"),
         f"- Setup: MLP generator (latent {a.latent_dim}, {a.depth} x {a.hidden} ReLU) and discriminator "
         f"({a.depth} x {a.hidden} ReLU), {c.loss} loss, {c.optimizer} lr {c.learning_rate:g} (beta1 0.5) per "
         f"player, batch {c.batch_size}, float32; {len(c.methods)} optimizers x {len(c.datasets)} data sets x "
@@ -172,7 +163,7 @@ def render(report: Report) -> str:
                [[">= 6 optimizers x 2 data sets x 5 seeds x 20k steps in under 30 minutes on 2 cores",
                  f"{report.table_seconds / 60:.1f} min ({len(c.methods)} x {len(c.datasets)} x {len(c.seeds)} x "
                  f"{c.steps})",
-                 ("**met**" if met else "**not met**") if full_shape else "not measured (smaller configuration)"]]),
+                 met(within) if full_shape else "not measured (smaller configuration)"]]),
         "",
         f"### 1. The table ({fmt_seconds(report.table_seconds)} in all)",
         "",
@@ -199,9 +190,7 @@ def render(report: Report) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="the reproduction's quick table")
-    parser.add_argument("--write", type=Path, default=None, help="replace the GAN section of this markdown file")
+    parser = benchmark_parser(__doc__, "GAN", "the reproduction's quick table")
     parser.add_argument("--json", type=Path, default=None, help="also write the per-cell metrics as JSON")
     args = parser.parse_args(argv)
     config = QUICK if args.quick else FULL

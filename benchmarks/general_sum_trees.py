@@ -33,10 +33,7 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads OpenBLAS
 
-import argparse  # noqa: E402
-import datetime  # noqa: E402
 import io  # noqa: E402
-import platform  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -51,21 +48,19 @@ import numpy as np  # noqa: E402
 if __package__ in (None, ""):  # run as a script: make the sibling module importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.extensive_form import gambit_policy  # noqa: E402
-from benchmarks.normal_form import (  # noqa: E402
-    Outcome,
-    cpu_name,
-    distribution_version,
+from benchmarks._ef_lp import gambit_policy  # noqa: E402
+from benchmarks._harness import Outcome, library_available, measure, measure_in_child  # noqa: E402
+from benchmarks._publish import (  # noqa: E402
+    benchmark_parser,
+    command_line,
     fmt_seconds,
-    git_revision,
-    library_available,
-    load_average,
     log_to_stderr,
-    measure,
-    measure_in_child,
+    machine_line,
+    met,
     publish_section,
     table,
-    thread_settings,
+    utc_minute,
+    versions_line,
 )
 from equilibria.games.extensive_form import Chance, Decision, ExtensiveFormGame, Node, Terminal  # noqa: E402
 from equilibria.games.io.efg import dumps_efg, loads_efg  # noqa: E402
@@ -236,7 +231,7 @@ class Report:
 
 def run_benchmark(config: Config, command: str, log: Callable[[str], None] = lambda _: None) -> Report:
     clock = time.perf_counter()
-    report = Report(config, command, datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    report = Report(config, command, utc_minute())
     report.peer_available = config.peers and library_available("pygambit")
     if config.peers and not report.peer_available:
         log("pygambit is not installed: skipped")
@@ -285,14 +280,13 @@ def target_rows(report: Report) -> list[list[str]]:
         failing = [f"n={t}: {fmt_ratio(r)}" for t, r in compared if r[0] < SPEEDUP_TARGET]
         rows.append([f">= {SPEEDUP_TARGET:.0f}x faster than pygambit lcp_solve (median ratio, our first call on a "
                      f"freshly read tree) at every size it was run on ({', '.join(str(t) for t, _ in compared)})",
-                     "below at " + "; ".join(failing) if failing else "every size",
-                     "**not met**" if failing else "**met**"])
+                     "below at " + "; ".join(failing) if failing else "every size", met(not failing)])
     worst = max((s.worst("ours_exploitability") or 0.0 for s in report.sizes), default=0.0)
     rows.append([f"every float answer certified (exploitability <= {CERTIFIED:g})", f"worst {worst:.1e}",
-                 "**met**" if worst <= CERTIFIED else "**not met**"])
+                 met(worst <= CERTIFIED)])
     exact = [g.exact_verified for s in report.sizes for g in s.games]
     rows.append(["every exact answer (rational=True) verified with exact NashConv 0",
-                 f"{sum(bool(v) for v in exact)} of {len(exact)}", "**met**" if all(exact) else "**not met**"])
+                 f"{sum(bool(v) for v in exact)} of {len(exact)}", met(all(exact))])
     return rows
 
 
@@ -302,14 +296,11 @@ def render(report: Report) -> str:
         MARKERS[0],
         "## Two-player general-sum trees: sequence-form Lemke against pygambit",
         "",
-        f"- Command: `{report.command}` ({c.label} configuration: sizes {', '.join(map(str, c.sizes))} nodes, "
-        f"{c.games} games each, repeats {c.repeats}, pygambit cap {c.cap_seconds:g} s); run on {report.started}, "
-        f"took {report.seconds:.0f} s",
-        f"- Machine: {cpu_name()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; load average "
-        f"at the end {load_average()}; thread settings: {' '.join(thread_settings()) or 'library defaults'}",
-        f"- Python {platform.python_version()}; equilibria {distribution_version('equilibria')} ({git_revision()}); "
-        f"numpy {distribution_version('numpy')}; scipy {distribution_version('scipy')}; pygambit "
-        f"{distribution_version('pygambit')}",
+        command_line(report.command, f"{c.label} configuration: sizes {', '.join(map(str, c.sizes))} nodes, "
+                     f"{c.games} games each, repeats {c.repeats}, pygambit cap {c.cap_seconds:g} s", report.started,
+                     report.seconds),
+        machine_line(),
+        versions_line("numpy", "scipy", "pygambit"),
         "- Exploitability (NashConv / 2) of every answer by `equilibria.metrics.exploitability` on the same tree; "
         "times are the fastest of the repeats, medians over the games of a size.",
         "",
@@ -345,14 +336,12 @@ def render(report: Report) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer sizes and games, shorter cap")
+    parser = benchmark_parser(__doc__, "general_sum_trees", "fewer sizes and games, shorter cap")
     parser.add_argument("--games", type=int, help="games per size")
     parser.add_argument("--repeats", type=int, help="runs per call (fastest kept)")
     parser.add_argument("--cap", type=float, help="seconds per pygambit call before it is killed")
     parser.add_argument("--sizes", type=str, help="comma-separated target node counts")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--write", type=Path, default=None, help="replace this benchmark's section of this file")
     args = parser.parse_args(argv)
     config = QUICK if args.quick else FULL
     config = replace(config, seed=args.seed)

@@ -32,7 +32,6 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before NumPy loads OpenBLAS
 
-import argparse  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
@@ -49,13 +48,8 @@ import numpy as np  # noqa: E402
 if __package__ in (None, ""):  # run as a script: make the sibling module importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.normal_form import (  # noqa: E402
-    distribution_version,
-    library_available,
-    measure,
-    measure_in_child,
-)
-from equilibria.core.files import write_atomic  # noqa: E402
+from benchmarks._harness import distribution_version, library_available, measure, measure_in_child  # noqa: E402
+from benchmarks._publish import benchmark_parser, write_section  # noqa: E402
 from equilibria.games.generators import random_game  # noqa: E402
 from equilibria.games.normal_form import NormalFormGame  # noqa: E402
 from equilibria.metrics.regret import max_regret  # noqa: E402
@@ -357,22 +351,12 @@ def render(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace this script's marked section of ``path`` (append it when absent)."""
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    begin, end = old.find(MARKERS[0]), old.find(MARKERS[1])
-    new = (old[:begin] + text + old[end + len(MARKERS[1]) + 1:]) if 0 <= begin < end else old.rstrip() + "\n\n" + text
-    write_atomic(path, new)
-
-
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="3 games per size and kind, one repeat")
+    parser = benchmark_parser(__doc__, "n_player", "3 games per size and kind, one repeat")
     parser.add_argument("--games", type=int, help="games per size and kind")
     parser.add_argument("--repeats", type=int, help="timed runs per call (the fastest is kept)")
     parser.add_argument("--cap", type=float, help="seconds after which a pygambit call is killed")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--write", type=Path, help="replace this benchmark's section of this file")
     args = parser.parse_args(argv)
     config = QUICK if args.quick else FULL
     changes: dict[str, Any] = {"seed": args.seed}
@@ -387,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print()
     print(text)
     if args.write is not None:
-        write_section(args.write, text)
+        write_section(args.write, text, MARKERS)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make the sibling module importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.normal_form import publish_section  # noqa: E402
+from benchmarks._publish import benchmark_parser, publish_section  # noqa: E402
 from equilibria.games.io import dumps_nfg, read_nfg  # noqa: E402
 from equilibria.games.normal_form import NormalFormGame  # noqa: E402
 from equilibria.metrics.regret import max_regret  # noqa: E402
@@ -167,12 +167,10 @@ def render(rows: list[Row], classes: dict[str, list[Row]], with_gambit: bool) ->
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer and smaller games")
+    parser = benchmark_parser(__doc__, "n_player_enumeration", "fewer and smaller games")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cap", type=float, default=120.0, help="seconds per solve, each library")
     parser.add_argument("--games", type=int, default=5, help="random games per shape")
-    parser.add_argument("--write", type=Path, default=None, help="replace this benchmark's section of this file")
     args = parser.parse_args(argv)
     publish_section("n_player_enumeration.py", argv, lambda command: run_benchmark(args, command),
                     lambda report: report, args.write, MARKERS)

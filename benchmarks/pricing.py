@@ -18,10 +18,7 @@ The kernel is compiled by one untimed call first (numba caches the machine code 
 
 from __future__ import annotations
 
-import argparse
-import datetime
 import os
-import platform
 import statistics
 import sys
 import time
@@ -35,16 +32,19 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make the sibling module importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.normal_form import (  # noqa: E402
+from benchmarks._publish import (  # noqa: E402
+    benchmark_parser,
+    command_line,
     cpu_name,
-    distribution_version,
     fmt_seconds,
-    git_revision,
     load_average,
     log_to_stderr,
+    met,
     publish_section,
     table,
     thread_settings,
+    utc_minute,
+    versions_line,
 )
 from equilibria.applications.pricing import (  # noqa: E402
     LearningParameters,
@@ -130,7 +130,7 @@ def same_sessions(a: Sessions, b: Sessions) -> bool:
 
 
 def run_benchmark(config: Config, command: str, log: Callable[[str], None] = lambda _: None) -> Report:
-    started = datetime.datetime.now(datetime.UTC)
+    started = utc_minute()
     clock = time.perf_counter()
     load_before = load_average()
     market = pricing_market()
@@ -166,7 +166,7 @@ def run_benchmark(config: Config, command: str, log: Callable[[str], None] = lam
     python = Row("plain Python (NumPy Q tables)", 1, config.python_steps, statistics.median(python_runs),
                  note=f"{config.python_steps} periods of session 0, extrapolated per period")
     gains = session_profit_gains(result)
-    return Report(config, command, started.strftime("%Y-%m-%d %H:%M UTC"), time.perf_counter() - clock,
+    return Report(config, command, started, time.perf_counter() - clock,
                   numba.get_num_threads(), load_before, kernel, runs, compile_seconds, reference, identical, python,
                   float(gains.mean()), int(result.converged.sum()), float(result.periods.mean()))
 
@@ -177,11 +177,11 @@ def targets(report: Report) -> list[list[str]]:
     if c.sessions == 1000 and c.beta == 4e-6:
         rows.append([f"1,000 baseline sessions to convergence in < {TARGET_SECONDS:.0f} s on 2 cores",
                      f"{k.seconds:.1f} s (median of {len(report.kernel_runs)}) on {report.threads} threads",
-                     "**met**" if k.seconds < TARGET_SECONDS else "**not met**"])
+                     met(k.seconds < TARGET_SECONDS)])
     rows.append(["faster than the plain reference loop (same sessions, same results)",
                  f"{report.reference_extrapolated / k.seconds:.1f}x ({fmt_seconds(report.reference_extrapolated)} "
                  f"extrapolated); results identical: {'yes' if report.identical else 'NO'}",
-                 "**met**" if report.identical and report.reference_extrapolated > k.seconds else "**not met**"])
+                 met(report.identical and report.reference_extrapolated > k.seconds)])
     return rows
 
 
@@ -191,13 +191,12 @@ def render(report: Report) -> str:
         MARKERS[0],
         "## Algorithmic pricing: Q-learning sessions to convergence (Calvano et al. 2020)",
         "",
-        f"- Command: `{report.command}` ({c.label} configuration, seed {c.seed}, repeats {c.repeats}); run on "
-        f"{report.started}, took {report.seconds:.0f} s",
+        command_line(report.command, f"{c.label} configuration, seed {c.seed}, repeats {c.repeats}", report.started,
+                     report.seconds),
         f"- Machine: {cpu_name()}, {os.cpu_count()} cores (shared with other jobs); load average at the start "
         f"{report.load_before}, at the end {load_average()}; numba threads {report.threads} (threading layer "
         f"{numba.threading_layer()}); thread settings: {' '.join(thread_settings()) or 'library defaults'}",
-        f"- Python {platform.python_version()}; equilibria {distribution_version('equilibria')} ({git_revision()}); "
-        f"numba {distribution_version('numba')}; numpy {distribution_version('numpy')}",
+        versions_line("numba", "numpy"),
         f"- Workload: the paper's baseline (2 firms, 15 prices, alpha 0.15, beta {c.beta:g}, delta 0.95, convergence "
         f"after {c.convergence_window:,} stable periods), {c.sessions} sessions: {k.periods:,} periods in all "
         f"(mean {report.periods_mean:,.0f} per session), {report.converged} converged, mean profit gain "
@@ -228,9 +227,7 @@ def render(report: Report) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="200 sessions, one repeat")
-    parser.add_argument("--write", type=Path, default=None, help="replace the pricing section of this markdown file")
+    parser = benchmark_parser(__doc__, "pricing", "200 sessions, one repeat")
     parser.add_argument("--repeats", type=int, default=None)
     args = parser.parse_args(argv)
     config = QUICK if args.quick else FULL

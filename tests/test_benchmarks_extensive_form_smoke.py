@@ -35,6 +35,9 @@ def test_tiny_run_reaches_both_targets_with_every_variant(tiny_report: bench.Rep
 
 
 def test_tiny_run_lp_rows_find_kuhns_value(tiny_report: bench.Report) -> None:
+    assert [(r.game, r.implementation) for r in tiny_report.lp] == [  # side by side, floats then exact
+        ("kuhn-poker", f"{library} {call}(rational={rational})") for rational in (False, True)
+        for library, call in (("equilibria", "sequence_form_lp_solve"), ("pygambit", "nash.lp_solve"))]
     solved = [r for r in tiny_report.lp if r.seconds is not None]
     assert {r.implementation for r in solved} >= {"equilibria sequence_form_lp_solve(rational=False)",
                                                   "equilibria sequence_form_lp_solve(rational=True)"}
@@ -50,3 +53,21 @@ def test_vanilla_cfr_agrees_with_openspiel_where_installed(tiny_report: bench.Re
     assert ours.implementation.startswith("equilibria") and 0 < ours.exploitability < 0.5
     for peer in tiny_report.vanilla[1:]:  # OpenSpiel's CFRSolver runs the same algorithm on the same tree
         assert abs(peer.exploitability - ours.exploitability) <= 1e-12
+
+
+def test_tiny_run_has_the_small_game_overhead_targets_where_peers_ran(tiny_report: bench.Report) -> None:
+    """One row per overhead target on Kuhn poker (CFR+ per iteration and to each target against OpenSpiel's C++,
+    the LP against pygambit's, floats and exact), each comparing two measured times."""
+    claims = {row[0]: row for row in bench.small_game_rows(tiny_report)}
+    expected = []
+    if any("pyspiel.CFRPlusSolver" in r.implementation for r in tiny_report.per_iteration):
+        expected.append("kuhn-poker CFR+ per iteration: no slower than OpenSpiel's C++ CFR+")
+        expected += [f"kuhn-poker cfr_solve('cfr+') to exploitability {t:g} (checks every 10 included): no slower "
+                     "than OpenSpiel's C++ CFR+ with its checks" for t in sorted(bench.TINY.targets, reverse=True)]
+    if any(r.implementation.startswith("pygambit") and r.seconds is not None for r in tiny_report.lp):
+        expected += [f"kuhn-poker sequence-form LP ({kind}): no slower than pygambit's lp_solve"
+                     for kind in ("floats vs floats", "exact vs exact")]
+    assert sorted(claims) == sorted(expected)
+    for row in claims.values():
+        assert row[2] in ("**met**", "**not met**") and " vs " in row[1]
+    assert all(row in bench.target_rows(tiny_report) for row in claims.values())

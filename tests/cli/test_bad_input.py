@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from equilibria.cli import _dynamics_table, main
+from equilibria.cli import main
+from equilibria.cli.dynamics import _dynamics_table
 
 JSON_HEAD = '{"format": "equilibria.normal_form", "version": 1, "payoffs": '
 

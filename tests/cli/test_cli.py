@@ -141,7 +141,7 @@ def test_reproduce_quick_writes_report(capsys, tmp_path):
     ({}, "stopped early"),
 ])
 def test_status_text_and_json_header_give_the_true_stop_reason(parameters: dict[str, str], why: str) -> None:
-    from equilibria.cli import _status_text, result_to_json_header
+    from equilibria.cli.solve import _status_text, result_to_json_header
     from equilibria.core.result import SolveResult
 
     game = zoo.get("matching-pennies")

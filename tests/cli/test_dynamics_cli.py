@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from equilibria.cli import _record_every, main
+from equilibria.cli import main
+from equilibria.cli.dynamics import _record_every
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

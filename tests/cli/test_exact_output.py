@@ -67,9 +67,13 @@ def test_tree_json_holds_every_information_set_and_can_be_checked_alone(capsys):
     (entry,) = doc["equilibria"]
     behaviour = entry["behaviour"]
     assert len(behaviour) == game.n_infosets  # off-path information sets included
-    assert sum(not s["reached"] for s in behaviour.values()) == 3
     policy = np.array([Fraction(behaviour[game.infoset_labels[i]]["actions"][a])
                        for i in range(game.n_infosets) for a in game.action_labels[i]], dtype=object)
+    # "reached" is what the profile reaches (which equilibrium of Kuhn's family the LP returns decides how many)
+    reach = game.reach_probabilities(policy.astype(float))
+    for i, label in enumerate(game.infoset_labels):
+        assert behaviour[label]["reached"] == bool(reach[game.infoset == i].sum() > 0)
+    assert not all(s["reached"] for s in behaviour.values())
     assert exact_nash_conv(game, policy) == 0  # the equilibrium verified from the printed output alone
     assert doc["value"] == "-1/18" and entry["payoffs"] == ["-1/18", "1/18"] and entry["exploitability"] == "0"
 

@@ -23,7 +23,7 @@ def test_kuhn_exact_value_and_behaviour_table(capsys: pytest.CaptureFixture[str]
     assert code == 0
     assert "method sequence_form_lp" in out and "-1/18 for player 1" in out
     assert "exploitability = 0  payoffs (-1/18, 1/18)" in out  # exact, from the returned profile
-    assert "K:check,bet" in out  # a reached information set, with its action probabilities
+    assert "Q:check,bet" in out  # reached in every equilibrium of Kuhn's family, with its action probabilities
 
 
 def test_tree_json_lists_behaviour_per_information_set(capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,5 +18,5 @@ def test_registered_experiment_reproduces_quickly(name, tmp_path):
 
 
 def test_resolve_names_unknown_experiment():
-    with pytest.raises(GameError, match="registered: .*zoo-atlas"):
+    with pytest.raises(GameError, match="known: .*zoo-atlas"):
         resolve(["nope"])

@@ -104,13 +104,22 @@ def test_exact_mode_on_games_with_large_denominators(seed: int, shape: tuple[int
     assert_exact_equilibrium(game, sequence_form_lp_solve(game, rational=True))
 
 
-def test_an_underdetermined_support_system_is_completed_through_the_lp_answer() -> None:
-    """Seed 214's player-1 support system has rank 11 in 12 unknowns (a degenerate optimal face); it used to make
-    the exact mode give up. Completed through the LP's answer it gives the exact equilibrium, value -42401."""
+def test_an_underdetermined_support_system_is_completed_through_the_lp_answer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seed 214's player-1 support system, from HiGHS's answer, has rank 11 in 12 unknowns (a degenerate optimal
+    face); it used to make the exact mode give up. Completed through the LP's answer it gives the exact
+    equilibrium, value -42401. (The dense simplex's vertex rounds directly: HiGHS is forced for this path.)"""
+    import equilibria.solvers.sequence_form_lp as module
+
     game = random_tree(214, max_depth=4, payoff_range=10**6, observe=0.0)
-    result = sequence_form_lp_solve(game, rational=True)
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "_DENSE_CELLS", 0)
+        result = sequence_form_lp_solve(game, rational=True)
+    assert result.parameters["lp_engine"] == "highs"
     assert_exact_equilibrium(game, result)
     assert result.parameters["value"] == -42401 and result.parameters["exact_from"][1] == "support"
+    dense = sequence_form_lp_solve(random_tree(214, max_depth=4, payoff_range=10**6, observe=0.0), rational=True)
+    assert dense.parameters["lp_engine"] == "dense simplex" and dense.parameters["value"] == -42401
 
 
 def test_exact_mode_uses_the_support_system_when_rounding_fails() -> None:

@@ -4,23 +4,31 @@ Each :class:`MethodSpec` builds a :class:`~equilibria.dynamics.base.Dynamics` fr
 line or a sweep can treat every method alike. *Gradient* methods run on any differentiable game; *normal-form*
 learners need mixed strategies (every player constrained to a simplex: ``NormalFormGame.mixed_extension()``).
 Other hyperparameters keep their documented defaults here; call the constructors directly to change them.
+
+Names are looked up as users type them (:mod:`equilibria.core.names`: any case, hyphens or underscores) with the
+field's abbreviations in :data:`ALIASES` (``ogda``, ``eg``, ``rm``, ``rm+``, ``fp``, ...). The table imports no JAX:
+a method's constructor module is imported when it is built, so the command line's parser can list the methods
+without loading JAX.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-from equilibria.core.errors import GameError
-from equilibria.dynamics import gradient, no_regret
-from equilibria.dynamics.base import Dynamics
-from equilibria.dynamics.fictitious_play import (
-    best_response_dynamics,
-    fictitious_play,
-    logit_dynamics,
-    smooth_fictitious_play,
-)
-from equilibria.dynamics.replicator import replicator, replicator_ode
+from equilibria.core.names import aliases_of, resolve
+
+if TYPE_CHECKING:
+    from equilibria.dynamics.base import Dynamics
+
+
+def _module(name: str) -> ModuleType:
+    """A constructor module of this package (importing JAX): by its full name, since the package attribute of
+    ``fictitious_play`` or ``replicator`` is the function of that name."""
+    return importlib.import_module(f"equilibria.dynamics.{name}")
 
 
 @dataclass(frozen=True)
@@ -48,46 +56,76 @@ def _spec(name: str, family: str, description: str, build: Callable[[float], Dyn
 
 
 METHODS: dict[str, MethodSpec] = {s.name: s for s in (
-    _spec("gda", "gradient", "simultaneous gradient descent-ascent", lambda lr: gradient.gda(lr)),
+    _spec("gda", "gradient", "simultaneous gradient descent-ascent", lambda lr: _module("gradient").gda(lr)),
     _spec("alternating_gda", "gradient", "alternating (Gauss-Seidel) GDA",
-          lambda lr: gradient.gda(lr, alternating=True)),
+          lambda lr: _module("gradient").gda(lr, alternating=True)),
     _spec("optimistic_gda", "gradient", "optimistic GDA (x - 2 eta xi_t + eta xi_{t-1})",
-          lambda lr: gradient.optimistic_gda(lr)),
-    _spec("extragradient", "gradient", "extragradient (projected)", lambda lr: gradient.extragradient(lr)),
-    _spec("consensus", "gradient", "consensus optimisation, gamma = 1", lambda lr: gradient.consensus(lr, 1.0)),
-    _spec("sga", "gradient", "symplectic gradient adjustment with sign alignment", lambda lr: gradient.sga(lr)),
-    _spec("cgd", "gradient", "competitive gradient descent", lambda lr: gradient.cgd(lr)),
+          lambda lr: _module("gradient").optimistic_gda(lr)),
+    _spec("extragradient", "gradient", "extragradient (projected)", lambda lr: _module("gradient").extragradient(lr)),
+    _spec("consensus", "gradient", "consensus optimisation, gamma = 1",
+          lambda lr: _module("gradient").consensus(lr, 1.0)),
+    _spec("sga", "gradient", "symplectic gradient adjustment with sign alignment",
+          lambda lr: _module("gradient").sga(lr)),
+    _spec("cgd", "gradient", "competitive gradient descent", lambda lr: _module("gradient").cgd(lr)),
     _spec("negative_momentum", "gradient", "alternating GDA with momentum -0.5",
-          lambda lr: gradient.negative_momentum(lr)),
+          lambda lr: _module("gradient").negative_momentum(lr)),
     _spec("hamiltonian", "gradient", "Hamiltonian gradient descent (follows -J^T xi)",
-          lambda lr: gradient.hamiltonian(lr)),
-    _spec("lookahead", "gradient", "look-ahead: anticipate the opponents' step", lambda lr: gradient.lookahead(lr)),
-    _spec("lola", "gradient", "LOLA: shape the opponents' step", lambda lr: gradient.lola(lr)),
-    _spec("hedge", "normal-form", "Hedge / multiplicative weights", lambda lr: no_regret.hedge(lr)),
-    _spec("optimistic_hedge", "normal-form", "optimistic Hedge", lambda lr: no_regret.optimistic_hedge(lr)),
+          lambda lr: _module("gradient").hamiltonian(lr)),
+    _spec("lookahead", "gradient", "look-ahead: anticipate the opponents' step",
+          lambda lr: _module("gradient").lookahead(lr)),
+    _spec("lola", "gradient", "LOLA: shape the opponents' step", lambda lr: _module("gradient").lola(lr)),
+    _spec("hedge", "normal-form", "Hedge / multiplicative weights", lambda lr: _module("no_regret").hedge(lr)),
+    _spec("optimistic_hedge", "normal-form", "optimistic Hedge", lambda lr: _module("no_regret").optimistic_hedge(lr)),
     _spec("regret_matching", "normal-form", "regret matching (parameter-free)",
-          lambda lr: no_regret.regret_matching(), uses_step_size=False),
+          lambda lr: _module("no_regret").regret_matching(), uses_step_size=False),
     _spec("regret_matching_plus", "normal-form", "regret matching+ (parameter-free)",
-          lambda lr: no_regret.regret_matching_plus(), uses_step_size=False),
+          lambda lr: _module("no_regret").regret_matching_plus(), uses_step_size=False),
     _spec("predictive_regret_matching_plus", "normal-form", "predictive regret matching+ (parameter-free)",
-          lambda lr: no_regret.predictive_regret_matching_plus(), uses_step_size=False),
+          lambda lr: _module("no_regret").predictive_regret_matching_plus(), uses_step_size=False),
     _spec("fictitious_play", "normal-form", "fictitious play (best response to the empirical average)",
-          lambda lr: fictitious_play(), uses_step_size=False),
+          lambda lr: _module("fictitious_play").fictitious_play(), uses_step_size=False),
     _spec("smooth_fictitious_play", "normal-form", "smooth fictitious play, temperature 0.1",
-          lambda lr: smooth_fictitious_play(0.1), uses_step_size=False),
+          lambda lr: _module("fictitious_play").smooth_fictitious_play(0.1), uses_step_size=False),
     _spec("best_response", "normal-form", "best-response dynamics x <- (1 - s) x + s BR(x)",
-          lambda lr: best_response_dynamics(lr)),
+          lambda lr: _module("fictitious_play").best_response_dynamics(lr)),
     _spec("logit", "normal-form", "logit dynamics, temperature 0.1",
-          lambda lr: logit_dynamics(lr, 0.1)),
-    _spec("replicator", "normal-form", "discrete-time replicator dynamics", lambda lr: replicator(lr)),
+          lambda lr: _module("fictitious_play").logit_dynamics(lr, 0.1)),
+    _spec("replicator", "normal-form", "discrete-time replicator dynamics",
+          lambda lr: _module("replicator").replicator(lr)),
     _spec("replicator_ode", "normal-form", "continuous-time replicator dynamics, RK4 step dt",
-          lambda lr: replicator_ode(lr)),
+          lambda lr: _module("replicator").replicator_ode(lr)),
 )}
 
 
+# The abbreviations users of the field type (hyphens and underscores are interchangeable in every name).
+ALIASES: dict[str, str] = {
+    "sim_gda": "gda", "simgda": "gda", "simultaneous_gda": "gda",
+    "alt_gda": "alternating_gda", "altgda": "alternating_gda", "agda": "alternating_gda",
+    "ogda": "optimistic_gda", "optimistic": "optimistic_gda", "omd": "optimistic_gda",
+    "eg": "extragradient", "extra_gradient": "extragradient", "co": "consensus",
+    "nm": "negative_momentum", "hgd": "hamiltonian", "hamiltonian_gd": "hamiltonian", "la": "lookahead",
+    "mwu": "hedge", "mw": "hedge", "multiplicative_weights": "hedge",
+    "omwu": "optimistic_hedge", "ohedge": "optimistic_hedge", "optimistic_mwu": "optimistic_hedge",
+    "rm": "regret_matching", "rm+": "regret_matching_plus", "rmplus": "regret_matching_plus",
+    "prm+": "predictive_regret_matching_plus", "predictive_rm+": "predictive_regret_matching_plus",
+    "fp": "fictitious_play", "sfp": "smooth_fictitious_play", "br": "best_response",
+    "best_response_dynamics": "best_response", "logit_dynamics": "logit", "rd": "replicator",
+    "replicator_dynamics": "replicator",
+}
+
+
+def canonical_name(name: str) -> str:
+    """The table's name for ``name`` (any spelling or alias); a one-line error suggesting close names."""
+    return resolve(name, METHODS, aliases=ALIASES, kind="dynamics method",
+                   listed_by="`equilibria dynamics --help`")
+
+
 def method(name: str) -> MethodSpec:
-    """The method called ``name``, or a one-line error listing the known ones."""
-    try:
-        return METHODS[name]
-    except KeyError:
-        raise GameError(f"unknown dynamics method {name!r}; known: {', '.join(METHODS)}") from None
+    """The method called ``name`` (any spelling or alias), or a one-line error suggesting the closest ones."""
+    return METHODS[canonical_name(name)]
+
+
+def help_line(spec: MethodSpec) -> str:
+    """``name [aliases] (family): description``, for ``--help``."""
+    also = aliases_of(spec.name, ALIASES)
+    return f"{spec.name}{' [' + ', '.join(also) + ']' if also else ''} ({spec.family}): {spec.description}"

@@ -223,11 +223,9 @@ def _load_builtin() -> None:
 
 
 def resolve(names: Sequence[str]) -> list[Experiment]:
-    """The experiments called ``names``, in the given order; GameError for an unknown name."""
-    from equilibria.core.errors import GameError
+    """The experiments called ``names`` (any case, hyphens or underscores), in the given order; a one-line
+    GameError suggesting the closest registered names for an unknown one."""
+    from equilibria.core.names import resolve as resolve_name
 
     known = registry()
-    missing = [n for n in names if n not in known]
-    if missing:
-        raise GameError(f"unknown experiment {missing[0]!r}; registered: {', '.join(sorted(known))}")
-    return [known[n] for n in names]
+    return [known[resolve_name(n, known, kind="experiment")] for n in names]

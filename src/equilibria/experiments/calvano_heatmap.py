@@ -1,16 +1,17 @@
 """The profit gain of Q-learning pricing over the paper's (alpha, beta) grid (Calvano et al., AER 2020, Figure 1).
 
 The paper's Figure 1 averages the profit gain ``Delta`` over 1,000 sessions at each of 100 x 100 points, ``alpha`` in
-[0.025, 0.25] and ``beta`` in (0, 2e-5] (:func:`~equilibria.applications.pricing.heatmap.paper_grid`): "a few days
-on a 40-core workstation" for the authors, about 10^13 Q-learning periods. The full configuration is that grid and is
-meant for a cluster, ``equilibria reproduce calvano-heatmap --backend ray --ray-address ADDRESS``: each cell is one
+[0.025, 0.25] and ``beta`` in (0, 2e-5] (:func:`~equilibria.applications.pricing.heatmap.paper_grid`): "a few days on a
+40-core workstation" for the authors, about 2 x 10^13 Q-learning periods (measured here: 1.8 million periods per session
+on average, 26 ns each, about 120 core-hours; see ``experiments/catalogue.py``). The full configuration is that grid and
+is meant for a cluster, ``equilibria reproduce calvano-heatmap --backend ray --ray-address ADDRESS``: each cell is one
 Ray task, checkpointed under ``cells/`` as it finishes (with the configuration it belongs to: a changed configuration
-computes its cells anew), so a run that is stopped and started again computes only the missing cells and gives the
-same map (every cell uses the same seed, so its sessions do not depend on where or when it runs). The quick
-configuration is a 4 x 4 grid over the same ranges.
+computes its cells anew), so a run that is stopped and started again computes only the missing cells and gives the same
+map (every cell uses the same seed, so its sessions do not depend on where or when it runs). The quick configuration is
+a 4 x 4 grid over the same ranges.
 
-Checks: every session of every cell converges, and ``Delta > 0`` in every cell (prices above the competitive level
-over the whole grid, the paper's finding that collusion does not hinge on a fine-tuned ``(alpha, beta)``).
+Checks: every session of every cell converges, and ``Delta > 0`` in every cell (prices above the competitive level over
+the whole grid, the paper's finding that collusion does not hinge on a fine-tuned ``(alpha, beta)``).
 """
 
 from __future__ import annotations

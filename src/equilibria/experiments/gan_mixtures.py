@@ -16,7 +16,8 @@ the metrics on the data itself, and comparisons between simultaneous GDA and the
 whatever the measurement says; they are not tuned to the literature's pictures.
 
 The unit of work is one ``optimizer x data set`` cell with all its seeds (they train as one ``vmap``-ed program;
-splitting them would give up the batching). The full table is hours on two cores, so every finished cell is
+splitting them would give up the batching). The full table is about 20 core-minutes (a cell: 50-180 CPU seconds, a
+third of it compiling), so every finished cell is
 checkpointed under ``cells/`` (its metrics and seed 0's snapshots, :meth:`Cell.to_json`) and a killed run resumes
 with the missing cells.
 """

@@ -47,12 +47,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from equilibria.core.errors import GameError, NotApplicableError
+from equilibria.core.names import closest, lookup_table, name_key
 from equilibria.core.result import SolveResult
-from equilibria.games.extensive_form import ExtensiveFormGame
 from equilibria.games.normal_form import NormalFormGame
+
+if TYPE_CHECKING:  # imported where a tree is solved: listing the solvers (--help) need not load the tree module
+    from equilibria.games.extensive_form import ExtensiveFormGame
 
 NORMAL_FORM, EXTENSIVE_FORM = "normal_form", "extensive_form"
 # agent_qre.MAX_INFOSET_ACTIONS, written here so that choosing a method does not import the solver.
@@ -158,6 +161,7 @@ ALIASES = {
     "vertex": "vertex_enumeration", "enummixed": "vertex_enumeration", "ce": "correlated",
     "cce": "coarse_correlated", "logit": "qre", "enumpoly": "polynomial_enumeration",
     "polynomial": "polynomial_enumeration", "simpdiv": "simplicial_subdivision", "simplicial": "simplicial_subdivision",
+    "ve": "vertex_enumeration", "se": "support_enumeration", "lemke": "lemke_howson", "pure_nash": "pure",
 }
 # Names that mean something else on a game tree ("minimax" is tree search there, not the matrix-game LP).
 TREE_ALIASES = {
@@ -170,17 +174,22 @@ TREE_ALIASES = {
 
 
 def canonical_method(method: str, game_kind: str = NORMAL_FORM) -> str:
-    """The canonical solver name for ``method`` on a game of ``game_kind`` (hyphens or underscores, aliases such
-    as ``lh``, ``lp``, ``ce``; on trees ``minimax`` is tree search and ``lp`` the sequence-form LP)."""
-    key = method.strip().lower().replace("-", "_")
+    """The canonical solver name for ``method`` on a game of ``game_kind`` (any case, hyphens or underscores,
+    aliases such as ``lh``, ``lp``, ``ce``; on trees ``minimax`` is tree search and ``lp`` the sequence-form LP); an
+    unknown name's error suggests the closest ones (:mod:`equilibria.core.names`)."""
     aliases = TREE_ALIASES if game_kind == EXTENSIVE_FORM else ALIASES
-    key = aliases.get(key, key)
     known = [name for name, spec in SOLVERS.items() if spec.game_kind == game_kind]
-    if key not in known:
-        other = "normal-form" if game_kind == EXTENSIVE_FORM else "extensive-form"
-        hint = f" ({method!r} is a method for {other} games)" if key in SOLVERS else ""
-        raise GameError(f"unknown method {method!r}{hint}; choose one of: {', '.join(known)}")
-    return key
+    table = lookup_table(known, aliases)
+    if name_key(method) in table:
+        return table[name_key(method)]
+    other = "normal-form" if game_kind == EXTENSIVE_FORM else "extensive-form"
+    other_aliases = ALIASES if game_kind == EXTENSIVE_FORM else TREE_ALIASES
+    if name_key(method) in lookup_table(SOLVERS, other_aliases):
+        raise GameError(f"unknown method {method!r} for {game_kind.replace('_', '-')} games ({method!r} is a method "
+                        f"for {other} games); choose one of: {', '.join(known)}")
+    close = closest(method, table)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise GameError(f"unknown method {method!r}{hint} (choose one of: {', '.join(known)})")
 
 
 def choose_tree_method(game: ExtensiveFormGame) -> str:
@@ -231,6 +240,8 @@ def solve(game: Any, method: str | None = None, *, all_equilibria: bool = False,
     if max_iterations is not None and (isinstance(max_iterations, bool) or not isinstance(max_iterations, int)
                                        or not 1 <= max_iterations <= MAX_ITERATIONS):
         raise GameError(f"solve: max_iterations must be an integer in [1, 2^63 - 1] or None, got {max_iterations!r}")
+    from equilibria.games.extensive_form import ExtensiveFormGame
+
     if isinstance(game, ExtensiveFormGame):
         return _solve_tree(game, method, all_equilibria=all_equilibria, rational=rational,
                            max_iterations=max_iterations, max_seconds=max_seconds, trace=trace)

@@ -16,11 +16,11 @@ tree's flat arrays are read through cached Python lists.
 from __future__ import annotations
 
 import math
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
 
+from equilibria.core.caches import per_game
 from equilibria.games.extensive_form import CHANCE, TERMINAL, ExtensiveFormGame
 from equilibria.solvers._cfr_tree import SequenceTree
 
@@ -36,17 +36,11 @@ class _Nodes:
     max_depth: int
 
 
-_NODES: weakref.WeakKeyDictionary[ExtensiveFormGame, _Nodes] = weakref.WeakKeyDictionary()
-
-
+@per_game
 def _nodes(game: ExtensiveFormGame) -> _Nodes:
-    nodes = _NODES.get(game)
-    if nodes is None:
-        nodes = _Nodes(game.player.tolist(), game.first_child.tolist(), game.n_children.tolist(),
-                       game.infoset.tolist(), game.infoset_action_offset.tolist(),
-                       game.chance_prob.tolist(), int(game.depth.max()))
-        _NODES[game] = nodes
-    return nodes
+    return _Nodes(game.player.tolist(), game.first_child.tolist(), game.n_children.tolist(),
+                  game.infoset.tolist(), game.infoset_action_offset.tolist(),
+                  game.chance_prob.tolist(), int(game.depth.max()))
 
 
 def _draw(probs: list[float], uniform: float) -> int:

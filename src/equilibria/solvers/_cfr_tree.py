@@ -32,14 +32,15 @@ the figures above reproduce).
 from __future__ import annotations
 
 import functools
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from equilibria.core.caches import per_game
 from equilibria.core.compiled import Compilation, ensure_all_compiled, jit_leaf
 from equilibria.games.extensive_form import _LEVEL_LOOP_MAX, CHANCE, ExtensiveFormGame, _path_products
+from equilibria.solvers._cfr_fast import FastLayout, fast_layout
 
 # Players with more own depths than this sweep with compiled loops (module docstring).
 _COMPILED_LEVELS = 32
@@ -104,6 +105,8 @@ class SequenceTree:
         down the tree instead).
       chance_padded: ``[n_chance_nodes, max width]`` children of each chance node, padded with ``n_nodes``.
       chance_padded_prob: the matching chance probabilities (0 in the padding).
+      fast: the packed layout of the compiled whole iteration (:mod:`equilibria.solvers._cfr_fast`), None where
+        that does not apply.
     """
 
     game: ExtensiveFormGame
@@ -115,18 +118,13 @@ class SequenceTree:
     terminal_chance_edges: np.ndarray | None
     chance_padded: np.ndarray
     chance_padded_prob: np.ndarray
+    fast: FastLayout | None = None
 
 
-_CACHE: weakref.WeakKeyDictionary[ExtensiveFormGame, SequenceTree] = weakref.WeakKeyDictionary()
-
-
+@per_game
 def sequence_tree(game: ExtensiveFormGame) -> SequenceTree:
-    """The :class:`SequenceTree` of ``game`` (cached: games are immutable)."""
-    tree = _CACHE.get(game)
-    if tree is None:
-        tree = _build(game)
-        _CACHE[game] = tree
-    return tree
+    """The :class:`SequenceTree` of ``game`` (once per game)."""
+    return _build(game)
 
 
 def _build(game: ExtensiveFormGame) -> SequenceTree:
@@ -145,9 +143,10 @@ def _build(game: ExtensiveFormGame) -> SequenceTree:
     local_index = np.zeros(game.n_infoset_actions, dtype=np.int64)
     for tree in players:
         local_index[tree.actions] = np.arange(tree.n_actions)
+    chance_payoff = payoff * chance_reach[terminals]
     return SequenceTree(
         game=game, players=players, local_index=local_index, terminal_sequence=terminal_sequence,
-        chance_payoff=payoff * chance_reach[terminals], payoff=payoff,
+        chance_payoff=chance_payoff, payoff=payoff, fast=fast_layout(players, terminal_sequence, chance_payoff),
         terminal_chance_edges=_chance_edges(game, terminals) if len(game.levels) <= _LEVEL_LOOP_MAX else None,
         chance_padded=chance_padded,
         chance_padded_prob=probs[chance_padded])

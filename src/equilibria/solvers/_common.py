@@ -215,7 +215,8 @@ def nash_result(
     ``drop_uncertified=True``. Profiles left when ``budget`` runs past its finishing allowance
     (:meth:`Budget.overtime`) are dropped uncertified (``parameters["unchecked_dropped"]``).
     """
-    tolerances = certificate_tolerances(game, rtol=rtol, atol=atol)
+    # A pass over the payoffs: skipped when there is nothing to certify (a budget spent before any equilibrium).
+    tolerances = certificate_tolerances(game, rtol=rtol, atol=atol) if len(profiles) else np.zeros(game.n_players)
     checked: list[tuple[np.ndarray, ...]] = []
     values, certificate = [], []
     flagged = dropped = unchecked = evaluated = 0

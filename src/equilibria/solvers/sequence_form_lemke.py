@@ -64,13 +64,13 @@ that set up its starting basis).
 from __future__ import annotations
 
 import functools
-import weakref
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from equilibria.core.caches import per_game
 from equilibria.core.errors import GameError, NotApplicableError
 from equilibria.core.result import SolveResult
 from equilibria.games.extensive_form import CHANCE, ExtensiveFormGame, _path_products
@@ -469,13 +469,8 @@ class _DenseForm:
     free: np.ndarray
 
 
-_DENSE_FORMS: weakref.WeakKeyDictionary[ExtensiveFormGame, _DenseForm] = weakref.WeakKeyDictionary()
-
-
+@per_game
 def _dense_form(game: ExtensiveFormGame) -> _DenseForm:
-    form = _DENSE_FORMS.get(game)
-    if form is not None:
-        return form
     n0, n1 = game.n_sequences
     first_node = np.full(game.n_infosets, game.n_nodes, dtype=np.int64)
     decision = np.flatnonzero(game.infoset >= 0)
@@ -503,9 +498,7 @@ def _dense_form(game: ExtensiveFormGame) -> _DenseForm:
     _dense_loops()[3](template, complement, a, bt, sets[0].parent, sets[0].width, sets[1].parent, sets[1].width)
     free = np.zeros(lay.n_vars, dtype=bool)
     free[lay.u:lay.t] = True
-    form = _DenseForm(lay, (sets[0], sets[1]), a, bt, scale, template, complement, free)
-    _DENSE_FORMS[game] = form
-    return form
+    return _DenseForm(lay, (sets[0], sets[1]), a, bt, scale, template, complement, free)
 
 
 def _template_loops(template: np.ndarray, complement: np.ndarray, a: np.ndarray, bt: np.ndarray,

@@ -14,7 +14,12 @@ strategies (uniform at information sets their player never reaches) and the cert
 exploitability (:func:`equilibria.solvers._extensive.behaviour_result`).
 
 The LP is solved by HiGHS through :func:`scipy.optimize.linprog`, with payoffs divided by their largest magnitude
-so HiGHS's absolute tolerances are relative to the payoff range.
+so HiGHS's absolute tolerances are relative to the payoff range. Tiny LPs (Kuhn poker's: 20 rows) first go to a
+compiled dense simplex (:mod:`equilibria.solvers._dense_simplex`; HiGHS's set-up through scipy alone takes about
+2 ms there): its vertex stands when the metrics layer finds the profile's exploitability at most 1e-9 times the
+payoff range, and HiGHS solves the LP otherwise (and whenever, under ``max_seconds``, the simplex's compiled code
+is not loaded yet). ``parameters["lp_engine"]`` says which engine answered. The LP's arrays are built once per
+game.
 
 Time: HiGHS checks its time limit only once its simplex has started; scipy's set-up and HiGHS's presolve and initial
 basis take about 1 us per row, column and non-zero of the LP first (measured: 0.9 us on
@@ -55,8 +60,8 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
+from equilibria.core.caches import per_game
 from equilibria.core.errors import GameError
 from equilibria.core.result import SolveResult
 from equilibria.games.extensive_form import ExtensiveFormGame
@@ -70,6 +75,8 @@ from equilibria.games.sequence_form import (
     sequence_payoffs,
     sequence_values,
 )
+from equilibria.metrics.exploitability import payoffs_and_best_responses
+from equilibria.solvers import _dense_simplex
 from equilibria.solvers._common import Budget, highs_would_overrun
 from equilibria.solvers._extensive import behaviour_result, require_extensive_form
 
@@ -81,6 +88,11 @@ _DENOMINATORS = (1_000, 100_000)
 # Tolerances (relative to the payoff range) deciding which opponent sequences are best responses, and which
 # sequences are in a plan's support, for the exact support system (exact mode, step 2); tried in turn.
 _TIGHT_TOLERANCES = (1e-9, 1e-7, 1e-11)
+# LPs whose dense standard-form tableau has at most this many cells are solved by the compiled dense simplex first
+# (Kuhn poker's: 21 x 41), whose answer stands when its exploitability is at most _DENSE_EXPLOITABILITY times the
+# payoff scale; HiGHS solves the others, and any the dense simplex does not settle.
+_DENSE_CELLS = 5_000
+_DENSE_EXPLOITABILITY = 1e-9
 
 
 def sequence_form_lp_solve(game: Any, *, rational: bool = False, max_seconds: float | None = None) -> SolveResult:
@@ -88,8 +100,9 @@ def sequence_form_lp_solve(game: Any, *, rational: bool = False, max_seconds: fl
 
     ``values`` holds the players' expected payoffs under the returned profile (computed from it by the metrics
     layer); ``parameters["value"]`` is player 0's payoff among them (a Fraction when ``rational``), the game value
-    when the certificate is 0, and ``parameters["lp_objective"]`` HiGHS's own objective, for diagnosis only (with
-    payoffs spanning 1e19 it is rounded away); ``iterations`` counts HiGHS's iterations.
+    when the certificate is 0, and ``parameters["lp_objective"]`` the LP engine's own objective, for diagnosis only
+    (with payoffs spanning 1e19 it is rounded away); ``iterations`` counts the engine's simplex iterations (pivots),
+    ``parameters["lp_engine"]`` names it (``"highs"`` or ``"dense simplex"``, module docstring).
 
     Args:
       game: a two-player zero-sum ExtensiveFormGame (perfect recall, any information structure, chance allowed).
@@ -117,13 +130,29 @@ def sequence_form_lp_solve(game: Any, *, rational: bool = False, max_seconds: fl
         if reason is not None:
             return behaviour_result(game, _METHOD, [], parameters={**parameters, "stopped_because": reason},
                                     iterations=0, budget=budget, converged=False)
-    form = sequence_form(game)
-    solution = _solve_lp(form, game, budget)
-    if isinstance(solution, str):
-        return behaviour_result(game, _METHOD, [], parameters={**parameters, "stopped_because": solution},
-                                iterations=0, budget=budget, converged=False)
+    program = _program(game)
+    solution: _LPSolution | None = None
+    evaluation = None
+    if program.tableau is not None and _dense_simplex.prepare(
+            program.tableau, program.basis, program.dense_cost,
+            None if max_seconds is None else max_seconds - budget.elapsed()):
+        solution = _solve_dense(program)
+        if solution is not None:  # checked by the metrics layer; HiGHS decides on any doubt
+            policy = behaviour_from_realization(game, (solution.x, solution.y), tol=_REACH_TOL)
+            evaluation = payoffs_and_best_responses(game, policy, checked=True)
+            if evaluation is None or not (float(np.sum(evaluation[1] - evaluation[0])) / 2
+                                          <= _DENSE_EXPLOITABILITY * program.scale):
+                solution = evaluation = None
+    if solution is None:
+        answer = _solve_lp(program, game, budget)
+        if isinstance(answer, str):
+            return behaviour_result(game, _METHOD, [], parameters={**parameters, "stopped_because": answer},
+                                    iterations=0, budget=budget, converged=False)
+        solution = answer
+        policy = behaviour_from_realization(game, (solution.x, solution.y), tol=_REACH_TOL)
+    form = program.form
     parameters["lp_objective"] = solution.value
-    policy = behaviour_from_realization(game, (solution.x, solution.y), tol=_REACH_TOL)
+    parameters["lp_engine"] = solution.engine
     if rational:
         exact = _exact_equilibrium(game, form, solution, policy, budget)
         if exact is None:
@@ -133,7 +162,8 @@ def sequence_form_lp_solve(game: Any, *, rational: bool = False, max_seconds: fl
         policy = exact.policy
         parameters.update(exact_exploitability=exact.exploitability, exact_from=exact.sources)
     result = behaviour_result(game, _METHOD, [policy], parameters=parameters, iterations=solution.iterations,
-                              budget=budget, rational=rational)
+                              budget=budget, rational=rational,
+                              evaluations=None if rational or evaluation is None else [evaluation])
     # The value is the returned profile's payoff (the metrics layer's), as every number printed.
     return dataclasses.replace(result, parameters={**result.parameters, "value": result.values[0][0]})
 
@@ -156,36 +186,100 @@ def _lp_size_bound(game: ExtensiveFormGame) -> int:
 
 @dataclass(frozen=True)
 class _LPSolution:
-    """Player 0's plan ``x: [n0]``, player 1's ``y: [n1]``, player 0's value and HiGHS's iteration count."""
+    """Player 0's plan ``x: [n0]``, player 1's ``y: [n1]``, player 0's value, the engine's iteration count and
+    which engine (``"highs"`` or ``"dense simplex"``) solved the LP."""
 
     x: np.ndarray
     y: np.ndarray
     value: float
     iterations: int
+    engine: str = "highs"
 
 
-def _solve_lp(form: SequenceForm, game: ExtensiveFormGame, budget: Budget) -> _LPSolution | str:
-    """Solve the LP of the module docstring (variables ``[x, q]``); why not, when HiGHS stops without an
-    optimum."""
+@dataclass(frozen=True, eq=False)
+class _Program:
+    """A game's LP (module docstring), built once per game: the sequence form, the payoff ``scale``, HiGHS's
+    arrays (``[x, q]``: ``a_ub`` ``[n1, n0 + rows_f]``, ``a_eq``, ``cost``, ``bounds``) and, for tiny programs,
+    the dense simplex's standard form (``tableau`` ``[m + 1, n + 1]`` over ``[x, q+, q-, slacks, artificials]``,
+    its starting ``basis`` and ``dense_cost``; None above :data:`_DENSE_CELLS`). Never modified once built."""
+
+    form: SequenceForm
+    scale: float
+    a_ub: sp.csr_matrix
+    a_eq: sp.csr_matrix
+    cost: np.ndarray
+    bounds: np.ndarray
+    tableau: np.ndarray | None
+    basis: np.ndarray
+    dense_cost: np.ndarray
+
+
+@per_game
+def _program(game: ExtensiveFormGame) -> _Program:
+    """The game's :class:`_Program` (once per game)."""
+    form = sequence_form(game)
     n0, n1 = game.n_sequences
-    rows_f = form.F.shape[0]
+    rows_f, rows_e = form.F.shape[0], form.E.shape[0]
     scale = float(np.abs(game.payoffs).max()) or 1.0
     a_scaled = form.A / scale
     a_ub = sp.hstack([-a_scaled.T, form.F.T], format="csr")  # F^T q - A^T x <= 0, one row per sequence of 1
-    a_eq = sp.hstack([form.E, sp.csr_matrix((form.E.shape[0], rows_f))], format="csr")
+    a_eq = sp.hstack([form.E, sp.csr_matrix((rows_e, rows_f))], format="csr")
     cost = np.zeros(n0 + rows_f)
     cost[n0] = -1.0  # maximise q_0 = f^T q
     bounds = np.zeros((n0 + rows_f, 2))  # an array, not a list of pairs: scipy reads 400,000 pairs slowly
     bounds[:, 1] = np.inf
     bounds[n0:, 0] = -np.inf
+    # The dense standard form: q = q+ - q-, a slack per inequality row, an artificial per equality row.
+    m, n = n1 + rows_e, n0 + 2 * rows_f + n1 + rows_e
+    tableau = None
+    if (m + 1) * (n + 1) <= _DENSE_CELLS:
+        tableau = np.zeros((m + 1, n + 1))
+        tableau[:n1, :n0] = -a_scaled.T.toarray()
+        tableau[:n1, n0:n0 + rows_f] = form.F.T.toarray()
+        tableau[:n1, n0 + rows_f:n0 + 2 * rows_f] = -form.F.T.toarray()
+        tableau[:n1, n0 + 2 * rows_f:n0 + 2 * rows_f + n1] = np.eye(n1)
+        tableau[n1:m, :n0] = form.E.toarray()
+        tableau[n1:m, n - rows_e:n] = np.eye(rows_e)
+        tableau[n1:m, n] = form.e
+    basis = np.arange(n0 + 2 * rows_f, n, dtype=np.int64)  # the slacks, then the artificials
+    dense_cost = np.zeros(n - rows_e)
+    dense_cost[n0], dense_cost[n0 + rows_f] = -1.0, 1.0  # maximise q_0 = q+_0 - q-_0
+    return _Program(form, scale, a_ub, a_eq, cost, bounds, tableau, basis, dense_cost)
+
+
+def _solve_dense(program: _Program) -> _LPSolution | None:
+    """The LP by the compiled dense simplex (:mod:`equilibria.solvers._dense_simplex`); None when it does not
+    reach an optimum."""
+    assert program.tableau is not None
+    tableau, basis = program.tableau.copy(), program.basis.copy()
+    status, pivots = _dense_simplex.solve(tableau, basis, program.dense_cost, program.form.E.shape[0])
+    if status != _dense_simplex.OPTIMAL:
+        return None
+    n0, n1 = program.form.E.shape[1], program.form.F.shape[1]
+    slacks = n0 + 2 * program.form.F.shape[0]
+    x = np.zeros(n0)
+    basic = basis < n0
+    x[basis[basic]] = np.maximum(tableau[:-1, -1][basic], 0.0)
+    y = np.maximum(tableau[-1, slacks:slacks + n1], 0.0)  # a slack's reduced cost: its row's dual price, negated
+    return _LPSolution(x=x, y=y, value=float(tableau[-1, -1]) * program.scale + 0.0, iterations=pivots,
+                       engine="dense simplex")
+
+
+def _solve_lp(program: _Program, game: ExtensiveFormGame, budget: Budget) -> _LPSolution | str:
+    """Solve the LP of the module docstring (variables ``[x, q]``) by HiGHS; why not, when HiGHS stops without an
+    optimum."""
+    n0, n1 = game.n_sequences
+    a_ub, a_eq, cost, bounds, scale = program.a_ub, program.a_eq, program.cost, program.bounds, program.scale
     options: dict[str, Any] = {}
     if budget.max_seconds is not None:
         remaining = budget.max_seconds - budget.elapsed()
         if remaining <= 0:
             return f"max_seconds={budget.max_seconds:g} reached while building the sequence form"
         options["time_limit"] = remaining
-    res = linprog(cost, A_ub=a_ub, b_ub=np.zeros(n1), A_eq=a_eq, b_eq=form.e, bounds=bounds, method="highs",
-                  options=options)
+    from scipy.optimize import linprog  # here: a small program answered by the dense simplex never needs it
+
+    res = linprog(cost, A_ub=a_ub, b_ub=np.zeros(n1), A_eq=a_eq, b_eq=program.form.e, bounds=bounds,
+                  method="highs", options=options)
     if res.status == 1 and budget.max_seconds is not None:  # 1: an iteration or time limit; only time is set
         return f"max_seconds={budget.max_seconds:g} reached inside HiGHS ({res.message})"
     if res.status != 0 or res.x is None:

@@ -27,6 +27,12 @@ examined. A block holds at most ``_BLOCK`` pairs, fewer on games with many actio
 action's payoff against every pair's mixture) stay within ``_WORK_BYTES``: the working memory does not grow
 with the number of support pairs, and a budget stop comes within one block.
 
+**Fast path.** First a compiled enumeration (:mod:`equilibria.solvers._enumeration_fast`, numba; one LU factoring
+per support prefix, see :mod:`equilibria.solvers._enumeration_kernels`) runs; at the first sign of degeneracy (a
+singular system, a probability within ``tol`` of zero, a tie with an action outside the support), on games that
+are not ``float_resolves``, or without compiled code it declines and the NumPy enumeration below runs as before
+(``parameters["fast_path"]`` says which).
+
 **Never a wrong answer.** Every float profile found is certified on the original game within rounding of the
 payoffs, as in :mod:`equilibria.solvers.vertex_enumeration` (whose ``certified_or_exact`` this module shares):
 a profile that fails is re-solved exactly on its supports, and if that fails too, or the game has payoffs
@@ -94,6 +100,16 @@ def support_enumeration_solve(
     parameters: dict[str, Any] = {"tol": tol, "max_seconds": max_seconds, "max_iterations": max_iterations,
                                   "complete_if": "the game is nondegenerate (not checked)"}
     m, n = game.n_actions
+    from equilibria.solvers._enumeration_fast import fast_support_equilibria
+
+    # The compiled enumeration; None at any sign of degeneracy (then the NumPy enumeration below, as before).
+    if (fast := fast_support_equilibria(game, tol, budget, parameters)) is not None:
+        found, evaluations, pairs, finished = fast
+        if not finished:
+            parameters["stopped_because"] = budget.stop_reason(pairs)
+        return certified_or_exact(game, _METHOD, found, parameters=parameters, iterations=pairs, budget=budget,
+                                  converged=finished, complete=False, exact_complete=False,
+                                  candidate_evaluations=evaluations)
     if not float_resolves(game, tol) and memory_needed(m, n, True) <= memory_limit():
         return certified_or_exact(game, _METHOD, [], parameters=parameters, iterations=0, budget=budget,
                                   converged=True, complete=False, unresolved=True, exact_complete=False)

@@ -42,6 +42,13 @@ found no equilibrium at all (every game has one), the whole game is enumerated e
 returned as floats (``parameters["exact_fallback"]`` says why). Should the budget stop that, the
 certified profiles found are returned with ``converged=False``, ``complete=False``.
 
+**Fast path.** Float mode first tries a compiled search (:mod:`equilibria.solvers._enumeration_fast`, numba) that
+is valid only on nondegenerate games and checks that at every basis: it walks the vertices with the plain ratio
+test and pairs complementary label sets, and declines at the first sign of degeneracy (a basic value within
+``tol`` of zero, a tie in a ratio test), when the game is not ``float_resolves``, when numba is missing or its
+code not compiled within half the time budget, or beyond 62 labels; the search above then runs as before.
+``parameters["fast_path"]`` says which happened. Its profiles are certified like every other (below).
+
 **Memory.** The tableaux of the two polytopes have ``(m + n) x (m + n + 1)`` entries; the solver refuses (a
 GameError naming the size) a game whose estimate (:func:`memory_needed`) exceeds the limit of
 :func:`~equilibria.solvers._common.memory_limit`. Float bases are expanded in blocks of at most ``_BLOCK``,
@@ -53,7 +60,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from fractions import Fraction
-from math import lcm
 from typing import Any, Protocol
 
 import numpy as np
@@ -76,6 +82,7 @@ from equilibria.solvers._common import (
     require_normal_form,
     rounding_rtol,
 )
+from equilibria.solvers._vertex_exact import _bits, _ExactBasisSearch, _integer_positive
 
 _METHOD = "vertex_enumeration"
 # Pivot elements below this (after scaling payoffs to [1, 2]) are rounding noise of exact zeros.
@@ -83,7 +90,6 @@ _PIVOT_EPS = 1e-11
 # Bases expanded per step of a search: large enough to amortise NumPy's per-call cost, small enough that a
 # budget stop comes soon after it is due. Exact bases cost far more each (Python integers).
 _BLOCK = 256
-_EXACT_BLOCK = 8
 # Bytes a float block's stacked arrays may take (its tableaux, basis matrices and ratio tests).
 _WORK_BYTES = 64 * 2**20
 # Float profiles this close (max norm) are one equilibrium reached twice (rounding can give a vertex two label
@@ -137,6 +143,16 @@ def vertex_enumeration_solve(
         return nash_result(game, _METHOD, exact, parameters=parameters, iterations=iterations, budget=budget,
                            converged=converged, rational=True, complete=converged, rtol=rounding_rtol(game),
                            drop_uncertified=True)
+    from equilibria.solvers._enumeration_fast import fast_vertex_equilibria
+
+    # Nondegenerate games: the compiled search; None at any sign of degeneracy (then the complete search below).
+    if (fast := fast_vertex_equilibria(game, tol, budget, parameters)) is not None:
+        found, evaluations, iterations, converged = fast
+        if not converged:
+            parameters["stopped_because"] = budget.stop_reason(iterations)
+        return certified_or_exact(game, _METHOD, found, parameters=parameters, iterations=iterations,
+                                  budget=budget, converged=converged, complete=converged,
+                                  candidate_evaluations=evaluations)
     if not float_resolves(game, tol) and memory_needed(m, n, True) <= memory_limit():
         return certified_or_exact(game, _METHOD, [], parameters=parameters, iterations=0, budget=budget,
                                   converged=True, complete=True, unresolved=True)
@@ -172,8 +188,13 @@ def exact_extreme_equilibria(game: NormalFormGame, budget: Budget,
 
 def certified_or_exact(game: NormalFormGame, method: str, candidates: Sequence[tuple[np.ndarray, ...]], *,
                        parameters: dict[str, Any], iterations: int, budget: Budget, converged: bool,
-                       complete: bool, unresolved: bool = False, exact_complete: bool = True) -> SolveResult:
+                       complete: bool, unresolved: bool = False, exact_complete: bool = True,
+                       candidate_evaluations: Sequence[tuple[np.ndarray, Any]] | None = None) -> SolveResult:
     """The result of a float enumeration whose ``candidates`` are float profiles (module docstring).
+
+    ``candidate_evaluations``: per candidate, the metrics layer's ``(payoffs [2], max regret)`` of exactly those arrays,
+    computed by a compiled solver in its own call (``nash_result(evaluations=...)``); a NaN regret means the
+    candidate is evaluated here as usual.
 
     Each candidate is certified on the original game within :func:`rounding_rtol`; one that fails is re-solved
     exactly on its supports. If any still fails, or ``unresolved`` (the game is not :func:`float_resolves`),
@@ -193,7 +214,11 @@ def certified_or_exact(game: NormalFormGame, method: str, candidates: Sequence[t
             converged = complete = False
             unchecked = len(candidates) - index
             break
-        strategies, payoffs, regret = evaluate_profile(game, candidate, method)
+        given = None if candidate_evaluations is None else candidate_evaluations[index]
+        if given is not None and given[1] == given[1]:  # NaN: the kernel found the profile invalid
+            strategies, (payoffs, regret) = tuple(candidate), given
+        else:
+            strategies, payoffs, regret = evaluate_profile(game, candidate, method)
         if not is_certified(game, strategies, regret, tolerances):
             failed += 1
             exact = exact_support_profile(game, strategies) if failed <= _MAX_REPAIRS else None
@@ -273,18 +298,7 @@ def _float_positive(payoff: np.ndarray) -> np.ndarray:
     return np.ones_like(payoff) if span == 0 else 1.0 + (payoff - low) / span
 
 
-def _integer_positive(payoff: np.ndarray) -> np.ndarray:
-    """An exact payoff matrix shifted to entries ``>= 1`` and scaled to integers (object array of ints)."""
-    shifted = payoff - min(payoff.ravel()) + 1
-    scale = lcm(*(f.denominator for f in shifted.ravel()))
-    return np.array([[int(f * scale) for f in row] for row in shifted], dtype=object)
-
-
 # -- breadth-first search over lexicographically feasible bases ----------------------------------------------
-
-
-def _bits(indices: Any) -> int:
-    return sum(1 << int(i) for i in indices)
 
 
 class _BasisSearch(Protocol):
@@ -439,81 +453,6 @@ def _lexmin_row(tableau: np.ndarray, e: int, rows: np.ndarray, inverse_columns: 
         if len(rows) == 1:
             break
     return int(rows[0])
-
-
-class _ExactBasisSearch:
-    """Exact twin of :class:`_FloatBasisSearch` on an integer matrix, with fraction-free integer pivoting.
-
-    The tableau holds ``det(basis) * basis^-1 [M | 1]`` in Python integers; a pivot on ``(r, e)`` replaces
-    every other row ``i`` by ``(T_i * T_re - T_ie * T_r) / det`` (an exact division) and the determinant by
-    ``T_re``. Vertices come out as lists of Fractions.
-    """
-
-    def __init__(self, matrix: np.ndarray, initial: list[int]) -> None:
-        self.n_vars = matrix.shape[1]
-        self.initial = initial
-        self.block = _EXACT_BLOCK
-        self.seen = {_bits(initial)}
-        start = ([[int(v) for v in row] + [1] for row in matrix], list(initial), 1)
-        self.queue: deque[tuple[list[list[int]], list[int], int]] = deque([start])
-
-    @property
-    def done(self) -> bool:
-        return not self.queue
-
-    def advance(self, limit: int) -> tuple[int, list[tuple[int, Any]]]:
-        """Expand up to ``limit`` queued bases: how many, and ``(label mask, z)`` of each."""
-        count = min(limit, len(self.queue))
-        found = []
-        for _ in range(count):
-            tableau, basic, det = self.queue.popleft()
-            values = [Fraction(0)] * self.n_vars
-            for i, var in enumerate(basic):
-                values[var] = Fraction(tableau[i][-1], det)
-            found.append((_bits(v for v in range(self.n_vars) if values[v] == 0), values))
-            key = _bits(basic)
-            for e in range(self.n_vars):
-                if (key >> e) & 1:
-                    continue
-                r = _exact_lexmin_row(tableau, e, self.initial)
-                if r < 0:
-                    continue
-                child_key = key ^ (1 << e) ^ (1 << basic[r])
-                if child_key not in self.seen:
-                    self.seen.add(child_key)
-                    self.queue.append(_integer_pivot(tableau, basic, det, r, e))
-        return count, found
-
-
-def _exact_lexmin_row(tableau: list[list[int]], e: int, inverse_columns: list[int]) -> int:
-    """Lexicographic minimum-ratio row for entering column ``e`` by integer cross-multiplication; -1: none."""
-    best = -1
-    for i, row in enumerate(tableau):
-        if row[e] <= 0:
-            continue
-        if best < 0:
-            best = i
-            continue
-        other = tableau[best]
-        for c in (-1, *inverse_columns):
-            lhs, rhs = row[c] * other[e], other[c] * row[e]  # compare row[c]/row[e] with other[c]/other[e]
-            if lhs != rhs:
-                if lhs < rhs:
-                    best = i
-                break
-    return best
-
-
-def _integer_pivot(tableau: list[list[int]], basic: list[int], det: int, r: int,
-                   e: int) -> tuple[list[list[int]], list[int], int]:
-    pivot_row = tableau[r]
-    pivot = pivot_row[e]
-    new = [pivot_row if i == r
-           else [(v * pivot - row[e] * p) // det for v, p in zip(row, pivot_row, strict=True)]
-           for i, row in enumerate(tableau)]
-    child = list(basic)
-    child[r] = e
-    return new, child, pivot
 
 
 # -- driving both searches and matching labels ---------------------------------------------------------------

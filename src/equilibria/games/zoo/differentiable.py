@@ -20,14 +20,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from equilibria.core.errors import GameError
-from equilibria.games.differentiable import DifferentiableGame, Params, is_concrete
+from equilibria.games.zoo._lookup import find
 from equilibria.games.zoo.normal_form import get as get_normal_form
+
+if TYPE_CHECKING:
+    import jax
+
+    from equilibria.games.differentiable import DifferentiableGame, Params
+
+# JAX is imported where a game is built, not here: `equilibria games` lists this zoo without loading it.
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class DifferentiableZooEntry:
       start: returns a default starting profile for dynamics (away from the equilibrium).
       jacobian_eigenvalues: the game Jacobian's eigenvalues at the equilibrium.
       reference: where the facts come from.
+      n_players: the number of players (known without building the game).
     """
 
     name: str
@@ -51,6 +58,7 @@ class DifferentiableZooEntry:
     start: Callable[[], Params]
     jacobian_eigenvalues: tuple[complex, ...]
     reference: str = ""
+    n_players: int = 2
 
     def game(self) -> DifferentiableGame:
         return self.build()
@@ -65,6 +73,9 @@ def _matrix_bilinear_objective(matrix: jax.Array, x: jax.Array, y: jax.Array) ->
 
 
 def _dirac_gan_objective(_: jax.Array, theta: jax.Array, psi: jax.Array) -> jax.Array:
+    import jax
+    import jax.numpy as jnp
+
     def phi(t: jax.Array) -> jax.Array:
         return -jax.nn.softplus(-t)  # -log(1 + exp(-t)), computed stably
 
@@ -73,6 +84,10 @@ def _dirac_gan_objective(_: jax.Array, theta: jax.Array, psi: jax.Array) -> jax.
 
 def bilinear(sigma: float | jax.Array = 1.0) -> DifferentiableGame:
     """``min_x max_y sigma * x * y`` over the reals (scalars); ``sigma`` may be traced (``jax.vmap`` over games)."""
+    import jax.numpy as jnp
+
+    from equilibria.games.differentiable import DifferentiableGame, is_concrete
+
     if is_concrete(sigma) and not np.isfinite(sigma):
         raise GameError(f"bilinear: sigma must be finite, got {sigma!r}")
     return DifferentiableGame.zero_sum(_bilinear_objective, jnp.asarray(sigma, dtype=float), name="bilinear")
@@ -80,6 +95,10 @@ def bilinear(sigma: float | jax.Array = 1.0) -> DifferentiableGame:
 
 def matrix_bilinear(matrix: object) -> DifferentiableGame:
     """``min_x max_y x^T A y`` over ``R^m x R^n``; ``matrix: [m, n]``."""
+    import jax.numpy as jnp
+
+    from equilibria.games.differentiable import DifferentiableGame
+
     a = np.asarray(matrix, dtype=float)
     if a.ndim != 2 or a.size == 0:
         raise GameError(f"matrix_bilinear: matrix must be a non-empty 2-D array, got shape {a.shape}")
@@ -88,11 +107,22 @@ def matrix_bilinear(matrix: object) -> DifferentiableGame:
 
 def dirac_gan() -> DifferentiableGame:
     """Mescheder et al.'s Dirac-GAN: generator ``theta`` (player 0) against linear discriminator ``psi``."""
+    import jax.numpy as jnp
+
+    from equilibria.games.differentiable import DifferentiableGame
+
     return DifferentiableGame.zero_sum(_dirac_gan_objective, jnp.zeros(()), name="dirac-gan")
 
 
 def _scalars(*values: float) -> Params:
-    return tuple(jnp.asarray(v, dtype=float) for v in values)
+    return _arrays(*(np.asarray(v, dtype=float) for v in values))
+
+
+def _arrays(*values: object) -> Params:
+    """JAX arrays of ``values`` (a profile or a start)."""
+    import jax.numpy as jnp
+
+    return tuple(jnp.asarray(v) for v in values)
 
 
 _RPS_UNIFORM = np.full(3, 1 / 3)
@@ -105,7 +135,7 @@ ENTRIES: tuple[DifferentiableZooEntry, ...] = (
     DifferentiableZooEntry(
         "matrix-bilinear", "min_x max_y x^T A y, A=[[2,1],[1,1]]: equilibrium 0; eigenvalues +-i s_k",
         lambda: matrix_bilinear(_MATRIX_BILINEAR_DEFAULT),
-        lambda: (jnp.zeros(2), jnp.zeros(2)), lambda: (jnp.ones(2), jnp.ones(2)),
+        lambda: _arrays(np.zeros(2), np.zeros(2)), lambda: _arrays(np.ones(2), np.ones(2)),
         tuple(complex(0, s * sign) for s in np.linalg.svd(_MATRIX_BILINEAR_DEFAULT, compute_uv=False)
               for sign in (1, -1)), "textbook"),
     DifferentiableZooEntry(
@@ -115,8 +145,8 @@ ENTRIES: tuple[DifferentiableZooEntry, ...] = (
     DifferentiableZooEntry(
         "rps-mixed", "rock-paper-scissors mixed extension on the simplex: eigenvalues +-i sqrt3 (twice), 0 (twice)",
         lambda: get_normal_form("rock-paper-scissors").mixed_extension(),
-        lambda: (jnp.asarray(_RPS_UNIFORM), jnp.asarray(_RPS_UNIFORM)),
-        lambda: (jnp.asarray([0.5, 0.3, 0.2]), jnp.asarray([0.2, 0.3, 0.5])),
+        lambda: _arrays(_RPS_UNIFORM, _RPS_UNIFORM),
+        lambda: _arrays([0.5, 0.3, 0.2], [0.2, 0.3, 0.5]),
         (1j * np.sqrt(3), 1j * np.sqrt(3), -1j * np.sqrt(3), -1j * np.sqrt(3), 0j, 0j), "textbook"),
 )
 
@@ -128,10 +158,8 @@ def names() -> list[str]:
 
 
 def entry(name: str) -> DifferentiableZooEntry:
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise GameError(f"unknown differentiable zoo game {name!r}; known: {', '.join(names())}") from None
+    """The entry called ``name`` (any spelling, aliases); ``GameError`` names close names when unknown."""
+    return find(_BY_NAME, name, "differentiable zoo", error=GameError)
 
 
 def get(name: str) -> DifferentiableGame:

@@ -48,6 +48,7 @@ from equilibria.core.errors import GameError
 from equilibria.core.sets import Ball, Box
 from equilibria.games.differentiable import DifferentiableGame, Params
 from equilibria.games.normal_form import NormalFormGame
+from equilibria.games.zoo._lookup import find
 
 
 @dataclass(frozen=True)
@@ -233,10 +234,8 @@ def names() -> list[str]:
 
 
 def entry(name: str) -> NonconcaveZooEntry:
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise GameError(f"unknown non-concave zoo game {name!r}; known: {', '.join(names())}") from None
+    """The entry called ``name`` (any spelling); ``GameError`` names close names when unknown."""
+    return find(_BY_NAME, name, "non-concave zoo", error=GameError)
 
 
 def get(name: str) -> DifferentiableGame:

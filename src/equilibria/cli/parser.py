@@ -1,0 +1,142 @@
+"""The argument parser of ``equilibria``: every command, flag and help text (the contract is in docs/design.md).
+
+Building it imports no JAX, numba, matplotlib or scipy.optimize: the method and game tables it lists are plain data,
+and each command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from equilibria.cli._common import (
+    Parser,
+    finite_float,
+    integer,
+    iterations_count,
+    positive_float,
+    positive_int,
+    steps_count,
+)
+from equilibria.cli.dynamics import cmd_dynamics
+from equilibria.cli.pricing import cmd_pricing
+from equilibria.cli.reproduce import cmd_reproduce, reproduce_help
+from equilibria.cli.solve import cmd_games, cmd_solve, solver_help
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from equilibria import __version__
+    from equilibria.dynamics.methods import METHODS, help_line
+
+    parser = Parser(prog="equilibria", description="Game theory for machine learning: games, certified "
+                     "equilibria, learning dynamics, reproductions.")
+    parser.add_argument("--version", action="version", version=f"equilibria {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    games = commands.add_parser("games", help="list the zoo of named games")
+    games.add_argument("--format", choices=("table", "json"), default="table")
+    games.set_defaults(handler=cmd_games)
+
+    solve = commands.add_parser("solve", help="compute equilibria of a game with a certificate",
+                                description="GAME is a zoo name (see `equilibria games`; any case, hyphens or "
+                                "underscores, abbreviations such as rps, pd, kuhn) or a .nfg/.efg/.json file. "
+                                "Methods [aliases]: " + solver_help())
+    solve.add_argument("game", metavar="GAME")
+    solve.add_argument("--method", "-m", default=None,
+                       help="solver, by name or alias as listed above (default: chosen from the game)")
+    solve.add_argument("--all-equilibria", "--all", dest="all_equilibria", action="store_true",
+                       help="all (extreme) equilibria (solve(..., all_equilibria=True); --all is the short alias)")
+    solve.add_argument("--rational", action="store_true", help="exact fractions (exact solvers only)")
+    solve.add_argument("--max-iterations", type=iterations_count, default=None, metavar="N",
+                       help="the method's iteration budget (pivots, supports, path steps, CFR iterations); methods "
+                            "without one refuse it")
+    solve.add_argument("--max-seconds", type=positive_float, default=None,
+                       help="stop after this long and return what was found, marked not converged")
+    solve.add_argument("--trace", action="store_true",
+                       help="print the search's events (alphabeta, minimax, backward_induction on game trees)")
+    solve.add_argument("--format", choices=("table", "json"), default="table")
+    solve.set_defaults(handler=cmd_solve)
+
+    dynamics = commands.add_parser(
+        "dynamics", help="run a learning dynamic on a game, with metrics, linear analysis and a plot",
+        description="GAME is a differentiable zoo game (bilinear, matrix-bilinear, dirac-gan, rps-mixed) or a "
+        "normal-form game (zoo name or .nfg/.json file; its mixed extension is used). Methods [aliases] (any case, "
+        "hyphens or underscores): " + "; ".join(help_line(m) for m in METHODS.values()))
+    dynamics.add_argument("game", metavar="GAME")
+    dynamics.add_argument("--method", "-m", required=True, type=dynamics_method, metavar="M",
+                          help="the dynamic, by name or alias (see above)")
+    dynamics.add_argument("--steps", type=steps_count, default=1000)
+    dynamics.add_argument("--lr", type=positive_float, default=0.1, help="learning rate / step size (default 0.1)")
+    starts = dynamics.add_mutually_exclusive_group()
+    starts.add_argument("--start", default=None, metavar="PROFILE",
+                        help="starting profile: players separated by ';', a player's numbers by ',' (mixed "
+                             "strategies: probabilities, e.g. '0.2,0.8;0.5,0.5;1/3,2/3'); default: a fixed interior "
+                             "profile")
+    starts.add_argument("--seed", type=integer, default=None, metavar="S",
+                        help="random start from this seed (uniform on each simplex; elsewhere the default start "
+                             "plus a standard normal step), an integer in [0, 2^63 - 1]")
+    dynamics.add_argument("--max-seconds", type=positive_float, default=None,
+                          help="stop the run after this long (counting from the start of the command) and report "
+                               "the steps made, marked not completed")
+    dynamics.add_argument("--plot", default=None, metavar="FILE", help="write a trajectory figure (.png/.pdf/.svg)")
+    dynamics.add_argument("--format", choices=("table", "json"), default="table")
+    dynamics.set_defaults(handler=cmd_dynamics)
+
+    pricing = commands.add_parser(
+        "pricing", help="Q-learning pricing algorithms in a logit market (Calvano et al. 2020): do they collude?",
+        description="Runs independent sessions of Q-learning firms to convergence and reports the profit gain "
+        "Delta = (pi - piN) / (piM - piN) over each session's limit cycle and the shares of outcomes. The defaults "
+        "are the paper's baseline.")
+    pricing.add_argument("--firms", type=positive_int, default=2)
+    pricing.add_argument("--prices", type=positive_int, default=15, help="grid points (default 15)")
+    pricing.add_argument("--xi", type=finite_float, default=0.1,
+                         help="grid margin beyond Nash and monopoly (default 0.1)")
+    pricing.add_argument("--quality", type=finite_float, default=2.0, help="a_i (default 2)")
+    pricing.add_argument("--cost", type=finite_float, default=1.0, help="marginal cost c (default 1)")
+    pricing.add_argument("--outside", type=finite_float, default=0.0, help="a_0 (default 0)")
+    pricing.add_argument("--mu", type=finite_float, default=0.25, help="horizontal differentiation (default 0.25)")
+    pricing.add_argument("--alpha", type=finite_float, default=0.15, help="learning rate (default 0.15)")
+    pricing.add_argument("--beta", type=finite_float, default=4e-6, help="exploration decay, eps_t = exp(-beta t)")
+    pricing.add_argument("--discount", type=finite_float, default=0.95, help="discount factor delta (default 0.95)")
+    pricing.add_argument("--memory", type=positive_int, default=1, help="periods remembered (default 1)")
+    pricing.add_argument("--window", type=positive_int, default=100_000,
+                         help="periods of unchanged greedy strategies that count as convergence (default 100000)")
+    pricing.add_argument("--max-periods", type=positive_int, default=10**9, help="cap per session (default 1e9)")
+    pricing.add_argument("--sessions", type=positive_int, default=100)
+    pricing.add_argument("--seed", type=integer, default=0, help="an integer in [0, 2^64 - 1] (default 0)")
+    pricing.add_argument("--max-seconds", type=positive_float, default=None,
+                         help="stop the sessions still running after this long (counting from the start of the "
+                              "command) and report over those that finished, marked not completed")
+    pricing.add_argument("--format", choices=("table", "json"), default="table")
+    pricing.add_argument("--no-progress", action="store_true", help="no progress bar")
+    pricing.set_defaults(handler=cmd_pricing)
+
+    reproduce = commands.add_parser("reproduce", help="run registered reproductions and write an HTML report",
+                                    description=reproduce_help())
+    reproduce.add_argument("names", nargs="*", metavar="NAME", help="experiments to run (default: all)")
+    reproduce.add_argument("--all", action="store_true", help="run every registered experiment")
+    reproduce.add_argument("--quick", action="store_true", help="small configurations that run in seconds")
+    reproduce.add_argument("--out", default="report", help="output directory (default: ./report)")
+    reproduce.add_argument("--backend", default="local",
+                           help="where sweeps run: local (default) or ray (a local Ray instance, or --ray-address)")
+    reproduce.add_argument("--ray-address", default=None, metavar="ADDRESS",
+                           help="a running Ray cluster for --backend ray: host:port, ray://host:port or auto")
+    reproduce.add_argument("--fresh", action="store_true",
+                           help="ignore checkpoints (experiments and their units of work) and run everything again")
+    reproduce.add_argument("--max-seconds", type=positive_float, default=None,
+                           help="stop after this many seconds (the running experiment's finished units are kept: "
+                                "rerun to resume); stopped experiments are marked so in the report")
+    reproduce.add_argument("--no-progress", action="store_true", help="no progress bars")
+    reproduce.set_defaults(handler=cmd_reproduce)
+    return parser
+
+
+
+def dynamics_method(text: str) -> str:
+    """``--method`` of ``equilibria dynamics``: the table's name for what was typed (any spelling or alias)."""
+    from equilibria.core.errors import GameError
+    from equilibria.dynamics.methods import canonical_name
+
+    try:
+        return canonical_name(text)
+    except GameError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
