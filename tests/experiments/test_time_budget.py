@@ -40,7 +40,7 @@ def test_every_reproduction_stops_within_its_time_limit(name: str, tmp_path: Pat
 
 def test_a_reproduction_stopped_by_its_time_limit_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     name = "leduc-convergence"
-    overrides = {**LONG_REPRODUCTIONS[name][0], "full_width_iterations": 4000}  # units of about a second
+    overrides = {**LONG_REPRODUCTIONS[name][0], "full_width_iterations": 12000}  # units of about a second
     monkeypatch.setenv(OVERRIDES_VARIABLE, json.dumps({name: overrides}))
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
     monkeypatch.setenv("NUMBA_NUM_THREADS", "1")

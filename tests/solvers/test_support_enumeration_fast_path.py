@@ -8,52 +8,23 @@ the one it always gave.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from math import comb
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from equilibria import NormalFormGame
-from equilibria.solvers import _enumeration_fast
-from equilibria.solvers import _enumeration_kernels as kernels
 from equilibria.solvers.support_enumeration import support_enumeration_solve
 from equilibria.solvers.vertex_enumeration import vertex_enumeration_solve
-
-needs_numba = pytest.mark.skipif(not kernels.AVAILABLE, reason="the fast path needs numba")
-
-VON_STENGEL_A = [[3, 3], [2, 5], [0, 6]]
-VON_STENGEL_B = [[3, 2], [2, 6], [3, 1]]
-VON_STENGEL_DEGENERATE_B = [[3, 3], [2, 6], [3, 1]]
-
-
-@contextmanager
-def numpy_path_only() -> Iterator[None]:
-    saved = _enumeration_fast.fast_support_equilibria
-    _enumeration_fast.fast_support_equilibria = lambda *args, **kwargs: None  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        _enumeration_fast.fast_support_equilibria = saved
-
-
-def as_rows(result) -> list[np.ndarray]:
-    """The profiles as rows ``[x | y]`` (floats)."""
-    return [np.concatenate([np.asarray(x, dtype=float), np.asarray(y, dtype=float)]) for x, y in result.equilibria]
-
-
-def same_sets(first, second, tol: float = 1e-9) -> bool:
-    """The two results' profiles match one to one within ``tol`` (max norm)."""
-    remaining = as_rows(second)
-    for row in as_rows(first):
-        hits = [i for i, other in enumerate(remaining) if float(np.abs(row - other).max()) <= tol]
-        if len(hits) != 1:
-            return False
-        remaining.pop(hits[0])
-    return not remaining
+from tests.solvers._fast_path_helpers import (
+    VON_STENGEL_A,
+    VON_STENGEL_B,
+    VON_STENGEL_DEGENERATE_B,
+    fast_path_off,
+    needs_numba,
+    same_sets,
+)
 
 
 @needs_numba
@@ -77,7 +48,7 @@ def test_degenerate_von_stengel_game_falls_back_to_the_numpy_path():
     game = NormalFormGame.bimatrix(VON_STENGEL_A, VON_STENGEL_DEGENERATE_B)
     result = support_enumeration_solve(game)
     assert result.parameters["fast_path"] == "degenerate"
-    with numpy_path_only():
+    with fast_path_off("fast_support_equilibria"):
         before = support_enumeration_solve(game)
     assert same_sets(result, before)
     assert result.complete is False
@@ -92,7 +63,7 @@ def test_fast_path_equals_numpy_path_and_vertex_enumeration_on_random_games(m, n
     assert fast.parameters["fast_path"] == "compiled"
     assert fast.converged and fast.complete is False  # completeness is not claimed (nondegeneracy unchecked)
     assert fast.iterations == sum(comb(m, k) * comb(n, k) for k in range(1, min(m, n) + 1))
-    with numpy_path_only():
+    with fast_path_off("fast_support_equilibria"):
         slow = support_enumeration_solve(game)
     assert same_sets(fast, slow)
     assert same_sets(fast, vertex_enumeration_solve(game))
@@ -105,7 +76,7 @@ def test_small_integer_games_give_the_numpy_paths_answer_whichever_path_answers(
     game = NormalFormGame.bimatrix(*np.random.default_rng(seed).integers(0, 3, size=(2, m, n)))
     result = support_enumeration_solve(game)
     assert result.parameters["fast_path"] in ("compiled", "degenerate")
-    with numpy_path_only():
+    with fast_path_off("fast_support_equilibria"):
         slow = support_enumeration_solve(game)
     assert same_sets(result, slow)
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from fractions import Fraction
 
 import numpy as np
@@ -20,45 +18,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from equilibria import NormalFormGame
-from equilibria.solvers import _enumeration_fast
-from equilibria.solvers import _enumeration_kernels as kernels
 from equilibria.solvers._common import float_resolves
 from equilibria.solvers.vertex_enumeration import vertex_enumeration_solve
+from tests.solvers._fast_path_helpers import (
+    VON_STENGEL_A,
+    VON_STENGEL_B,
+    VON_STENGEL_DEGENERATE_B,
+    fast_path_off,
+    needs_numba,
+    same_sets,
+)
 
 F = Fraction
-needs_numba = pytest.mark.skipif(not kernels.AVAILABLE, reason="the fast path needs numba")
-
-VON_STENGEL_A = [[3, 3], [2, 5], [0, 6]]
-VON_STENGEL_B = [[3, 2], [2, 6], [3, 1]]
-# B[0] = (3, 3): the column player is indifferent against the top row (degenerate, a segment of equilibria).
-VON_STENGEL_DEGENERATE_B = [[3, 3], [2, 6], [3, 1]]
-
-
-@contextmanager
-def complete_path_only() -> Iterator[None]:
-    """Switch the fast path off (the solvers look it up at every call)."""
-    saved = _enumeration_fast.fast_vertex_equilibria
-    _enumeration_fast.fast_vertex_equilibria = lambda *args, **kwargs: None  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        _enumeration_fast.fast_vertex_equilibria = saved
-
-
-def as_rows(result) -> list[np.ndarray]:
-    """The profiles as rows ``[x | y]`` (floats)."""
-    return [np.concatenate([np.asarray(x, dtype=float), np.asarray(y, dtype=float)]) for x, y in result.equilibria]
-
-
-def same_sets(first, second, tol: float = 1e-9) -> bool:
-    """The two results' profiles match one to one within ``tol`` (max norm)."""
-    remaining = as_rows(second)
-    for row in as_rows(first):
-        hits = [i for i, other in enumerate(remaining) if float(np.abs(row - other).max()) <= tol]
-        if len(hits) != 1:
-            return False
-        remaining.pop(hits[0])
-    return not remaining
 
 
 def exact_set(result) -> set[tuple[tuple[Fraction, ...], tuple[Fraction, ...]]]:
@@ -152,7 +123,7 @@ def test_fast_path_equals_complete_and_exact_paths_on_random_games(m, n, seed):
     fast = vertex_enumeration_solve(game)
     assert fast.parameters["fast_path"] == "compiled"  # uniform random games are nondegenerate (almost surely)
     assert fast.converged and fast.complete
-    with complete_path_only():
+    with fast_path_off("fast_vertex_equilibria"):
         complete = vertex_enumeration_solve(game)
     assert "fast_path" not in complete.parameters
     assert same_sets(fast, complete)

@@ -29,15 +29,16 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     names = sorted(registry()) if args.all or not args.names else args.names
     experiments = resolve(names)
     out = check_output_dir(args.out)
-    from equilibria.experiments.catalogue import plan_text
-
-    # Before any work: what is about to run and how long it should take (the full calvano-heatmap is days).
-    print(f"equilibria: reproducing {plan_text([e.name for e in experiments], quick=args.quick)}", file=sys.stderr)
     if args.backend not in BACKENDS:
         raise GameError(f"reproduce --backend: unknown backend {args.backend!r}; choose one of {', '.join(BACKENDS)}")
     if args.ray_address is not None and args.backend != "ray":
         raise GameError("reproduce --ray-address: only used with --backend ray")
     executor = make_executor(args.backend, address=args.ray_address)
+    from equilibria.experiments.catalogue import plan_text
+
+    # Once the arguments are known good and before any work: what is about to run and how long it should take
+    # (the full calvano-heatmap is days on one machine).
+    print(f"equilibria: reproducing {plan_text([e.name for e in experiments], quick=args.quick)}", file=sys.stderr)
     left = None if args.max_seconds is None else max(1e-3, started + args.max_seconds - time.perf_counter())
     try:
         outcomes = run_all(experiments, out, quick=args.quick, show_progress=not args.no_progress,

@@ -54,8 +54,14 @@ def fast_vertex_equilibria(game: NormalFormGame, tol: float, budget: Budget,
     max_bytes = memory_limit() / 4
     if not _ready(kernels, "vertex_pairs", (payoffs, tol, deg_tol, 1, 0, max_bytes), budget, parameters):
         return None
-    max_steps, deadline = _limits(kernels, budget)
+    # The search pairs the vertices only once it has walked both polytopes, so one stopped by the clock has found
+    # nothing: under a time limit it gets half of what is left, and the complete search (which returns what it
+    # finds as it goes) the rest.
+    max_steps, deadline = _limits(kernels, budget, share=_VERTEX_TIME_SHARE)
     status, x, y, evaluations, visited = kernels.vertex_pairs(payoffs, tol, deg_tol, max_steps, deadline, max_bytes)
+    if status == kernels.STOPPED and budget.max_seconds is not None and not budget.exhausted(visited):
+        parameters["fast_path"] = "stopped at its share of max_seconds"
+        return None
     return _answer(kernels, status, x, y, evaluations, visited, parameters)
 
 
@@ -84,9 +90,15 @@ def _answer(kernels: Any, status: int, x: np.ndarray, y: np.ndarray, evaluations
             status == kernels.DONE)
 
 
+# A first compilation of the kernels takes 30-90 s on two cores: a shorter budget is better spent on the complete path.
+_WAIT_FOR_COMPILE_FROM = 120.0
+
+
 def _ready(kernels: Any, name: str, args: tuple[Any, ...], budget: Budget, parameters: dict[str, Any]) -> bool:
-    """Whether kernel ``name`` runs without compiling: waits for a first compilation (in another process, see
-    :func:`equilibria.core.compiled.ensure_compiled`) at most half of what is left of ``budget``."""
+    """Whether kernel ``name`` runs without compiling. A first compilation (in another process, see
+    :func:`equilibria.core.compiled.ensure_compiled`) is waited for without a time budget, and with one only when
+    at least :data:`_WAIT_FOR_COMPILE_FROM` seconds are left (then at most half of them); otherwise it goes on in
+    the background and the complete path answers with the whole budget."""
     key = (name, bool(args[0].flags.writeable))  # numba compiles read-only and writeable arrays apart
     if key in _READY:
         return True
@@ -95,7 +107,8 @@ def _ready(kernels: Any, name: str, args: tuple[Any, ...], budget: Budget, param
         return False
     from equilibria.core.compiled import ensure_compiled
 
-    timeout = None if budget.max_seconds is None else max(0.0, 0.5 * (budget.max_seconds - budget.elapsed()))
+    left = None if budget.max_seconds is None else max(0.0, budget.max_seconds - budget.elapsed())
+    timeout = None if left is None else 0.5 * left if left >= _WAIT_FOR_COMPILE_FROM else 0.0
     if not ensure_compiled(getattr(kernels, name), *args, timeout=timeout).ready:
         parameters["fast_path"] = "not compiled"
         return False
@@ -103,10 +116,14 @@ def _ready(kernels: Any, name: str, args: tuple[Any, ...], budget: Budget, param
     return True
 
 
-def _limits(kernels: Any, budget: Budget) -> tuple[int, int]:
-    """``(max_steps, deadline_ns)`` for a kernel: what is left of ``budget`` (deadline 0: none)."""
+_VERTEX_TIME_SHARE = 0.5
+
+
+def _limits(kernels: Any, budget: Budget, share: float = 1.0) -> tuple[int, int]:
+    """``(max_steps, deadline_ns)`` for a kernel: what is left of ``budget`` (deadline 0: none), ``share`` of the
+    time."""
     max_steps = np.iinfo(np.int64).max if budget.max_iterations is None else max(0, budget.max_iterations)
     if budget.max_seconds is None:
         return int(max_steps), 0
     left = max(0.0, budget.max_seconds - budget.elapsed())
-    return int(max_steps), int(kernels._clock()) + max(1, int(left * 1e9))
+    return int(max_steps), int(kernels._clock()) + max(1, int(share * left * 1e9))
