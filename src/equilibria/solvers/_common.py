@@ -74,6 +74,10 @@ MEMORY_LIMIT_BYTES: int | None = None
 _FALLBACK_MEMORY_LIMIT = 8 * 2**30
 
 
+_INTEGER_TYPES = (int, np.integer)
+_NUMBER_TYPES = (int, float)
+
+
 class Budget:
     """Stops a long computation: ``exhausted(iterations)`` is True once either limit is reached.
 
@@ -97,11 +101,13 @@ class Budget:
 
         ``max_iterations``: None or a positive integer (not a bool); ``max_seconds``: None or a positive number.
         """
-        if max_iterations is not None and (isinstance(max_iterations, bool)
-                                           or not isinstance(max_iterations, int | np.integer) or max_iterations < 1):
+        # The usual types first, by exact type (a solve of a small game takes microseconds; bool is not int here).
+        if max_iterations is not None and not (type(max_iterations) is int and max_iterations >= 1) and (
+                isinstance(max_iterations, bool) or not isinstance(max_iterations, _INTEGER_TYPES)
+                or max_iterations < 1):
             raise GameError(f"{caller}: max_iterations must be a positive integer or None, got {max_iterations!r}")
-        if max_seconds is not None and (isinstance(max_seconds, bool) or not isinstance(max_seconds, int | float)
-                                        or not max_seconds > 0):
+        if max_seconds is not None and not (type(max_seconds) is float and max_seconds > 0) and (
+                isinstance(max_seconds, bool) or not isinstance(max_seconds, _NUMBER_TYPES) or not max_seconds > 0):
             raise GameError(f"{caller}: max_seconds must be a positive number or None, got {max_seconds!r}")
         # Compiled loops count in int64: a larger cap is unreachable anyway, so it is held at the largest int64.
         return cls(None if max_iterations is None else min(int(max_iterations), _MAX_INT64), max_seconds)
