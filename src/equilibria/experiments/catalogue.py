@@ -31,21 +31,22 @@ class Estimate:
     how: str
 
 
-# Measured 2026-12-05 on the reference machine (CPU seconds where other work shared it, which is the wall time of an
-# idle machine for single-threaded work); the pricing sessions run on both cores (numba prange), JAX's ops too.
+# Measured 2026-12-05 on the reference machine: --quick by `make demo` on a fresh clone (3 min 11 s in all); the full
+# runs in CPU seconds where other work shared the machine (the wall time of an idle one for single-threaded work);
+# the pricing sessions run on both cores (numba prange), JAX's ops too.
 ESTIMATES: Mapping[str, Estimate] = {
-    "calvano": Estimate(20, 90, "measured: 133 core-seconds over its 32 units, on 2 cores"),
-    "calvano-heatmap": Estimate(10, 60 * 3600, "extrapolated: 10^7 sessions, 1.8 million periods each on average "
+    "calvano": Estimate(10, 90, "measured: 133 core-seconds over its 32 units, on 2 cores"),
+    "calvano-heatmap": Estimate(2, 60 * 3600, "extrapolated: 10^7 sessions, 1.8 million periods each on average "
                                 "at 26 ns a period (21 timed grid points), 120 core-hours on 2 cores"),
-    "gan-mixtures": Estimate(100, 20 * 60, "extrapolated: compile plus 20,000 steps timed for each of its 12 cells "
+    "gan-mixtures": Estimate(80, 20 * 60, "extrapolated: compile plus 20,000 steps timed for each of its 12 cells "
                              "(1,250 CPU seconds)"),
-    "kuhn-value": Estimate(8, 10, "measured"),
-    "leduc-convergence": Estimate(10, 100, "measured: its 7 units, 100 CPU seconds"),
-    "lemke-howson-paths": Estimate(5, 9, "measured"),
-    "minimax-stepper": Estimate(5, 6, "measured"),
-    "nonconcave-atlas": Estimate(70, 85, "measured"),
-    "rps-cycling": Estimate(20, 25, "measured"),
-    "zoo-atlas": Estimate(6, 15, "measured"),
+    "kuhn-value": Estimate(4, 10, "measured"),
+    "leduc-convergence": Estimate(2, 100, "measured: its 7 units, 100 CPU seconds"),
+    "lemke-howson-paths": Estimate(8, 9, "measured"),
+    "minimax-stepper": Estimate(1, 6, "measured"),
+    "nonconcave-atlas": Estimate(26, 85, "measured"),
+    "rps-cycling": Estimate(9, 25, "measured"),
+    "zoo-atlas": Estimate(11, 15, "measured"),
 }
 
 
