@@ -22,11 +22,7 @@ Timing: the compiled function is called once untimed (compilation is reported se
 
 from __future__ import annotations
 
-import argparse
-import datetime
 import math
-import os
-import platform
 import statistics
 import sys
 import time
@@ -42,16 +38,18 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make the sibling module importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._harness import distribution_version, library_available  # noqa: E402
+from benchmarks._harness import library_available  # noqa: E402
 from benchmarks._publish import (  # noqa: E402
-    cpu_name,
+    benchmark_parser,
+    command_line,
     fmt_seconds,
-    git_revision,
-    load_average,
     log_to_stderr,
+    machine_line,
+    met,
     publish_section,
     table,
-    thread_settings,
+    utc_minute,
+    versions_line,
 )
 from equilibria.dynamics import gradient, regret_matching  # noqa: E402
 from equilibria.dynamics.run import run  # noqa: E402
@@ -338,7 +336,7 @@ def targets(report: Report) -> list[list[str]]:
         rows.append([f"bilinear games batched: >= {BILINEAR_TARGET / 1e6:.0f} million game-steps/s",
                      f"GDA {gda.rate / 1e6:.0f} M/s" + (f"; best {best.method} {best.rate / 1e6:.0f} M/s"
                                                         if best and best is not gda else ""),
-                     "**met**" if ok else "**not met**"])
+                     met(ok)])
     ours, peer = report.regret_matching[0], report.regret_matching[1]
     if ours.seconds and peer.seconds:
         ratio = peer.seconds / ours.seconds
@@ -347,7 +345,7 @@ def targets(report: Report) -> list[list[str]]:
         rows.append([f"regret matching {c.rm_actions}x{c.rm_actions}, {c.rm_iterations} iterations, payoffs as "
                      f"arguments: >= {REGRET_MATCHING_TARGET:.0f}x faster than OpenSpiel",
                      f"{ratio:.1f}x ({fmt_seconds(ours.seconds)} vs {fmt_seconds(peer.seconds)})",
-                     "**met**" if ok else "**not met**"])
+                     met(ok)])
     return rows
 
 
@@ -357,14 +355,10 @@ def render(report: Report) -> str:
         MARKERS[0],
         "## Learning dynamics: batched throughput",
         "",
-        f"- Command: `{report.command}` ({c.label} configuration, seed {c.seed}, repeats {c.repeats}); run on "
-        f"{report.started}, took {report.seconds:.0f} s",
-        f"- Machine: {cpu_name()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; load average "
-        f"at the end {load_average()}; thread settings: {' '.join(thread_settings()) or 'library defaults'}; "
-        f"JAX backend {jax.default_backend()}, {jax.device_count()} device(s)",
-        f"- Python {platform.python_version()}; equilibria {distribution_version('equilibria')} ({git_revision()}); "
-        f"jax {distribution_version('jax')}; optax {distribution_version('optax')}; numpy "
-        f"{distribution_version('numpy')}; open_spiel {distribution_version('open_spiel')}",
+        command_line(report.command, f"{c.label} configuration, seed {c.seed}, repeats {c.repeats}", report.started,
+                     report.seconds),
+        machine_line(f"JAX backend {jax.default_backend()}, {jax.device_count()} device(s)"),
+        versions_line("jax", "optax", "numpy", "open_spiel"),
         "- Timing: one untimed call first (it compiles; its extra time is the *compile* column), then the median of "
         "the timed calls. Game-steps/s = games x steps / seconds.",
         "",
@@ -418,9 +412,8 @@ def render(report: Report) -> str:
 
 
 def run_benchmark(config: Config, command: str, log: Callable[[str], None] = lambda _: None) -> Report:
-    started = datetime.datetime.now(datetime.UTC)
     clock = time.perf_counter()
-    report = Report(config, command, started.strftime("%Y-%m-%d %H:%M UTC"), 0.0)
+    report = Report(config, command, utc_minute(), 0.0)
     report.bilinear = run_bilinear(config, log)
     report.regret_matching = run_regret_matching(config, log)
     report.seconds = time.perf_counter() - clock
@@ -428,9 +421,7 @@ def run_benchmark(config: Config, command: str, log: Callable[[str], None] = lam
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller batch and fewer iterations")
-    parser.add_argument("--write", type=Path, default=None, help="replace the dynamics section of this markdown file")
+    parser = benchmark_parser(__doc__, "dynamics", "smaller batch and fewer iterations")
     parser.add_argument("--repeats", type=int, default=None)
     args = parser.parse_args(argv)
     config = QUICK if args.quick else FULL

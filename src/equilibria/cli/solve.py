@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from equilibria.cli._common import EXIT_OK, load_game, one_line
-from equilibria.core.names import aliases_of
+from equilibria.core.names import aliases_of, with_aliases
 from equilibria.core.result import SolveResult
 from equilibria.games.normal_form import NormalFormGame
 from equilibria.games.zoo._lookup import GAME_ALIASES
@@ -251,11 +251,8 @@ def solver_help() -> str:
     """Every solver as ``name [aliases]: description``, for ``equilibria solve --help``."""
     from equilibria.solvers import ALIASES, EXTENSIVE_FORM, SOLVERS, TREE_ALIASES
 
-    def line(spec: Any) -> str:
-        also = aliases_of(spec.name, TREE_ALIASES if spec.game_kind == EXTENSIVE_FORM else ALIASES)
-        return f"{spec.name}{' [' + ', '.join(also) + ']' if also else ''}: {spec.description}"
-
-    return "; ".join(line(spec) for spec in SOLVERS.values())
+    return "; ".join(f"{with_aliases(s.name, TREE_ALIASES if s.game_kind == EXTENSIVE_FORM else ALIASES)}: "
+                     f"{s.description}" for s in SOLVERS.values())
 
 
 def cmd_solve(args: argparse.Namespace) -> int:

@@ -73,3 +73,9 @@ def closest(name: str, table: Mapping[str, str], n: int = 3) -> list[str]:
 def aliases_of(canonical: str, aliases: Mapping[str, str]) -> list[str]:
     """The aliases of one canonical name, in table order (for help texts)."""
     return [alias for alias, target in aliases.items() if target == canonical]
+
+
+def with_aliases(canonical: str, aliases: Mapping[str, str]) -> str:
+    """``name [alias, alias]`` (just ``name`` without aliases), as help texts list a table's names."""
+    also = aliases_of(canonical, aliases)
+    return f"{canonical} [{', '.join(also)}]" if also else canonical

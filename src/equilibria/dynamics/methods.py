@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from equilibria.core.names import aliases_of, resolve
+from equilibria.core.names import resolve, with_aliases
 
 if TYPE_CHECKING:
     from equilibria.dynamics.base import Dynamics
@@ -127,5 +127,4 @@ def method(name: str) -> MethodSpec:
 
 def help_line(spec: MethodSpec) -> str:
     """``name [aliases] (family): description``, for ``--help``."""
-    also = aliases_of(spec.name, ALIASES)
-    return f"{spec.name}{' [' + ', '.join(also) + ']' if also else ''} ({spec.family}): {spec.description}"
+    return f"{with_aliases(spec.name, ALIASES)} ({spec.family}): {spec.description}"
