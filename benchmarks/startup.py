@@ -112,9 +112,16 @@ def render(cases: list[Command], times: dict[str, list[float]], command: str, st
         MARKERS[1], ""])
 
 
+def _positive_int(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = benchmark_parser(__doc__, "startup", "3 rounds")
-    parser.add_argument("--repeats", type=int, default=10, help="rounds (default 10)")
+    parser.add_argument("--repeats", type=_positive_int, default=10, help="rounds (default 10)")
     args = parser.parse_args(argv)
     publish_section("startup.py", argv, lambda command: run_benchmark(args, command), lambda section: section,
                     args.write, MARKERS)
