@@ -65,6 +65,7 @@ def commands() -> list[Command]:
         Command("equilibria solve leduc-poker -m cfr+ --max-iterations 100",
                 (*equilibria, "solve", "leduc-poker", "-m", "cfr+", "--max-iterations", "100")),
         Command("equilibria solve kuhn-poker (sequence-form LP)", (*equilibria, "solve", "kuhn-poker")),
+        Command("equilibria solve minimax-lesson (minimax)", (*equilibria, "solve", "minimax-lesson")),
     ]
 
 

@@ -1,5 +1,6 @@
 """The command line starts without JAX (issue 16): building the parser, --help, `games` and solving a normal-form or
-tree game import none of jax, matplotlib or scipy.optimize; each case runs in a fresh interpreter.
+tree game import none of jax, matplotlib or scipy.optimize, and solving a small game not numba either; each case
+runs in a fresh interpreter.
 
 If this fails, a module on that path imports a heavy library at module level: import it inside the function that
 uses it (see core/pytrees.py for how games become pytrees once JAX is imported)."""
@@ -57,3 +58,14 @@ def test_help_imports_nothing_heavy() -> None:
 def test_solving_imports_no_jax(argv: tuple[str, ...]) -> None:
     loaded = _loaded_after(_main(*argv))
     assert not set(loaded) & {"jax", "matplotlib", "equinox", "optax"}, loaded
+
+
+@pytest.mark.parametrize("argv", [
+    ("solve", "battle-of-the-sexes"), ("solve", "matching-pennies"), ("solve", "prisoners-dilemma", "--all"),
+    ("solve", "rock-paper-scissors", "--method", "support"), ("solve", "three-player-matching-pennies"),
+    ("solve", "minimax-lesson"), ("solve", "kuhn-poker"),
+])
+def test_solving_a_small_game_loads_no_compiled_code(argv: tuple[str, ...]) -> None:
+    """A small game is solved interpreted (equilibria.core.compiled.prefer_interpreted): loading numba and its
+    compiled code, or scipy.optimize for HiGHS, would take longer than the solve."""
+    assert _loaded_after(_main(*argv)) == []

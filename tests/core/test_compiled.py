@@ -1,10 +1,14 @@
 """jit_leaf: compiled without reference counting, or inlined into leaf callers; the same numbers either way.
 ensure_compiled: a cold kernel is compiled by another process, within a time limit and open to Ctrl-C. leaf_clock:
-a clock compiled code can read."""
+a clock compiled code can read. Kernels: nothing of numba is imported until the first compiled call; interpreted()
+runs them as Python until then, for as long as the allowance lasts."""
 
 import importlib
+import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -137,3 +141,83 @@ def test_the_leaf_clock_measures_time_inside_compiled_code() -> None:
     assert spin(0.05) > 0
     elapsed = time.perf_counter() - started
     assert 0.05 <= elapsed < 0.5
+
+
+# -- kernels compile on first use; small problems may run them interpreted (each case in a fresh interpreter) -------
+
+_LAZY_SCRIPT = '''
+import json, sys
+import numpy as np
+from equilibria.core import compiled
+sys.path.insert(0, {directory!r})
+import lazy_kernels as module
+
+values = np.arange(5.0)
+report = {{"kernel_before": type(module.twice).__name__, "numba_at_import": "numba" in sys.modules}}
+with compiled.interpreted():
+    report["interpreted"] = module.twice(values)
+    report["interpreting"] = compiled.interpreting()
+    report["clock_is_python"] = module.clock() > 0
+report["numba_after_interpreted"] = "numba" in sys.modules
+report["prefer_before"] = compiled.prefer_interpreted()
+report["compiled"] = module.twice(values)  # outside interpreted(): numba is loaded and the kernels compile
+report["numba_after_call"] = "numba" in sys.modules
+report["global_after"] = type(module.twice).__name__
+report["callee_after"] = type(module._scaled).__name__
+report["prefer_after"] = compiled.prefer_interpreted()
+with compiled.interpreted():
+    report["interpreting_when_active"] = compiled.interpreting()
+print(json.dumps(report))
+'''
+
+_LAZY_MODULE = '''
+from equilibria.core.compiled import jit_leaf, leaf_clock
+
+
+def _scaled_loops(values, scale):
+    total = 0.0
+    for value in values:
+        total += value * scale
+    return total
+
+
+def _twice(values):
+    return _scaled(values, 2.0)
+
+
+_scaled = jit_leaf(_scaled_loops, inline=True)
+twice = jit_leaf(_twice)
+clock = leaf_clock()
+'''
+
+
+def test_kernels_wait_for_their_first_compiled_call(tmp_path: Path) -> None:
+    """A kernel is a plain object until a call outside interpreted() loads numba; then the module's globals (the
+    caller's and its inlined callee's) are numba dispatchers, and interpreted() no longer changes anything."""
+    pytest.importorskip("numba")
+    (tmp_path / "lazy_kernels.py").write_text(_LAZY_MODULE)
+    script = _LAZY_SCRIPT.format(directory=str(tmp_path))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["kernel_before"] == "Kernel" and not report["numba_at_import"]
+    assert report["interpreted"] == report["compiled"] == 20.0
+    assert report["interpreting"] and report["clock_is_python"]
+    assert not report["numba_after_interpreted"] and report["prefer_before"]
+    assert report["numba_after_call"]
+    assert report["global_after"] == report["callee_after"] == "CPUDispatcher"
+    assert not report["prefer_after"] and not report["interpreting_when_active"]
+
+
+def test_a_process_stops_interpreting_once_it_has_spent_the_allowance(monkeypatch: pytest.MonkeyPatch) -> None:
+    from equilibria.core import compiled
+
+    monkeypatch.setattr(compiled, "_ACTIVE", False)
+    monkeypatch.setattr(compiled, "_INTERPRETED_SECONDS", [0.0])
+    monkeypatch.setattr(compiled, "INTERPRETED_ALLOWANCE_SECONDS", 0.02)
+    assert compiled.prefer_interpreted() == compiled.NUMBA_INSTALLED
+    with compiled.interpreted_if(True):
+        time.sleep(0.03)
+    assert not compiled.prefer_interpreted()
+    with compiled.interpreted_if(True):  # a no-op block now
+        assert not compiled.interpreting()

@@ -53,10 +53,8 @@ class Parser(argparse.ArgumentParser):
 def load_game(spec: str) -> NormalFormGame | ExtensiveFormGame:
     """A zoo name (normal-form or extensive-form; any case, hyphens or underscores, the usual abbreviations), or a
     path to a Gambit ``.nfg``/``.efg`` or ``.json`` file."""
-    from equilibria.games.zoo import extensive_form as tree_zoo
-    from equilibria.games.zoo import general_sum_trees
     from equilibria.games.zoo import normal_form as normal_form_zoo
-    from equilibria.games.zoo._lookup import find
+    from equilibria.games.zoo._lookup import canonical_name, find
 
     if not spec or "\0" in spec:
         raise GameError(f"no game named {spec!r}: give a zoo name (see `equilibria games`) or a game file")
@@ -69,6 +67,11 @@ def load_game(spec: str) -> NormalFormGame | ExtensiveFormGame:
         from equilibria.games.io import load_game as load_file
 
         return load_file(path)
+    if canonical_name(dict.fromkeys(normal_form_zoo.names()), spec) is not None:
+        return normal_form_zoo.get(spec)  # the trees' zoos are not imported for a normal-form name (start-up)
+    from equilibria.games.zoo import extensive_form as tree_zoo
+    from equilibria.games.zoo import general_sum_trees
+
     zoos = {name: module for module in (normal_form_zoo, tree_zoo, general_sum_trees) for name in module.names()}
     try:
         module = find(zoos, spec, "zoo", error=GameError)

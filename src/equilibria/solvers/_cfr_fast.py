@@ -106,7 +106,7 @@ def prepare(layout: FastLayout, seconds_left: float) -> bool:
     compilation = ensure_compiled(_kernel(), layout.index, layout.terminal_sequence, layout.chance_payoff,
                                   layout.work, layout.mark, flat, flat, flat, flat, 0.0, False, 1.0, 1.0, False,
                                   False, True, timeout=0.0)
-    if compilation.ready:
+    if compilation.loaded:
         _LOADED.append(True)
     return compilation.ready
 

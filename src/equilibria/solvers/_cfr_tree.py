@@ -319,7 +319,7 @@ def ensure_kernels(seq: SequenceTree, timeout: float | None) -> Compilation:
                (sweep, (tree.level_sets, tree.set_starts, tree.set_sizes, tree.set_parent, tree.uniform, w,
                         np.zeros(tree.n_sets), True)))
     compilation = ensure_all_compiled(kernels, timeout)
-    if compilation.ready:
+    if compilation.loaded:
         _LOADED.append(True)
     return compilation
 

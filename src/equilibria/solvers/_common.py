@@ -45,6 +45,7 @@ physical memory (8 GiB where that cannot be read).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -53,6 +54,7 @@ from typing import Any
 
 import numpy as np
 
+from equilibria.core.compiled import interpreted_if
 from equilibria.core.errors import GameError
 from equilibria.core.result import SolveResult
 from equilibria.games.normal_form import NormalFormGame
@@ -140,6 +142,18 @@ class Budget:
 
 
 # -- certificates ----------------------------------------------------------------------------------------------
+
+
+# Two-player games with at most this many payoff entries per player are solved interpreted while numba is not
+# loaded yet: a Lemke-Howson path or an enumeration of a 5 x 5 game takes a millisecond or two as Python, loading
+# numba and the compiled code half a second (equilibria.core.compiled.prefer_interpreted).
+SMALL_GAME_ENTRIES = 25
+
+
+def small_game_interpreted(m: int, n: int) -> contextlib.AbstractContextManager[None]:
+    """Run an ``m x n`` game's kernels interpreted when it is small and numba is not loaded (see
+    :data:`SMALL_GAME_ENTRIES`); a block without effect otherwise."""
+    return interpreted_if(m * n <= SMALL_GAME_ENTRIES)
 
 
 def payoff_scales(game: NormalFormGame) -> np.ndarray:

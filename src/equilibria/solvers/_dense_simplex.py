@@ -20,13 +20,11 @@ Bland's rule takes many pivots).
 
 from __future__ import annotations
 
-import functools
-import sys
 from collections.abc import Callable
 
 import numpy as np
 
-from equilibria.core.compiled import ensure_compiled, jit_leaf
+from equilibria.core.compiled import ensure_compiled, interpreting, jit_leaf
 
 # Outcomes (status[0]).
 OPTIMAL, INFEASIBLE, UNBOUNDED, PIVOT_LIMIT = 0, 1, 2, 3
@@ -53,7 +51,7 @@ def solve(tableau: np.ndarray, basis: np.ndarray, cost: np.ndarray, n_artificial
     """
     status = np.zeros(2, dtype=np.int64)
     _kernel()(tableau, basis, np.ascontiguousarray(cost, dtype=np.float64), n_artificial, status)
-    if not _LOADED:
+    if not _LOADED and not interpreting():
         _LOADED.append(True)
     return int(status[0]), int(status[1])
 
@@ -69,7 +67,7 @@ def prepare(tableau: np.ndarray, basis: np.ndarray, cost: np.ndarray, seconds_le
         return False
     compilation = ensure_compiled(_kernel(), tableau, basis, np.ascontiguousarray(cost, dtype=np.float64), 0,
                                   np.zeros(2, dtype=np.int64), timeout=0.0)
-    if compilation.ready:
+    if compilation.loaded:
         _LOADED.append(True)
     return compilation.ready
 
@@ -79,12 +77,9 @@ _LOAD_SECONDS = 0.5
 _LOADED: list[bool] = []  # non-empty once the kernel is loaded (it has one argument signature)
 
 
-@functools.cache
 def _kernel() -> Callable[..., None]:
-    """The simplex compiled as a leaf (cached on disk, its steps inlined), built on first use."""
-    global _pivot_leaf, _run_leaf
-    _pivot_leaf, _run_leaf = jit_leaf(_pivot, inline=True), jit_leaf(_run, inline=True)
-    return jit_leaf(_simplex_loops)
+    """The simplex compiled as a leaf (cached on disk, its steps inlined; see equilibria.core.compiled)."""
+    return _simplex
 
 
 def _pivot(tableau: np.ndarray, basis: np.ndarray, row: int, col: int) -> None:
@@ -175,7 +170,6 @@ def _simplex_loops(tableau: np.ndarray, basis: np.ndarray, cost: np.ndarray, n_a
     status[1] = pivots
 
 
-# The steps, compiled inline into the kernel. Replaced when the kernel is built; at once where numba is loaded already,
-# as in the process that ensure_compiled starts (it imports numba, then compiles _simplex_loops from this module).
-_pivot_leaf, _run_leaf = ((jit_leaf(_pivot, inline=True), jit_leaf(_run, inline=True)) if "numba" in sys.modules
-                          else (_pivot, _run))
+# The steps, compiled inline into the kernel.
+_pivot_leaf, _run_leaf = jit_leaf(_pivot, inline=True), jit_leaf(_run, inline=True)
+_simplex = jit_leaf(_simplex_loops)

@@ -105,7 +105,11 @@ def _ready(kernels: Any, name: str, args: tuple[Any, ...], budget: Budget, param
     if not kernels.AVAILABLE:
         parameters["fast_path"] = "not compiled"
         return False
-    from equilibria.core.compiled import ensure_compiled
+    from equilibria.core.compiled import ensure_compiled, interpreting
+
+    if interpreting():  # a small game before numba is loaded: the NumPy path is quicker than loading the kernels
+        parameters["fast_path"] = "not loaded (a small game)"
+        return False
 
     left = None if budget.max_seconds is None else max(0.0, budget.max_seconds - budget.elapsed())
     timeout = None if left is None else 0.5 * left if left >= _WAIT_FOR_COMPILE_FROM else 0.0

@@ -1,10 +1,11 @@
 """Compiled fast paths of vertex and support enumeration for nondegenerate bimatrix games (numba, optional).
 
-Imported only inside the solvers' functions (it compiles with numba at import when numba is installed), so that
-``import equilibria`` stays free of numba. Without numba :data:`AVAILABLE` is False and the solvers keep their
-NumPy paths. Every kernel *refuses* rather than guesses: at the first sign that the game is degenerate it stops
-with :data:`DEGENERATE` and the caller takes its complete path. Kernels compile with reference counting (they grow
-their own arrays) and are cached on disk like the package's other kernels (:mod:`equilibria.core.compiled`).
+Imported only inside the solvers' functions; its kernels compile on first use (:mod:`equilibria.core.compiled`).
+Without numba :data:`AVAILABLE` is False and the solvers keep their NumPy paths, as they do for a small game
+before numba is loaded (:func:`equilibria.core.compiled.prefer_interpreted`). Every kernel *refuses* rather than
+guesses: at the first sign that the game is degenerate it stops with :data:`DEGENERATE` and the caller takes its
+complete path. Kernels compile with reference counting (they grow their own arrays) and are cached on disk like
+the package's other kernels.
 
 **Vertices** (:func:`vertex_pairs`). The best-response polytopes in the equality form of
 :mod:`equilibria.solvers.vertex_enumeration` (``M z = 1, z >= 0``, one variable per label, payoffs in ``[1, 2]``)
@@ -49,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from equilibria.core.compiled import leaf_clock
+from equilibria.core.compiled import NUMBA_INSTALLED, jit, leaf_clock
 from equilibria.metrics.regret import PROFILE_TOL, bimatrix_kernel
 from equilibria.solvers._common import RESOLUTION_TOLS
 
@@ -61,25 +62,15 @@ _PIVOT_EPS = 1e-11
 _CLOCK_EVERY = 1024
 
 
-def _make_jit() -> tuple[bool, Callable[..., Any]]:
-    try:
-        import numba
-    except ImportError:  # pragma: no cover - depends on the environment
-        return False, lambda function, inline=False: function
-
-    def jit(function: Callable[..., Any], inline: bool = False) -> Any:
-        # error_model="numpy": divisions without Python's zero check (a branch in every inner loop); the kernels
-        # test their divisors themselves.
-        options: dict[str, Any] = {"inline": "always" if inline else "never", "error_model": "numpy"}
-        try:
-            return numba.njit(cache=True, **options)(function)
-        except RuntimeError:  # no writable cache directory anywhere: compile in memory instead
-            return numba.njit(**options)(function)
-
-    return True, jit
+AVAILABLE = NUMBA_INSTALLED
 
 
-AVAILABLE, _jit = _make_jit()
+def _jit(function: Callable[..., Any], inline: bool = False) -> Any:
+    # error_model="numpy": divisions without Python's zero check (a branch in every inner loop); the kernels test
+    # their divisors themselves.
+    return jit(function, inline=inline, error_model="numpy")
+
+
 _clock = leaf_clock()
 _evaluate_bimatrix = bimatrix_kernel()
 

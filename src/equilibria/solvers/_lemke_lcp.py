@@ -92,7 +92,8 @@ def require_compiled(name: str, budget: Budget,
     compilation = ensure_all_compiled(kernels(), max(0.0, budget.max_seconds - budget.elapsed()))
     if not compilation.ready:
         raise NotCompiled(f"max_seconds={budget.max_seconds:g} reached while compiling: {compilation.note}")
-    _LOADED.add(name)
+    if compilation.loaded:
+        _LOADED.add(name)
 
 
 @dataclass(frozen=True)

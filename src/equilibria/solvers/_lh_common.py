@@ -17,12 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from equilibria.core.compiled import jit_leaf
-
-try:  # optional: compiles the float pivoting loop (a sequential loop that NumPy cannot vectorise)
-    import numba
-except ImportError:  # pragma: no cover - depends on the environment
-    numba = None  # type: ignore[assignment]
+# numba is optional: it compiles the float pivoting loop (a sequential loop that NumPy cannot vectorise).
+from equilibria.core.compiled import NUMBA_INSTALLED, jit, jit_leaf
 
 _PIVOT_TOL = 1e-10  # direction entries below this fraction of the largest one count as zero
 _TIE_TOL = 1e-11  # ratios within this (relative, floor 1) of the minimum are ties for the lexicographic rule
@@ -33,16 +29,11 @@ _DONE, _STOPPED, _STUCK, _REFACTOR, _GROW, _POLISH = 0, 1, 2, 3, 4, 5
 
 
 def _jit(function: Callable[..., Any], *, inline: bool = False) -> Callable[..., Any]:
-    """``function`` compiled by numba (cached on disk) when numba is installed, else unchanged.
+    """``function`` compiled by numba (cached on disk, on first use) when numba is installed, else unchanged.
 
     ``inline``: compiled into each caller (numba IR inlining), for the small steps of the pivoting loops.
     """
-    if numba is None:
-        return function
-    try:
-        return numba.njit(cache=True, inline="always" if inline else "never")(function)
-    except RuntimeError:  # no writable cache directory: compile in memory instead
-        return numba.njit(inline="always" if inline else "never")(function)
+    return jit(function, inline=inline)
 
 
 def _jit_inline(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -122,7 +113,7 @@ def _ties_loops(ratios: np.ndarray, best_index: int) -> np.ndarray:
 
 
 
-if numba is None:
+if not NUMBA_INSTALLED:
     _min_ratio, _ties = _min_ratio_numpy, _ties_numpy
 else:
     _min_ratio, _ties = _jit_inline(_min_ratio_loops), _jit(_ties_loops)

@@ -17,6 +17,7 @@ import numpy as np
 from equilibria.solvers._lh_common import (
     _PIVOT_TOL,
     _TIE_TOL,
+    NUMBA_INSTALLED,
     _interpreted,
     _jit_inline,
     _jit_leaf,
@@ -24,7 +25,6 @@ from equilibria.solvers._lh_common import (
     _positive,
     _scale,
     _tie_limit,
-    numba,
 )
 
 _TIED = -2  # a dense pivot step found several rows with the minimum ratio (see _dense_enter)
@@ -113,7 +113,7 @@ def _payoff_scales_loops(payoffs: np.ndarray, scales: np.ndarray) -> None:
         scales[2 * player], scales[2 * player + 1] = low, _scale(low, high)
 
 
-_payoff_scales = _payoff_scales_numpy if numba is None else _jit_leaf(_payoff_scales_loops)
+_payoff_scales = _payoff_scales_numpy if not NUMBA_INSTALLED else _jit_leaf(_payoff_scales_loops)
 
 
 @_jit_leaf
@@ -218,7 +218,7 @@ def _dense_pivot_loops(values: np.ndarray, row: int, col: int, scratch: np.ndarr
     values[row, col] = inverse
 
 
-if numba is None:
+if not NUMBA_INSTALLED:
     _dense_ratio_test, _dense_pivot = _dense_ratio_test_numpy, _dense_pivot_numpy
 else:
     _dense_ratio_test = _jit_leaf(_dense_ratio_test_loops, inline=True)

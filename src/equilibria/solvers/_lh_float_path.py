@@ -23,11 +23,11 @@ from equilibria.solvers._lh_common import (
     _REFACTOR,
     _STOPPED,
     _STUCK,
+    NUMBA_INSTALLED,
     _jit,
     _jit_inline,
     _jit_leaf,
     _positive,
-    numba,
 )
 from equilibria.solvers._lh_dense import (
     _TIED,
@@ -77,7 +77,7 @@ def _sum_loops(vector: np.ndarray) -> float:
     return total
 
 
-_sum = _sum_numpy if numba is None else _jit_leaf(_sum_loops)
+_sum = _sum_numpy if not NUMBA_INSTALLED else _jit_leaf(_sum_loops)
 
 
 @_jit_inline
@@ -181,7 +181,7 @@ def _vertex_miss_loops(payoffs: np.ndarray, low: float, scale: float, structural
     return miss
 
 
-_vertex_miss = _vertex_miss_numpy if numba is None else _jit_leaf(_vertex_miss_loops)
+_vertex_miss = _vertex_miss_numpy if not NUMBA_INSTALLED else _jit_leaf(_vertex_miss_loops)
 
 
 @_jit_leaf

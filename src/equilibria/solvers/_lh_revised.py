@@ -17,10 +17,10 @@ import numpy as np
 
 from equilibria.solvers._lh_common import (
     _TIE_TOL,
+    NUMBA_INSTALLED,
     _jit,
     _min_ratio,
     _ties,
-    numba,
 )
 
 _REFACTOR_EVERY = 100  # pivots between recomputations of W from the payoffs
@@ -146,7 +146,7 @@ def _row_times_inverse_loops(poly: _Polytope, row: int) -> np.ndarray:
     return out
 
 
-if numba is None:
+if not NUMBA_INSTALLED:
     _inverse_times, _columns_times, _row_times_inverse = (_inverse_times_numpy, _columns_times_numpy,
                                                          _row_times_inverse_numpy)
 else:

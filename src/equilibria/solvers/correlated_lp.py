@@ -109,7 +109,10 @@ def correlated_solve(
     scale = max(float(np.abs(game.payoffs).max()), np.finfo(float).tiny)
     payoffs = game.payoffs / scale
     constraints = _cce_constraints(payoffs) if coarse else _ce_constraints(payoffs)
-    # HiGHS gets what is left of the budget after building the constraints, not the whole of it.
+    # HiGHS gets what is left of the budget after building the constraints (and importing scipy.optimize, a few
+    # tenths of a second, done here first), not the whole of it.
+    import scipy.optimize  # noqa: F401
+
     remaining = None if max_seconds is None else max_seconds - budget.elapsed()
     if remaining is not None and remaining <= 0:
         stopped = f"{budget.stop_reason(0)} while building the LP"

@@ -74,13 +74,14 @@ from typing import Any
 
 import numpy as np
 
-from equilibria.core.compiled import Compilation, ensure_all_compiled
+from equilibria.core.compiled import Compilation, ensure_all_compiled, interpreted, interpreting, prefer_interpreted
 from equilibria.core.errors import GameError
 from equilibria.core.result import SolveResult
 from equilibria.games.normal_form import NormalFormGame
 from equilibria.solvers import _lh_common, _lh_dense, _lh_exact, _lh_float_path, _lh_paths, _lh_race, _lh_revised
 from equilibria.solvers._common import (
     DEFAULT_RTOL,
+    SMALL_GAME_ENTRIES,
     Budget,
     distinct_indices,
     evaluated_result,
@@ -92,13 +93,13 @@ from equilibria.solvers._lh_common import (  # noqa: F401 - re-exported for test
     _DONE,
     _STOPPED,
     _STUCK,
+    NUMBA_INSTALLED,
     _min_ratio_loops,
     _min_ratio_numpy,
     _positive_floats,
     _scale,
     _ties_loops,
     _ties_numpy,
-    numba,
 )
 from equilibria.solvers._lh_dense import (  # noqa: F401 - re-exported for tests
     _dense_pivot_loops,
@@ -186,7 +187,7 @@ def _compiled(game: NormalFormGame, budget: Budget) -> Compilation:
     m, n = payoffs.shape[1:]
     dense = _is_dense(m, n)
     key = (dense, bool(payoffs.flags.c_contiguous))
-    if key in _LOADED or numba is None:
+    if key in _LOADED or not NUMBA_INSTALLED:
         return Compilation(True)
     kernels: list[tuple[Any, tuple[Any, ...]]]
     if dense:
@@ -198,7 +199,7 @@ def _compiled(game: NormalFormGame, budget: Budget) -> Compilation:
                    (_scale, (0.0, 1.0)), (_recompute_values, (poly,))]
     timeout = None if budget.max_seconds is None else max(0.0, budget.max_seconds - budget.elapsed())
     compilation = ensure_all_compiled(kernels, timeout)
-    if compilation.ready:
+    if compilation.loaded:
         _LOADED.add(key)
     return compilation
 
@@ -293,7 +294,11 @@ def lemke_howson_solve(
     parameters: dict[str, Any] = {"initial_label": initial_label, "all_labels": all_labels, "rational": rational,
                                   "max_iterations": max_iterations, "max_seconds": max_seconds}
     dense = _is_dense(m, n)
-    if not rational and (dense, payoff_array.flags.c_contiguous) not in _LOADED:
+    if not rational and (dense, payoff_array.flags.c_contiguous) not in _LOADED and not interpreting():
+        if m * n <= SMALL_GAME_ENTRIES and prefer_interpreted():
+            with interpreted():  # a small game's path is quicker interpreted than loading the compiled loops
+                return lemke_howson_solve(game, initial_label=initial_label, all_labels=all_labels,
+                                          max_iterations=max_iterations, max_seconds=max_seconds)
         compilation = _compiled(game, budget)
         if not compilation.ready:  # only with a time budget: the compiled loops are not ready within it
             parameters["stopped_because"] = f"max_seconds={max_seconds:g} reached while compiling: {compilation.note}"

@@ -62,6 +62,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from equilibria.core.caches import per_game
+from equilibria.core.compiled import interpreted_if
 from equilibria.core.errors import GameError
 from equilibria.core.result import SolveResult
 from equilibria.games.extensive_form import ExtensiveFormGame
@@ -93,6 +94,10 @@ _TIGHT_TOLERANCES = (1e-9, 1e-7, 1e-11)
 # payoff scale; HiGHS solves the others, and any the dense simplex does not settle.
 _DENSE_CELLS = 5_000
 _DENSE_EXPLOITABILITY = 1e-9
+# Programs whose dense tableau has at most this many entries are solved and certified interpreted while numba is not
+# loaded yet: Kuhn poker's (21 x 60) in a few milliseconds as Python, where loading numba and the compiled simplex
+# and exploitability passes takes half a second (equilibria.core.compiled.prefer_interpreted).
+_INTERPRETED_MAX_TABLEAU = 2_000
 
 
 def sequence_form_lp_solve(game: Any, *, rational: bool = False, max_seconds: float | None = None) -> SolveResult:
@@ -131,6 +136,15 @@ def sequence_form_lp_solve(game: Any, *, rational: bool = False, max_seconds: fl
             return behaviour_result(game, _METHOD, [], parameters={**parameters, "stopped_because": reason},
                                     iterations=0, budget=budget, converged=False)
     program = _program(game)
+    small = program.tableau is not None and program.tableau.size <= _INTERPRETED_MAX_TABLEAU
+    with interpreted_if(small):
+        return _solve_program(game, program, parameters, budget)
+
+
+def _solve_program(game: ExtensiveFormGame, program: _Program, parameters: dict[str, Any], budget: Budget
+                   ) -> SolveResult:
+    """:func:`sequence_form_lp_solve` once the game is checked and its program built."""
+    rational, max_seconds = parameters["rational"], parameters["max_seconds"]
     solution: _LPSolution | None = None
     evaluation = None
     if program.tableau is not None and _dense_simplex.prepare(
@@ -270,13 +284,16 @@ def _solve_lp(program: _Program, game: ExtensiveFormGame, budget: Budget) -> _LP
     optimum."""
     n0, n1 = game.n_sequences
     a_ub, a_eq, cost, bounds, scale = program.a_ub, program.a_eq, program.cost, program.bounds, program.scale
+    # Imported here (a small program answered by the dense simplex never needs it), before HiGHS's time limit is
+    # set, so that the import's few tenths of a second count in the budget.
+    from scipy.optimize import linprog
+
     options: dict[str, Any] = {}
     if budget.max_seconds is not None:
         remaining = budget.max_seconds - budget.elapsed()
         if remaining <= 0:
             return f"max_seconds={budget.max_seconds:g} reached while building the sequence form"
         options["time_limit"] = remaining
-    from scipy.optimize import linprog  # here: a small program answered by the dense simplex never needs it
 
     res = linprog(cost, A_ub=a_ub, b_ub=np.zeros(n1), A_eq=a_eq, b_eq=program.form.e, bounds=bounds,
                   method="highs", options=options)

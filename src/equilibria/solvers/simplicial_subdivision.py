@@ -78,7 +78,7 @@ from typing import Any
 
 import numpy as np
 
-from equilibria.core.compiled import Compilation, ensure_compiled, jit_leaf, leaf_clock
+from equilibria.core.compiled import Compilation, ensure_compiled, interpreted_if, jit_leaf, leaf_clock
 from equilibria.core.errors import GameError
 from equilibria.core.result import SolveResult
 from equilibria.games.normal_form import NormalFormGame
@@ -492,6 +492,8 @@ def _check_tol(tol: Any) -> float:
     return number
 
 
+# Games with at most this many payoff entries per player are solved interpreted while numba is not loaded.
+_INTERPRETED_MAX_ENTRIES = 16
 _LOADED: set[tuple[str, bool, bool]] = set()  # payoff array types (dtype, C order, writable) _run is loaded for
 
 
@@ -527,7 +529,7 @@ class _Race:
         timeout = None if self.max_seconds is None else max(0.0, self.max_seconds - self.budget.elapsed())
         compilation = ensure_compiled(_run, self.raw, self.shape, ints, floats, 1, self.tol, first, first,
                                       _FIRST_MESH, _REFINE_FACTOR, _MIN_MESH, 1, timeout=timeout)
-        if compilation.ready:
+        if compilation.loaded:
             _LOADED.add(key)
         return compilation
 
@@ -651,6 +653,14 @@ def simplicial_subdivision_solve(game: Any, *, start: Any = None, tol: float = 1
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise GameError(f"simplicial_subdivision_solve: seed must be a non-negative integer, got {seed!r}")
     budget = Budget.checked(max_iterations, max_seconds, "simplicial_subdivision_solve")
+    # A tiny game runs interpreted while numba is not loaded: a millisecond or two (2 x 2 x 2 games; measured),
+    # where loading numba and the compiled loop takes half a second (equilibria.core.compiled.prefer_interpreted).
+    with interpreted_if(game.payoffs[0].size <= _INTERPRETED_MAX_ENTRIES):
+        return _solve(game, start, tol, int(seed), budget, max_iterations, max_seconds)
+
+
+def _solve(game: NormalFormGame, start: Any, tol: float, seed: int, budget: Budget, max_iterations: int | None,
+           max_seconds: float | None) -> SolveResult:
     race = _Race(game, tol, budget, max_iterations, max_seconds)
     flat_start = None if start is None else flatten_profile(game.check_profile(start, "simplicial_subdivision_solve"
                                                                                       "(start)"))
@@ -661,7 +671,7 @@ def simplicial_subdivision_solve(game: Any, *, start: Any = None, tol: float = 1
                                   "compile_seconds": compilation.seconds}
     if not compilation.ready:
         return _without_compiled_code(game, flat_start, tol, parameters, budget, compilation)
-    winner = race.run(int(seed))
+    winner = race.run(seed)
     ints, floats = race.paths[winner][:2]
     pure = ints[_PHASE] == _DONE and floats[_FOUND] == 0.0 and ints[_ITERATIONS] == 0
     parameters.update(path=-1 if pure else winner, stages=int(ints[_STAGES]) + 1, mesh=float(floats[_MESH]))

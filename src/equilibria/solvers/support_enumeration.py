@@ -52,12 +52,14 @@ import numpy as np
 
 from equilibria.core.errors import GameError
 from equilibria.core.result import SolveResult
+from equilibria.games.normal_form import NormalFormGame
 from equilibria.solvers._common import (
     Budget,
     distinct_indices_within,
     float_resolves,
     memory_limit,
     require_normal_form,
+    small_game_interpreted,
 )
 from equilibria.solvers.vertex_enumeration import certified_or_exact, memory_needed
 
@@ -100,7 +102,16 @@ def support_enumeration_solve(
     parameters: dict[str, Any] = {"tol": tol, "max_seconds": max_seconds, "max_iterations": max_iterations,
                                   "complete_if": "the game is nondegenerate (not checked)"}
     m, n = game.n_actions
+    with small_game_interpreted(m, n):
+        return _float_support_enumeration(game, tol, budget, parameters)
+
+
+def _float_support_enumeration(game: NormalFormGame, tol: float, budget: Budget, parameters: dict[str, Any]
+                               ) -> SolveResult:
     from equilibria.solvers._enumeration_fast import fast_support_equilibria
+
+    m, n = game.n_actions
+    max_iterations = budget.max_iterations
 
     # The compiled enumeration; None at any sign of degeneracy (then the NumPy enumeration below, as before).
     if (fast := fast_support_equilibria(game, tol, budget, parameters)) is not None:

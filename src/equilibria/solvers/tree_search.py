@@ -40,6 +40,7 @@ line (:func:`format_trace`) or a dict (``as_dict()``) for animation.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Callable, Sequence
@@ -48,6 +49,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
+from equilibria.core.compiled import interpreted_if
 from equilibria.core.errors import GameError, NotApplicableError
 from equilibria.core.result import SolveResult
 from equilibria.games.extensive_form import CHANCE, TERMINAL, ExtensiveFormGame
@@ -182,7 +184,8 @@ def minimax_solve(game: Any, *, trace: bool = False, max_seconds: float | None =
     if game.has_chance:
         raise NotApplicableError(f"{caller}: the game has chance nodes; use expectiminimax_solve (or "
                                  f"alphabeta_solve, which handles chance) instead")
-    return _full_search(game, "minimax", _zero_sum_utilities(game), trace, budget)
+    with _interpreted_if_small(game):
+        return _full_search(game, "minimax", _zero_sum_utilities(game), trace, budget)
 
 
 def expectiminimax_solve(game: Any, *, trace: bool = False, max_seconds: float | None = None) -> SolveResult:
@@ -192,7 +195,8 @@ def expectiminimax_solve(game: Any, *, trace: bool = False, max_seconds: float |
     """
     budget = Budget.checked(None, max_seconds, "expectiminimax_solve")
     game = _require_perfect_information(game, "expectiminimax_solve(game)", zero_sum=True)
-    return _full_search(game, "expectiminimax", _zero_sum_utilities(game), trace, budget)
+    with _interpreted_if_small(game):
+        return _full_search(game, "expectiminimax", _zero_sum_utilities(game), trace, budget)
 
 
 def backward_induction_solve(game: Any, *, trace: bool = False, max_seconds: float | None = None) -> SolveResult:
@@ -203,7 +207,8 @@ def backward_induction_solve(game: Any, *, trace: bool = False, max_seconds: flo
     """
     budget = Budget.checked(None, max_seconds, "backward_induction_solve")
     game = _require_perfect_information(game, "backward_induction_solve(game)", zero_sum=False)
-    return _full_search(game, "backward_induction", np.asarray(game.payoffs, dtype=float), trace, budget)
+    with _interpreted_if_small(game):
+        return _full_search(game, "backward_induction", np.asarray(game.payoffs, dtype=float), trace, budget)
 
 
 def alphabeta_solve(game: Any, *, ordering: Ordering = "static", trace: bool = False,
@@ -220,13 +225,18 @@ def alphabeta_solve(game: Any, *, ordering: Ordering = "static", trace: bool = F
         raise GameError(f"alphabeta_solve(ordering): expected 'static' or 'none', got {ordering!r}")
     if not isinstance(trace, bool):
         raise GameError(f"alphabeta_solve(trace): expected True or False, got {trace!r}")
+    with _interpreted_if_small(game):
+        return _alphabeta(game, ordering, trace, budget)
+
+
+def _alphabeta(game: ExtensiveFormGame, ordering: Ordering, trace: bool, budget: Budget) -> SolveResult:
     search = _DepthFirst(game, _zero_sum_utilities(game), prune=True, ordering=ordering, trace=trace,
                          budget=budget)
     finished = search.run()
     parameters: dict[str, Any] = {
         "value": tuple(float(v) + 0.0 for v in search.root_value) if finished else None,
         "nodes_visited": search.visited, "cutoffs": search.cutoffs, "ordering": ordering,
-        "trace": tuple(search.events) if trace else None, "max_seconds": max_seconds}
+        "trace": tuple(search.events) if trace else None, "max_seconds": budget.max_seconds}
     if not finished:
         parameters["stopped_because"] = f"{budget.stop_reason(0)} after {search.visited} nodes"
     profiles = [_pure_profile(game, search.choice)] if finished else []
@@ -235,6 +245,16 @@ def alphabeta_solve(game: Any, *, ordering: Ordering = "static", trace: bool = F
 
 
 # -- shared pieces ---------------------------------------------------------------------------------------------
+
+# Trees up to this many nodes are searched and certified interpreted while numba is not loaded yet: a sweep and
+# the exploitability passes cost about a microsecond per node as Python, loading numba and the compiled passes
+# half a second (equilibria.core.compiled.prefer_interpreted).
+_INTERPRETED_MAX_NODES = 5_000
+
+
+def _interpreted_if_small(game: ExtensiveFormGame) -> contextlib.AbstractContextManager[None]:
+    return interpreted_if(game.n_nodes <= _INTERPRETED_MAX_NODES)
+
 
 
 def _require_perfect_information(game: Any, caller: str, *, zero_sum: bool) -> ExtensiveFormGame:
@@ -316,7 +336,8 @@ def _level_sweep(game: ExtensiveFormGame, utilities: np.ndarray,
                                       timeout=max(0.0, budget.max_seconds - budget.elapsed()))
         if not compilation.ready:
             return f"max_seconds={budget.max_seconds:g} reached while compiling: {compilation.note}"
-        _LOADED.append(True)
+        if compilation.loaded:
+            _LOADED.append(True)
     for hi in range(game.n_nodes, 0, -_BLOCK):
         if budget.exhausted(0):
             return f"{budget.stop_reason(0)} after {game.n_nodes - hi} of {game.n_nodes} nodes"

@@ -81,6 +81,7 @@ from equilibria.solvers._common import (
     require_memory,
     require_normal_form,
     rounding_rtol,
+    small_game_interpreted,
 )
 from equilibria.solvers._vertex_exact import _bits, _ExactBasisSearch, _integer_positive
 
@@ -143,8 +144,15 @@ def vertex_enumeration_solve(
         return nash_result(game, _METHOD, exact, parameters=parameters, iterations=iterations, budget=budget,
                            converged=converged, rational=True, complete=converged, rtol=rounding_rtol(game),
                            drop_uncertified=True)
+    with small_game_interpreted(m, n):
+        return _float_vertex_enumeration(game, tol, budget, parameters)
+
+
+def _float_vertex_enumeration(game: NormalFormGame, tol: float, budget: Budget, parameters: dict[str, Any]
+                              ) -> SolveResult:
     from equilibria.solvers._enumeration_fast import fast_vertex_equilibria
 
+    m, n = game.n_actions
     # Nondegenerate games: the compiled search; None at any sign of degeneracy (then the complete search below).
     if (fast := fast_vertex_equilibria(game, tol, budget, parameters)) is not None:
         found, evaluations, iterations, converged = fast

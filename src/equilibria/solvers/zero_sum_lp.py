@@ -14,8 +14,12 @@ relative to the payoff range). Then ``u = x / v_P`` solves
 
 and its dual ``max 1^T w  s.t.  P w <= 1, w >= 0`` gives ``y = w / 1^T w``, so one LP yields both strategies.
 
-Two ways to solve it, whichever measured faster (random uniform games, one core, median CPU seconds):
+Three ways to solve it, whichever measured faster (random uniform games, one core, median CPU seconds):
 
+- games with at most 25 entries, while numba is not loaded in the process, go to the dense simplex of
+  :mod:`equilibria.solvers._dense_simplex` run interpreted (a millisecond, where importing ``scipy.optimize``
+  for HiGHS costs a few tenths of a second; see :func:`equilibria.core.compiled.prefer_interpreted`), with
+  HiGHS as the fallback;
 - games with fewer than 10,000 payoff entries go to HiGHS (``scipy.optimize.linprog``, dual simplex, no
   presolve), which returns ``w`` as the marginals of the inequality rows;
 - larger games use the dense primal-dual interior point of :mod:`equilibria.solvers._matrix_game_ipm`
@@ -27,7 +31,7 @@ Two ways to solve it, whichever measured faster (random uniform games, one core,
   games (supports of different sizes), stalls and the rare game the crossover cannot settle go to HiGHS
   (its interior point from 40,000 entries on, its dual simplex below), whose answer is then polished.
 
-Polishing (HiGHS's answers; the interior point's crossover is one already). The LP solution is re-derived from
+Polishing (the simplex answers; the interior point's crossover is one already). The LP solution is re-derived from
 the equalities on its supports ``S`` (rows) and ``J`` (columns): ``A[S, J]^T x_S = v 1, 1^T x_S = 1`` and
 ``A[S, J] y_J = v 1, 1^T y_J = 1`` (least squares when not square). A re-derived strategy replaces the LP's only
 when it is a probability vector that guarantees more (less) than the LP's, so polishing never makes the answer
@@ -45,12 +49,12 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linprog
 
+from equilibria.core.compiled import interpreting
 from equilibria.core.errors import GameError, NotApplicableError
 from equilibria.core.result import SolveResult
-from equilibria.solvers._common import Budget, nash_result, require_normal_form
-from equilibria.solvers._matrix_game_ipm import solve_matrix_game
+from equilibria.solvers import _dense_simplex
+from equilibria.solvers._common import Budget, nash_result, require_normal_form, small_game_interpreted
 
 _METHOD = "zero_sum_lp"
 # From this many payoff entries on the dense interior point beats HiGHS's dual simplex (measured on random games,
@@ -70,7 +74,7 @@ def zero_sum_lp_solve(game: Any, *, rational: bool = False, max_seconds: float |
     """One minimax equilibrium ``(x, y)`` of a two-player constant-sum game.
 
     ``values`` holds the players' payoffs ``(v, c - v)`` with ``v`` the game value; ``iterations`` counts
-    interior-point steps (large games) or HiGHS's iterations (simplex pivots).
+    interior-point steps (large games) or simplex pivots (HiGHS's, or the dense simplex's on small games).
 
     Args:
       game: a two-player NormalFormGame whose payoffs add up to the same constant in every cell.
@@ -93,16 +97,17 @@ def zero_sum_lp_solve(game: Any, *, rational: bool = False, max_seconds: float |
     _require_constant_sum(game)
     parameters = {"rational": rational, "max_seconds": max_seconds}
     a = np.asarray(game.payoffs[0], dtype=float)
-    solution = _solve_lp(a, budget)
-    if isinstance(solution, str):
-        return nash_result(game, _METHOD, [], parameters={**parameters, "stopped_because": solution}, iterations=0,
-                           budget=budget, converged=False)
-    x, y, iterations = solution
-    profile: tuple[np.ndarray, ...] = (x, y)
-    if rational:
-        profile = _exact_profile(game.payoffs[0], game.fraction_payoffs()[0], *profile)
-    return nash_result(game, _METHOD, [profile], parameters=parameters, iterations=iterations, budget=budget,
-                       rational=rational)
+    with small_game_interpreted(*a.shape):
+        solution = _solve_lp(a, budget)
+        if isinstance(solution, str):
+            return nash_result(game, _METHOD, [], parameters={**parameters, "stopped_because": solution},
+                               iterations=0, budget=budget, converged=False)
+        x, y, iterations = solution
+        profile: tuple[np.ndarray, ...] = (x, y)
+        if rational:
+            profile = _exact_profile(game.payoffs[0], game.fraction_payoffs()[0], *profile)
+        return nash_result(game, _METHOD, [profile], parameters=parameters, iterations=iterations, budget=budget,
+                           rational=rational)
 
 
 def _require_constant_sum(game: Any) -> None:
@@ -122,16 +127,20 @@ def _require_constant_sum(game: Any) -> None:
 
 
 def _solve_lp(a: np.ndarray, budget: Budget) -> tuple[np.ndarray, np.ndarray, int] | str:
-    """``(x, y, iterations)``: the dense interior point for large games, else (or if it fails) HiGHS, polished;
-    why there is no answer otherwise."""
+    """``(x, y, iterations)``: the dense interior point for large games, the dense simplex for small ones while
+    numba is not loaded, else (or if they fail) HiGHS, polished; why there is no answer otherwise."""
+    if interpreting() and (found := _dense_simplex_solution(a)) is not None:
+        return (*_polish(a, *found[:2]), found[2])
     if a.size >= _INTERIOR_POINT_MIN_ENTRIES:
         found = _dense_interior_point(a, budget)
         if found is not None:
             return found  # already verified at rounding level on the full game
+    from scipy.optimize import linprog  # first, so that the import's few tenths of a second count in the budget
+
     remaining = None if budget.max_seconds is None else budget.max_seconds - budget.elapsed()
     if remaining is not None and remaining <= 0:
         return f"max_seconds={budget.max_seconds:g} reached"
-    solved = _solve_highs(a, remaining)
+    solved = _solve_highs(linprog, a, remaining)
     if isinstance(solved, str):
         return solved
     x, y, iterations = solved
@@ -144,8 +153,36 @@ def _scaled(a: np.ndarray) -> np.ndarray:
     return (a - a.min()) / spread + 1.0 if spread > 0 else np.ones_like(a)
 
 
-def _solve_highs(a: np.ndarray, max_seconds: float | None) -> tuple[np.ndarray, np.ndarray, int] | str:
-    """``(x, y, iterations)`` from one HiGHS solve, or why HiGHS stopped without an optimum."""
+def _dense_simplex_solution(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """``(x, y, pivots)`` from :mod:`equilibria.solvers._dense_simplex` on the LP of the module docstring, or None.
+
+    For a small game before numba is loaded: it runs interpreted, and HiGHS would cost importing
+    ``scipy.optimize`` (a few tenths of a second). Rows ``P^T u - s + r = 1`` with surplus ``s`` and artificials
+    ``r`` (the starting basis); the reduced cost of surplus column ``j`` is the dual price ``w_j`` of its row.
+    """
+    m, n = a.shape
+    tableau = np.zeros((n + 1, m + 2 * n + 1))
+    tableau[:n, :m] = _scaled(a).T
+    tableau[:n, m: m + n] = -np.eye(n)
+    tableau[:n, m + n: m + 2 * n] = np.eye(n)
+    tableau[:n, -1] = 1.0
+    basis = np.arange(m + n, m + 2 * n)
+    cost = np.concatenate([np.ones(m), np.zeros(n)])
+    status, pivots = _dense_simplex.solve(tableau, basis, cost, n)
+    if status != _dense_simplex.OPTIMAL:
+        return None
+    values = np.zeros(m + 2 * n)
+    values[basis] = tableau[:n, -1]
+    u = np.maximum(values[:m], 0.0)
+    w = np.maximum(tableau[n, m: m + n], 0.0)
+    if u.sum() <= 0 or w.sum() <= 0:
+        return None
+    return u / u.sum(), w / w.sum(), pivots
+
+
+def _solve_highs(linprog: Any, a: np.ndarray, max_seconds: float | None) -> tuple[np.ndarray, np.ndarray, int] | str:
+    """``(x, y, iterations)`` from one HiGHS solve (``scipy.optimize.linprog``, imported by the caller: not on the
+    small games' path), or why HiGHS stopped without an optimum."""
     m, n = a.shape
     p = _scaled(a)
     method = "highs-ipm" if a.size >= _HIGHS_IPM_MIN_ENTRIES else "highs-ds"
@@ -171,6 +208,8 @@ def _dense_interior_point(a: np.ndarray, budget: Budget) -> tuple[np.ndarray, np
     See :mod:`equilibria.solvers._matrix_game_ipm`: the pair is verified on the full game (duality gap at
     rounding level) before it is returned; degenerate games, stalls and an exhausted budget give None.
     """
+    from equilibria.solvers._matrix_game_ipm import solve_matrix_game  # imports scipy.linalg
+
     found = solve_matrix_game(a, budget)
     return None if found is None else (found.x, found.y, found.iterations)
 
