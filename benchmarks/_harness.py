@@ -41,6 +41,7 @@ LIBRARY_MODULES = {
     "pygambit": ("pygambit", "pygambit"),
     "nashpy": ("nashpy", "nashpy"),
     "open_spiel": ("pyspiel", "open_spiel"),
+    "cvxpy": ("cvxpy", "cvxpy"),
 }
 
 

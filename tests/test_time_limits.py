@@ -36,7 +36,7 @@ from equilibria.games.extensive_form import Decision, ExtensiveFormGame, Termina
 from equilibria.games.generators import random_game
 from equilibria.games.io import save_game
 from equilibria.games.normal_form import NormalFormGame
-from equilibria.solvers import EXTENSIVE_FORM, SOLVERS
+from equilibria.solvers import EXTENSIVE_FORM, SOLVERS, STOCHASTIC
 
 SECONDS = 0.5  # the budget most solvers get here
 
@@ -104,7 +104,16 @@ def _kuhn() -> ExtensiveFormGame:
     return kuhn_poker()
 
 
+def _stochastic(n_states: int, zero_sum: bool) -> Any:
+    """A random stochastic game with 5 x 5 actions, 3 successors, discount 0.999 (value iteration: many sweeps)."""
+    from equilibria.games.zoo.stochastic import random_stochastic_game
+
+    return random_stochastic_game(n_states, 5, seed=1, zero_sum=zero_sum, n_successors=3, discount=0.999)
+
+
 BUILDERS: dict[str, Callable[[], Any]] = {
+    "stochastic zero-sum": lambda: _stochastic(700, True),
+    "stochastic general-sum": lambda: _stochastic(300, False),
     "200x200": lambda: without_pure_equilibrium((200, 200)),
     "6 players x 6 actions": lambda: without_pure_equilibrium((6,) * 6),
     "2000x2000 zero-sum": lambda: _zero_sum(2000),
@@ -115,6 +124,8 @@ BUILDERS: dict[str, Callable[[], Any]] = {
 # Small games of the same kinds, for the call that pays imports and compilation (a call on the instance itself
 # would leave caches in a game tree that make the timed call short).
 WARM_UP: dict[str, Callable[[], Any]] = {
+    "stochastic zero-sum": lambda: _stochastic(3, True),
+    "stochastic general-sum": lambda: _stochastic(3, False),
     "200x200": lambda: without_pure_equilibrium((3, 3)),
     "6 players x 6 actions": lambda: without_pure_equilibrium((3, 3, 3)),
     "2000x2000 zero-sum": lambda: _zero_sum(3),
@@ -162,6 +173,8 @@ def setting(name: str) -> tuple[str, float]:
     spec = SOLVERS[name]
     if spec.game_kind == EXTENSIVE_FORM:
         return "leduc", SECONDS
+    if spec.game_kind == STOCHASTIC:
+        return ("stochastic zero-sum" if spec.two_player_only else "stochastic general-sum"), SECONDS
     return ("200x200" if spec.two_player_only else "6 players x 6 actions"), SECONDS
 
 

@@ -12,6 +12,7 @@ from equilibria.games import zoo
 from equilibria.games.zoo import differentiable as differentiable_zoo
 from equilibria.games.zoo import extensive_form as tree_zoo
 from equilibria.games.zoo import general_sum_trees
+from equilibria.games.zoo import stochastic as stochastic_zoo
 
 
 def run_cli(capsys, *argv):
@@ -27,7 +28,7 @@ def test_games_lists_every_zoo_entry(capsys):
         assert name in out
     code, out, _ = run_cli(capsys, "games", "--format", "json")
     expected = (set(zoo.names()) | set(differentiable_zoo.names()) | set(tree_zoo.names())
-                | set(general_sum_trees.names()))
+                | set(general_sum_trees.names()) | set(stochastic_zoo.names()))
     assert {g["name"] for g in json.loads(out)} == expected
 
 

@@ -86,9 +86,9 @@ def test_nothing_close_lists_where_to_look() -> None:
 
 def test_every_alias_points_at_a_known_name() -> None:
     every_game = set(normal_form_zoo.names()) | set(tree_zoo.names())
-    from equilibria.games.zoo import differentiable, general_sum_trees
+    from equilibria.games.zoo import differentiable, general_sum_trees, stochastic
 
-    every_game |= set(differentiable.names()) | set(general_sum_trees.names())
+    every_game |= set(differentiable.names()) | set(general_sum_trees.names()) | set(stochastic.names())
     assert set(GAME_ALIASES.values()) <= every_game
     assert set(METHOD_ALIASES.values()) <= set(METHODS)
     assert set(ALIASES.values()) | set(TREE_ALIASES.values()) <= set(SOLVERS)

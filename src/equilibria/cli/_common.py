@@ -18,6 +18,7 @@ from equilibria.games.normal_form import NormalFormGame
 
 if TYPE_CHECKING:
     from equilibria.games.extensive_form import ExtensiveFormGame
+    from equilibria.games.stochastic import StochasticGame
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -50,9 +51,9 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{one_line(f'{self.prog}: error: {message} (see --help)')}\n")
 
 
-def load_game(spec: str) -> NormalFormGame | ExtensiveFormGame:
-    """A zoo name (normal-form or extensive-form; any case, hyphens or underscores, the usual abbreviations), or a
-    path to a Gambit ``.nfg``/``.efg`` or ``.json`` file."""
+def load_game(spec: str) -> NormalFormGame | ExtensiveFormGame | StochasticGame:
+    """A zoo name (normal-form, extensive-form or stochastic; any case, hyphens or underscores, the usual
+    abbreviations), or a path to a Gambit ``.nfg``/``.efg`` or ``.json`` file."""
     from equilibria.games.zoo import normal_form as normal_form_zoo
     from equilibria.games.zoo._lookup import canonical_name, find
 
@@ -71,20 +72,23 @@ def load_game(spec: str) -> NormalFormGame | ExtensiveFormGame:
         return normal_form_zoo.get(spec)  # the trees' zoos are not imported for a normal-form name (start-up)
     from equilibria.games.zoo import extensive_form as tree_zoo
     from equilibria.games.zoo import general_sum_trees
+    from equilibria.games.zoo import stochastic as stochastic_zoo
 
-    zoos = {name: module for module in (normal_form_zoo, tree_zoo, general_sum_trees) for name in module.names()}
+    zoos = {name: module for module in (normal_form_zoo, tree_zoo, general_sum_trees, stochastic_zoo)
+            for name in module.names()}
     try:
         module = find(zoos, spec, "zoo", error=GameError)
     except GameError as exc:
         raise GameError(f"{exc}; no file of that name exists either") from None
-    game: NormalFormGame | ExtensiveFormGame = module.get(spec)
+    game: NormalFormGame | ExtensiveFormGame | StochasticGame = module.get(spec)
     return game
 
 
 def load_normal_form(spec: str, caller: str) -> NormalFormGame:
     game = load_game(spec)
     if not isinstance(game, NormalFormGame):
-        raise GameError(f"{caller}: {spec!r} is a game tree; this command needs a normal-form game")
+        kind = "a game tree" if type(game).__name__ == "ExtensiveFormGame" else "a stochastic game"
+        raise GameError(f"{caller}: {spec!r} is {kind}; this command needs a normal-form game")
     return game
 
 

@@ -18,6 +18,7 @@ from equilibria.cli._common import (
     steps_count,
 )
 from equilibria.cli.dynamics import cmd_dynamics
+from equilibria.cli.marl import cmd_marl
 from equilibria.cli.pricing import cmd_pricing
 from equilibria.cli.reproduce import cmd_reproduce, reproduce_help
 from equilibria.cli.solve import cmd_games, cmd_solve, solver_help
@@ -81,6 +82,25 @@ def build_parser() -> argparse.ArgumentParser:
     dynamics.add_argument("--format", choices=("table", "json"), default="table")
     dynamics.set_defaults(handler=cmd_dynamics)
 
+    from equilibria.applications.marl.registry import help_text
+
+    marl = commands.add_parser(
+        "marl", help="run a multi-agent learner on a stochastic game and measure its exploitability",
+        description="GAME is a stochastic zoo game (see `equilibria games`: big-match, markov-soccer, grid-game-1, "
+        "...) or a .json file of \"type\": \"stochastic\". Each checkpoint's profile is judged by its exact "
+        "exploitability (best responses by policy iteration). Learners [aliases]: " + help_text())
+    marl.add_argument("game", metavar="GAME")
+    marl.add_argument("--method", "-m", required=True, type=marl_learner, metavar="M",
+                      help="the learner, by name or alias (see above)")
+    marl.add_argument("--steps", type=steps_count, default=100_000, help="steps per seed (default 100000)")
+    marl.add_argument("--seeds", type=positive_int, default=8, help="independent streams, vmapped (default 8)")
+    marl.add_argument("--checkpoints", type=positive_int, default=10, help="evaluations along the run (default 10)")
+    marl.add_argument("--seed", type=integer, default=0, help="the base random seed (default 0)")
+    marl.add_argument("--max-seconds", type=positive_float, default=None,
+                      help="stop between checkpoints after this long and report those reached, marked stopped")
+    marl.add_argument("--format", choices=("table", "json"), default="table")
+    marl.set_defaults(handler=cmd_marl)
+
     pricing = commands.add_parser(
         "pricing", help="Q-learning pricing algorithms in a logit market (Calvano et al. 2020): do they collude?",
         description="Runs independent sessions of Q-learning firms to convergence and reports the profit gain "
@@ -138,5 +158,16 @@ def dynamics_method(text: str) -> str:
 
     try:
         return canonical_name(text)
+    except GameError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def marl_learner(text: str) -> str:
+    """``--method`` of ``equilibria marl``: the registry's name for what was typed (any spelling or alias)."""
+    from equilibria.applications.marl.registry import canonical_learner
+    from equilibria.core.errors import GameError
+
+    try:
+        return canonical_learner(text)
     except GameError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None

@@ -231,11 +231,13 @@ def cmd_games(args: argparse.Namespace) -> int:
     from equilibria.games import zoo
     from equilibria.games.zoo import differentiable, general_sum_trees
     from equilibria.games.zoo import extensive_form as tree_zoo
+    from equilibria.games.zoo import stochastic as stochastic_zoo
 
     rows = [(e.name, e.game().describe().split(": ", 1)[-1], e.description) for e in zoo.ENTRIES]
     rows += [(e.name, f"differentiable, {e.n_players} players", e.description) for e in differentiable.ENTRIES]
     rows += [(e.name, "game tree", e.description) for e in tree_zoo.ENTRIES]
     rows += [(e.name, "game tree, general-sum", e.description) for e in general_sum_trees.ENTRIES]
+    rows += [(e.name, "stochastic game", e.description) for e in stochastic_zoo.ENTRIES]
     if args.format == "json":
         print(json.dumps([{"name": n, "shape": s, "description": d, "aliases": aliases_of(n, GAME_ALIASES)}
                           for n, s, d in rows], indent=1))
@@ -249,10 +251,10 @@ def cmd_games(args: argparse.Namespace) -> int:
 
 def solver_help() -> str:
     """Every solver as ``name [aliases]: description``, for ``equilibria solve --help``."""
-    from equilibria.solvers import ALIASES, EXTENSIVE_FORM, SOLVERS, TREE_ALIASES
+    from equilibria.solvers import ALIASES_BY_KIND, SOLVERS
 
-    return "; ".join(f"{with_aliases(s.name, TREE_ALIASES if s.game_kind == EXTENSIVE_FORM else ALIASES)}: "
-                     f"{s.description}" for s in SOLVERS.values())
+    return "; ".join(f"{with_aliases(s.name, ALIASES_BY_KIND[s.game_kind])}: {s.description}"
+                     for s in SOLVERS.values())
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
@@ -263,7 +265,16 @@ def cmd_solve(args: argparse.Namespace) -> int:
                    max_iterations=args.max_iterations, max_seconds=args.max_seconds, trace=args.trace)
     label = game.name or args.game
     from equilibria.games.extensive_form import ExtensiveFormGame
+    from equilibria.games.stochastic import StochasticGame
 
+    if isinstance(game, StochasticGame):
+        from equilibria.cli.stochastic import stochastic_result_to_json, stochastic_result_to_table
+
+        if args.format == "json":
+            print(json.dumps(stochastic_result_to_json(result, game, label), indent=1))
+        else:
+            print(stochastic_result_to_table(result, game, label))
+        return EXIT_OK
     if isinstance(game, ExtensiveFormGame):
         if args.format == "json":
             print(json.dumps(tree_result_to_json(result, game, label), indent=1))

@@ -209,12 +209,16 @@ def registry() -> Mapping[str, Experiment]:
 def _load_builtin() -> None:
     # Importing the modules registers their experiments; done lazily to keep `import equilibria` light.
     from equilibria.experiments import (  # noqa: F401
+        big_match,
         calvano,
         calvano_heatmap,
         gan_mixtures,
+        grid_games,
+        independent_learners,
         kuhn_value,
         leduc_convergence,
         lemke_howson_paths,
+        markov_soccer,
         minimax_stepper,
         nonconcave_atlas,
         rps_cycling,

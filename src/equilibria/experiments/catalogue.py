@@ -35,6 +35,10 @@ class Estimate:
 # runs in CPU seconds where other work shared the machine (the wall time of an idle one for single-threaded work);
 # the pricing sessions run on both cores (numba prange), JAX's ops too.
 ESTIMATES: Mapping[str, Estimate] = {
+    "big-match": Estimate(8, 20, "measured"),
+    "grid-games": Estimate(18, 100, "measured: its 4 units"),
+    "independent-learners": Estimate(15, 65, "measured: its 8 units, 1,000 seeds each"),
+    "markov-soccer": Estimate(18, 85, "measured: its 2 units, 300,000 steps x 8 seeds each"),
     "calvano": Estimate(10, 90, "measured: 133 core-seconds over its 32 units, on 2 cores"),
     "calvano-heatmap": Estimate(2, 60 * 3600, "extrapolated: 10^7 sessions, 1.8 million periods each on average "
                                 "at 26 ns a period (21 timed grid points), 120 core-hours on 2 cores"),

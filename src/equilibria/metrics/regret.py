@@ -18,7 +18,6 @@ All functions accept exact profiles (object arrays of Fractions) and then return
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -114,13 +113,13 @@ def bimatrix_evaluation(payoffs: np.ndarray, x: np.ndarray, y: np.ndarray, tol: 
     out[4] = max(out[2], out[3])
 
 
-@functools.cache
 def bimatrix_kernel() -> Any:
-    """:func:`bimatrix_evaluation`, compiled as a leaf (cached on disk); itself when numba is not installed.
+    """:func:`bimatrix_evaluation`, compiled as a leaf (cached on disk, on first use: importing the metrics imports no
+    numba); itself when numba is not installed. The module global, the dispatcher itself once numba is loaded."""
+    return _bimatrix_leaf
 
-    Built on first use, so importing the metrics does not import numba (about 0.2 s of every command's start-up).
-    """
-    return jit_leaf(bimatrix_evaluation)
+
+_bimatrix_leaf = jit_leaf(bimatrix_evaluation)
 
 
 def _evaluate_bimatrix(game: NormalFormGame, x: np.ndarray, y: np.ndarray, tol: float) -> np.ndarray:

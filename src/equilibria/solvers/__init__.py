@@ -30,13 +30,23 @@ cfr, cfr+, linear_cfr, any            approximate: the average strategy of a CFR
 dcfr, pcfr+, mccfr_*                  only a coarse correlated equilibrium otherwise)
 =====================  =============  ==================================================================
 
+Stochastic-game solvers (certificate: exploitability, the largest best-response gain over players and states):
+
+=====================  =============  ==================================================================
+shapley                2-player z-s   Shapley value iteration: a stationary minimax profile and the values, exact mode
+hoffman_karp           2-player z-s   Hoffman-Karp policy iteration: the same
+nash_value_iteration   n-player       HEURISTIC: value iteration with a Nash selector per stage game
+ce_value_iteration     n-player       HEURISTIC: value iteration with a correlated-equilibrium selector
+=====================  =============  ==================================================================
+
 :func:`solve` picks a method from the game's properties when none is given and checks a named method applies.
 
 **One vocabulary.** ``solve(game, method, all_equilibria=..., rational=..., max_iterations=..., max_seconds=...)``
 uses the keyword names the solvers use, and the command line spells them the same way (``--all-equilibria``,
 ``--rational``, ``--max-iterations``, ``--max-seconds``; ``--all`` stays as an alias). ``max_iterations`` is a
 budget in the method's own unit (Lemke-Howson and Lemke: pivots; support and polynomial enumeration: supports;
-vertex enumeration: bases; simplicial subdivision: label evaluations; QRE tracing: path steps; CFR: iterations).
+vertex enumeration: bases; simplicial subdivision: label evaluations; QRE tracing: path steps; CFR: iterations;
+stochastic games: value-iteration sweeps or policy improvements).
 Methods without an iterative budget (the LPs, pure-profile enumeration, tree search) refuse it with a
 :class:`NotApplicableError` naming the methods that take it, rather than ignore a limit the caller relies on;
 ``max_seconds`` applies to every method.
@@ -56,8 +66,9 @@ from equilibria.games.normal_form import NormalFormGame
 
 if TYPE_CHECKING:  # imported where a tree is solved: listing the solvers (--help) need not load the tree module
     from equilibria.games.extensive_form import ExtensiveFormGame
+    from equilibria.games.stochastic import StochasticGame
 
-NORMAL_FORM, EXTENSIVE_FORM = "normal_form", "extensive_form"
+NORMAL_FORM, EXTENSIVE_FORM, STOCHASTIC = "normal_form", "extensive_form", "stochastic"
 # agent_qre.MAX_INFOSET_ACTIONS, written here so that choosing a method does not import the solver.
 _AGENT_QRE_MAX_ACTIONS = 2000
 
@@ -153,6 +164,20 @@ SOLVERS: dict[str, SolverSpec] = {
               ("mccfr_external", "mccfr-external", "Monte Carlo CFR, external sampling"),
               ("mccfr_outcome", "mccfr-outcome", "Monte Carlo CFR, outcome sampling"),
           )),
+        SolverSpec("shapley", "equilibria.solvers.shapley", "shapley_solve", True, False, True,
+                   "Shapley value iteration: a stationary minimax profile of a two-player zero-sum stochastic game",
+                   STOCHASTIC, iterative=True),
+        SolverSpec("hoffman_karp", "equilibria.solvers.stochastic_policy_iteration", "hoffman_karp_solve", True,
+                   False, False, "Hoffman-Karp policy iteration, two-player zero-sum stochastic games", STOCHASTIC,
+                   iterative=True),
+        SolverSpec("nash_value_iteration", "equilibria.solvers.stochastic_general_sum",
+                   "stochastic_value_iteration_solve", False, False, False,
+                   "heuristic: value iteration with a Nash equilibrium of each stage game (general-sum; certified, "
+                   "may cycle)", STOCHASTIC, (("selector", "nash"),), iterative=True),
+        SolverSpec("ce_value_iteration", "equilibria.solvers.stochastic_general_sum",
+                   "stochastic_value_iteration_solve", False, False, False,
+                   "heuristic: value iteration with a correlated equilibrium of each stage game", STOCHASTIC,
+                   (("selector", "correlated"),), iterative=True),
     )
 }
 
@@ -173,20 +198,30 @@ TREE_ALIASES = {
 }
 
 
+# On stochastic games.
+STOCHASTIC_ALIASES = {
+    "vi": "shapley", "value_iteration": "shapley", "shapley_vi": "shapley", "minimax": "shapley",
+    "pi": "hoffman_karp", "policy_iteration": "hoffman_karp", "hk": "hoffman_karp",
+    "nash_vi": "nash_value_iteration", "nash": "nash_value_iteration",
+    "ce_vi": "ce_value_iteration", "correlated_vi": "ce_value_iteration", "ce": "ce_value_iteration",
+}
+ALIASES_BY_KIND = {NORMAL_FORM: ALIASES, EXTENSIVE_FORM: TREE_ALIASES, STOCHASTIC: STOCHASTIC_ALIASES}
+
+
 def canonical_method(method: str, game_kind: str = NORMAL_FORM) -> str:
     """The canonical solver name for ``method`` on a game of ``game_kind`` (any case, hyphens or underscores,
-    aliases such as ``lh``, ``lp``, ``ce``; on trees ``minimax`` is tree search and ``lp`` the sequence-form LP); an
-    unknown name's error suggests the closest ones (:mod:`equilibria.core.names`)."""
-    aliases = TREE_ALIASES if game_kind == EXTENSIVE_FORM else ALIASES
+    aliases such as ``lh``, ``lp``, ``ce``; on trees ``minimax`` is tree search and ``lp`` the sequence-form LP, on
+    stochastic games ``vi`` is Shapley's value iteration); an unknown name's error suggests the closest ones
+    (:mod:`equilibria.core.names`)."""
     known = [name for name, spec in SOLVERS.items() if spec.game_kind == game_kind]
-    table = lookup_table(known, aliases)
+    table = lookup_table(known, ALIASES_BY_KIND[game_kind])
     if name_key(method) in table:
         return table[name_key(method)]
-    other = "normal-form" if game_kind == EXTENSIVE_FORM else "extensive-form"
-    other_aliases = ALIASES if game_kind == EXTENSIVE_FORM else TREE_ALIASES
-    if name_key(method) in lookup_table(SOLVERS, other_aliases):
-        raise GameError(f"unknown method {method!r} for {game_kind.replace('_', '-')} games ({method!r} is a method "
-                        f"for {other} games); choose one of: {', '.join(known)}")
+    for other_kind, other_aliases in ALIASES_BY_KIND.items():
+        other = [name for name, spec in SOLVERS.items() if spec.game_kind == other_kind]
+        if other_kind != game_kind and name_key(method) in lookup_table(other, other_aliases):
+            raise GameError(f"unknown method {method!r} for {game_kind.replace('_', '-')} games ({method!r} is a "
+                            f"method for {other_kind.replace('_', '-')} games); choose one of: {', '.join(known)}")
     close = closest(method, table)
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
     raise GameError(f"unknown method {method!r}{hint} (choose one of: {', '.join(known)})")
@@ -241,12 +276,17 @@ def solve(game: Any, method: str | None = None, *, all_equilibria: bool = False,
                                        or not 1 <= max_iterations <= MAX_ITERATIONS):
         raise GameError(f"solve: max_iterations must be an integer in [1, 2^63 - 1] or None, got {max_iterations!r}")
     from equilibria.games.extensive_form import ExtensiveFormGame
+    from equilibria.games.stochastic import StochasticGame
 
     if isinstance(game, ExtensiveFormGame):
         return _solve_tree(game, method, all_equilibria=all_equilibria, rational=rational,
                            max_iterations=max_iterations, max_seconds=max_seconds, trace=trace)
+    if isinstance(game, StochasticGame):
+        return _solve_stochastic(game, method, all_equilibria=all_equilibria, rational=rational,
+                                 max_iterations=max_iterations, max_seconds=max_seconds, trace=trace)
     if not isinstance(game, NormalFormGame):
-        raise GameError(f"solve(game): expected a NormalFormGame or ExtensiveFormGame, got {type(game).__name__}")
+        raise GameError(f"solve(game): expected a NormalFormGame, ExtensiveFormGame or StochasticGame, got "
+                        f"{type(game).__name__}")
     if trace:
         raise NotApplicableError("solve: trace is for tree search (alphabeta, minimax, backward_induction) on "
                                  "extensive-form games")
@@ -319,5 +359,40 @@ def _solve_tree(game: ExtensiveFormGame, method: str | None, *, all_equilibria: 
     return spec.load()(game, **options)
 
 
-__all__ = ["ALIASES", "MAX_ITERATIONS", "SOLVERS", "TREE_ALIASES", "SolverSpec", "canonical_method", "choose_method",
-           "choose_tree_method", "solve"]
+def choose_stochastic_method(game: StochasticGame) -> str:
+    """The default method for a stochastic game: Shapley's value iteration for two-player zero-sum games (exact
+    values, certified); otherwise the Nash value-iteration heuristic, whose result is exactly as good as its
+    certificate (stationary equilibria of general-sum games are hard to compute, and value iteration can cycle)."""
+    from equilibria.solvers._stochastic import ZERO_SUM_RTOL
+
+    return "shapley" if game.is_zero_sum(ZERO_SUM_RTOL) else "nash_value_iteration"
+
+
+def _solve_stochastic(game: StochasticGame, method: str | None, *, all_equilibria: bool, rational: bool,
+                      max_iterations: int | None, max_seconds: float | None, trace: bool) -> SolveResult:
+    name = choose_stochastic_method(game) if method is None else canonical_method(method, STOCHASTIC)
+    spec = SOLVERS[name]
+    if all_equilibria:
+        raise NotApplicableError("all equilibria: not available for stochastic games (the solvers find one "
+                                 "stationary equilibrium)")
+    if trace:
+        raise NotApplicableError("solve: trace is for tree search on extensive-form games")
+    from equilibria.solvers._stochastic import ZERO_SUM_RTOL
+
+    if spec.two_player_only and not game.is_zero_sum(ZERO_SUM_RTOL):
+        raise NotApplicableError(f"method {name!r} needs a two-player zero-sum stochastic game; for general-sum "
+                                 "games use 'nash_value_iteration' or 'ce_value_iteration' (heuristics)")
+    _check_exact(spec, rational)
+    _check_iterative(spec, max_iterations, chosen=method is None)
+    options: dict[str, Any] = dict(spec.options)
+    if rational:
+        options["rational"] = True
+    if max_iterations is not None:
+        options["max_iterations"] = max_iterations
+    if max_seconds is not None:
+        options["max_seconds"] = max_seconds
+    return spec.load()(game, **options)
+
+
+__all__ = ["ALIASES", "MAX_ITERATIONS", "SOLVERS", "STOCHASTIC_ALIASES", "TREE_ALIASES", "SolverSpec",
+           "canonical_method", "choose_method", "choose_stochastic_method", "choose_tree_method", "solve"]

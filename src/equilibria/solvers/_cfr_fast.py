@@ -16,8 +16,6 @@ array path; so do the sampling variants. The tests compare both paths' states ex
 
 from __future__ import annotations
 
-import functools
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -116,13 +114,10 @@ _LOAD_SECONDS = 0.5
 _LOADED: list[bool] = []  # non-empty once the compiled iteration is loaded (it has one argument signature)
 
 
-@functools.cache
 def _kernel() -> Callable[..., None]:
-    """The iteration compiled as a leaf (cached on disk, its steps inlined), built on first use."""
-    global _plan_leaf, _regrets_leaf, _apply_leaf
-    _plan_leaf, _regrets_leaf, _apply_leaf = (jit_leaf(_plan, inline=True), jit_leaf(_regrets, inline=True),
-                                              jit_leaf(_apply, inline=True))
-    return jit_leaf(_iteration_loops)
+    """The iteration compiled as a leaf (cached on disk, its steps inlined; compiled on first use, see
+    :mod:`equilibria.core.compiled`): the module global, which is the dispatcher itself once numba is loaded."""
+    return _iteration
 
 
 def _plan(index: np.ndarray, p: int, policy: np.ndarray, plan: np.ndarray) -> None:
@@ -233,8 +228,7 @@ def _iteration_loops(index: np.ndarray, terminal_sequence: np.ndarray, chance_pa
                        floor, predictive)
 
 
-# The steps, compiled inline into the kernel. Replaced when the kernel is built; at once where numba is loaded already,
-# as in the process that ensure_compiled starts (it imports numba, then compiles _iteration_loops from this module).
-_plan_leaf, _regrets_leaf, _apply_leaf = ((jit_leaf(_plan, inline=True), jit_leaf(_regrets, inline=True),
-                                           jit_leaf(_apply, inline=True)) if "numba" in sys.modules
-                                          else (_plan, _regrets, _apply))
+# The steps, compiled inline into the kernel (module globals: compiled code finds its callees there).
+_plan_leaf, _regrets_leaf, _apply_leaf = (jit_leaf(_plan, inline=True), jit_leaf(_regrets, inline=True),
+                                          jit_leaf(_apply, inline=True))
+_iteration = jit_leaf(_iteration_loops)

@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import functools
 import math
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -807,19 +806,15 @@ def _dense_follow(tableau: np.ndarray, basis: np.ndarray, row_of: np.ndarray, st
     state[0] = entering
 
 
-# Replaced by its compiled version (inlined) when the kernels are built; at once where numba is loaded already, as in
-# the process that ensure_compiled starts to compile _dense_bring_in or _dense_follow (it imports numba first and
-# compiles them from this module's Python functions, which must then find the compiled pivot).
-_dense_pivot_leaf = jit_leaf(_dense_pivot, inline=True) if "numba" in sys.modules else _dense_pivot
+# Compiled inline into the dense loops (a module global: compiled code finds its callees there).
+_dense_pivot_leaf = jit_leaf(_dense_pivot, inline=True)
+_dense_bring_in_leaf, _dense_follow_leaf = jit_leaf(_dense_bring_in), jit_leaf(_dense_follow)
 
 
-@functools.cache
 def _dense_kernels() -> tuple[Callable[..., int], Callable[..., None]]:
-    """The dense engine's loops compiled as leaves (numba, cached on disk; the pivot inlined), built on first use;
-    plain Python without numba."""
-    global _dense_pivot_leaf
-    _dense_pivot_leaf = jit_leaf(_dense_pivot, inline=True)
-    return jit_leaf(_dense_bring_in), jit_leaf(_dense_follow)
+    """The dense engine's loops compiled as leaves (numba, cached on disk, on first use; the pivot inlined); plain
+    Python without numba. The module globals, which are the dispatchers themselves once numba is loaded."""
+    return _dense_bring_in_leaf, _dense_follow_leaf
 
 
 __all__ = ["BUDGET", "RAY", "SINGULAR", "SOLVED", "STOPPED", "LCPSystem", "NotCompiled", "PathEnd",

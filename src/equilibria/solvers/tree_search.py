@@ -41,7 +41,6 @@ line (:func:`format_trace`) or a dict (``as_dict()``) for animation.
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -49,7 +48,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from equilibria.core.compiled import interpreted_if
+from equilibria.core.compiled import interpreted_if, jit_leaf
 from equilibria.core.errors import GameError, NotApplicableError
 from equilibria.core.result import SolveResult
 from equilibria.games.extensive_form import CHANCE, TERMINAL, ExtensiveFormGame
@@ -375,12 +374,13 @@ def _induction_loops(first_child: np.ndarray, n_children: np.ndarray, player: np
                 values[k, i] = total
 
 
-@functools.cache
 def _induction_kernel() -> Callable[..., None]:
-    """:func:`_induction_loops` compiled as a leaf (cached on disk), built on first use."""
-    from equilibria.core.compiled import jit_leaf
+    """:func:`_induction_loops` compiled as a leaf (cached on disk, on first use): the module global, the dispatcher
+    itself once numba is loaded."""
+    return _induction
 
-    return jit_leaf(_induction_loops)
+
+_induction = jit_leaf(_induction_loops)
 
 
 class _OutOfTime(Exception):

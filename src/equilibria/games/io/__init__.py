@@ -1,9 +1,10 @@
 """Game files: Gambit's ``.nfg`` and ``.efg`` formats and the project's JSON format (see docs/formats.md).
 
 :func:`load_game` and :func:`save_game` choose the format from the file suffix (case-insensitive):
-``.nfg`` for Gambit's strategic-game format, ``.json`` for the JSON format (both normal-form games), ``.efg`` for
-Gambit's extensive-game format (:class:`ExtensiveFormGame`). Errors are
-:class:`equilibria.GameError` with one-line messages that name the file and, for syntax errors, the line and
+``.nfg`` for Gambit's strategic-game format, ``.json`` for the JSON format (a normal-form game, or a stochastic
+game when its ``"type"`` is ``"stochastic"``), ``.efg`` for Gambit's extensive-game format
+(:class:`ExtensiveFormGame`). Errors are :class:`equilibria.GameError` with one-line messages that name the file
+and, for syntax errors, the line and
 column. Writers are atomic: a failed write leaves any existing file untouched.
 """
 
@@ -22,36 +23,58 @@ from equilibria.games.io.json_format import (
     read_json_game,
     write_json_game,
 )
-from equilibria.games.io.nfg import dumps_nfg, loads_nfg, read_nfg, write_nfg
+from equilibria.games.io.nfg import dumps_nfg, loads_nfg, read_nfg, read_text_file, write_nfg
+from equilibria.games.io.stochastic_json import (
+    declares_stochastic,
+    dumps_stochastic_json,
+    loads_stochastic_json,
+    read_stochastic_json,
+    write_stochastic_json,
+)
 from equilibria.games.normal_form import NormalFormGame
+from equilibria.games.stochastic import StochasticGame
 
 __all__ = [
     "SUFFIXES",
     "dumps_efg",
     "dumps_json_game",
     "dumps_nfg",
+    "dumps_stochastic_json",
     "load_game",
     "loads_efg",
     "loads_json_game",
     "loads_nfg",
+    "loads_stochastic_json",
     "read_efg",
     "read_json_game",
     "read_nfg",
+    "read_stochastic_json",
     "save_game",
     "write_efg",
     "write_json_game",
     "write_nfg",
+    "write_stochastic_json",
 ]
 
-_READERS: dict[str, Callable[[Path], NormalFormGame | ExtensiveFormGame]] = {
-    ".nfg": read_nfg, ".json": read_json_game, ".efg": read_efg}
+AnyGame = NormalFormGame | ExtensiveFormGame | StochasticGame
+
+
+def _read_json(path: Path) -> NormalFormGame | StochasticGame:
+    """A ``.json`` file: a stochastic game when it says ``"type": "stochastic"``, else a normal-form game."""
+    text = read_text_file(path, "load_game")
+    if declares_stochastic(text):
+        return loads_stochastic_json(text, source=str(path))
+    return loads_json_game(text, source=str(path))
+
+
+_READERS: dict[str, Callable[[Path], AnyGame]] = {".nfg": read_nfg, ".json": _read_json, ".efg": read_efg}
 _WRITERS: dict[str, Callable[[NormalFormGame, Path], None]] = {".nfg": write_nfg, ".json": write_json_game}
 SUFFIXES = tuple(_READERS)
 
 
-def load_game(path: str | os.PathLike[str]) -> NormalFormGame | ExtensiveFormGame:
-    """Read the game in ``path``: a normal-form game from ``.nfg`` or ``.json``, an extensive-form game from
-    ``.efg``."""
+def load_game(path: str | os.PathLike[str]) -> AnyGame:
+    """Read the game in ``path``: a normal-form game from ``.nfg`` or ``.json``, a stochastic game from a ``.json``
+    file of ``"type": "stochastic"``, an extensive-form game from ``.efg``."""
     file = _checked_path(path, "load_game")
     try:
         exists, is_dir, is_file = file.exists(), file.is_dir(), file.is_file()
@@ -67,8 +90,14 @@ def load_game(path: str | os.PathLike[str]) -> NormalFormGame | ExtensiveFormGam
     return _READERS[file.suffix.lower()](file)
 
 
-def save_game(game: NormalFormGame | ExtensiveFormGame, path: str | os.PathLike[str]) -> None:
+def save_game(game: AnyGame, path: str | os.PathLike[str]) -> None:
     """Write ``game`` to ``path`` in the format its suffix names (``.nfg``, ``.json`` or ``.efg``), atomically."""
+    if isinstance(game, StochasticGame):
+        file = _checked_path(path, "save_game")
+        if file.suffix.lower() != ".json":
+            raise GameError(f"save_game(path): a StochasticGame is written as .json, got '{file}'")
+        write_stochastic_json(game, file)
+        return
     if isinstance(game, ExtensiveFormGame):
         file = _checked_path(path, "save_game")
         if file.suffix.lower() != ".efg":

@@ -24,6 +24,8 @@ GAME_ALIASES: Mapping[str, str] = {
     "horse": "selten-horse", "dirac": "dirac-gan", "deterrence": "entry-deterrence",
     "beer-and-quiche": "beer-quiche", "spence": "job-market-signalling",
     "job-market-signaling": "job-market-signalling",
+    "soccer": "markov-soccer", "littman-soccer": "markov-soccer", "gillette": "big-match",
+    "hu-wellman-1": "grid-game-1", "hu-wellman-2": "grid-game-2",
 }
 
 
