@@ -313,19 +313,7 @@ def _solve_unique(matrix: Sequence[Sequence[Fraction]], rhs: Sequence[Fraction])
 
     ``matrix`` may have more rows than columns; None when the system is inconsistent or underdetermined.
     """
-    rows = [list(r) + [b] for r, b in zip(matrix, rhs, strict=True)]
-    n_unknowns = len(rows[0]) - 1
-    for column in range(n_unknowns):
-        pivot = next((r for r in range(column, len(rows)) if rows[r][column] != 0), None)
-        if pivot is None:
-            return None
-        rows[column], rows[pivot] = rows[pivot], rows[column]
-        lead = rows[column][column]
-        rows[column] = [entry / lead for entry in rows[column]]
-        for r in range(len(rows)):
-            factor = rows[r][column]
-            if r != column and factor != 0:
-                rows[r] = [entry - factor * p for entry, p in zip(rows[r], rows[column], strict=True)]
-    if any(row[-1] != 0 for row in rows[n_unknowns:]):
-        return None
-    return [rows[i][-1] for i in range(n_unknowns)]
+    from equilibria.solvers._stochastic_exact import solve_unique
+
+    solution = solve_unique(matrix, [[b] for b in rhs]) if matrix else None
+    return None if solution is None else [row[0] for row in solution]
