@@ -55,7 +55,9 @@ def test_bad_input_exits_2_with_one_line(arguments: list[str], message: str,
 def test_pricing_max_seconds_reports_the_finished_sessions(capsys: pytest.CaptureFixture[str]) -> None:
     import time
 
-    main(["pricing", *FAST, "--max-seconds", "5", "--format", "json"])  # imports and compilation
+    # Imports and compilation, waited for: on a cold numba cache (a fresh clone) compiling takes longer than any
+    # short limit, and the timed call below must find the compiled sessions.
+    main(["pricing", *FAST, "--format", "json"])
     capsys.readouterr()
     argv = ["pricing", "--sessions", "100000", "--no-progress", "--max-seconds", "0.5"]
     started = time.perf_counter()
