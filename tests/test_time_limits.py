@@ -105,12 +105,22 @@ def _kuhn() -> ExtensiveFormGame:
 
 
 def _stochastic(n_states: int, zero_sum: bool) -> Any:
-    """A random stochastic game with 5 x 5 actions, 3 successors, discount 0.9999: value iteration's stopping
-    threshold tol (1 - beta) / (2 beta) is then far below what a sweep reaches in half a second (at 0.999 Shapley's
-    span rule finished 700 states in 0.3 s on the CI machine); the exact certificate stays cheap."""
+    """A random stochastic game (5 x 5 actions, 3 successors) made a stopping game: every move ends the play with
+    probability 0.001 (a terminal state), undiscounted. Value iteration then needs thousands of sweeps (the sup-norm
+    error shrinks by 0.999 a sweep; with a discount, Shapley's span rule finished 700 states in 0.3 s on the CI
+    machine), while the exact certificate stays cheap."""
+    from equilibria.games.stochastic import StochasticGame
     from equilibria.games.zoo.stochastic import random_stochastic_game
 
-    return random_stochastic_game(n_states, 5, seed=1, zero_sum=zero_sum, n_successors=3, discount=0.9999)
+    base = random_stochastic_game(n_states, 5, seed=1, zero_sum=zero_sum, n_successors=3, discount=0.9)
+    stop = 1e-3
+    rewards = np.concatenate([base.rewards, np.zeros((2, 1, 5, 5))], axis=1)
+    end = np.full((*base.successors.shape[:-1], 1), n_states)
+    successors = np.concatenate([np.concatenate([base.successors, end], axis=-1),
+                                 np.full((1, 5, 5, 4), n_states)], axis=0)
+    probabilities = np.concatenate([np.concatenate([(1 - stop) * base.probabilities, np.full(end.shape, stop)],
+                                                   axis=-1), np.tile([1.0, 0.0, 0.0, 0.0], (1, 5, 5, 1))], axis=0)
+    return StochasticGame(rewards, successors, probabilities, 1.0, terminal=[False] * n_states + [True])
 
 
 BUILDERS: dict[str, Callable[[], Any]] = {
