@@ -87,7 +87,9 @@ def load_game(spec: str) -> NormalFormGame | ExtensiveFormGame | StochasticGame:
 def load_normal_form(spec: str, caller: str) -> NormalFormGame:
     game = load_game(spec)
     if not isinstance(game, NormalFormGame):
-        kind = "a game tree" if type(game).__name__ == "ExtensiveFormGame" else "a stochastic game"
+        from equilibria.games.stochastic import StochasticGame
+
+        kind = "a stochastic game" if isinstance(game, StochasticGame) else "a game tree"
         raise GameError(f"{caller}: {spec!r} is {kind}; this command needs a normal-form game")
     return game
 
