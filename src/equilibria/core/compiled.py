@@ -11,7 +11,9 @@ small solves). The first call outside :func:`interpreted` -- or :func:`ensure_co
 numba is imported, every kernel made so far gets its dispatcher, and the module globals naming a Kernel are
 rebound to the dispatcher, because compiled code finds the functions it calls in its module's globals at compile
 time (a kernel must be reached from compiled code through a module global). Kernels made afterwards are
-dispatchers at once. Inside :func:`interpreted` a Kernel runs its Python function (or the ``interpreted``
+dispatchers at once. A module that compiles with ``numba.njit`` itself (parallel loops, say) and calls kernels
+calls :func:`activate` before taking them, so that numba finds dispatchers, not Kernels, when it types its code
+(numba inlines what it finds, and a Kernel activated in the middle of that fails to inline the clock). Inside :func:`interpreted` a Kernel runs its Python function (or the ``interpreted``
 alternative it was given), so a solver can solve a small problem without loading compiled code at all; it asks
 :func:`prefer_interpreted` first, which says yes only until the process has spent
 :data:`INTERPRETED_ALLOWANCE_SECONDS` interpreting (then loading the compiled code pays: a process solving many
@@ -452,7 +454,6 @@ def _clock_ns() -> int:
     return int(_monotonic_ns())
 
 
-@functools.cache
 def leaf_clock() -> Callable[[], int]:
     """A monotonic clock in nanoseconds that leaves may call: ``deadline = clock() + allowance`` at the start of a
     call, ``clock() > deadline`` within it. Only differences of its values mean anything.
@@ -462,6 +463,14 @@ def leaf_clock() -> Callable[[], int]:
     in-kernel deadlines never expire and only the caller's checks between calls stop a computation. Interpreted
     (and without numba) it is :func:`time.perf_counter_ns`.
     """
+    clock = _clock_kernel()
+    # Once compiling is active, the dispatcher itself: numba inlines a callee it finds in a module global only when
+    # that global is the dispatcher (a module imported after activate() is not rebound).
+    return getattr(clock, "compiled", None) or clock
+
+
+@functools.cache
+def _clock_kernel() -> Callable[[], int]:
     return jit_leaf(_clock_ns, inline=True, interpreted=time.perf_counter_ns)
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import subprocess
+import sys
 
 import numba
 import numpy as np
@@ -335,3 +338,18 @@ def test_run_sessions_max_seconds_stops_long_sessions_and_keeps_the_finished_one
 def test_run_sessions_max_seconds_must_be_positive() -> None:
     with pytest.raises(GameError, match="max_seconds must be a positive number"):
         run_sessions(pricing_market(n_prices=5), sessions=1, max_seconds=0.0)
+
+
+def test_the_sessions_compile_on_a_cold_cache(tmp_path) -> None:
+    """A fresh process with an empty numba cache compiles the session kernels (with the compiled clock inlined) and
+    runs them; with and without a time limit (ensure_compiled's path). Regression: the clock failed to inline when
+    compiling was activated in the middle of typing a session."""
+    for run, extra in enumerate(([], ["--max-seconds", "120"])):
+        env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / f"empty-cache-{run}"), OPENBLAS_NUM_THREADS="1")
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        command = [sys.executable, "-m", "equilibria", "pricing", "--prices", "5", "--beta", "2e-4", "--window",
+                   "200", "--sessions", "2", "--no-progress", *extra]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "2 converged" in done.stdout
+

@@ -47,7 +47,7 @@ import numpy as np
 from numba import prange
 
 from equilibria.applications.pricing.demand import ParameterError, PricingMarket
-from equilibria.core.compiled import ensure_compiled, leaf_clock
+from equilibria.core.compiled import activate, ensure_compiled, leaf_clock
 from equilibria.core.errors import GameError
 
 MAX_Q_ENTRIES = 20_000_000  # n * m^(n k) * m floats per running session
@@ -440,6 +440,10 @@ def _beats(value: float, action: Integer, other_value: float, other_action: Inte
     return value > other_value or (value == other_value and action < other_action)
 
 
+# This module compiles with numba itself (parallel sessions), so compiling is active from its import on: numba
+# must find the clock's dispatcher in this module's globals, not a waiting Kernel (one activated in the middle of
+# typing a session failed to inline with a cold cache: "name '_monotonic_ns' is not defined").
+activate()
 _clock = leaf_clock()
 
 
