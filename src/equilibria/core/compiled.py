@@ -13,8 +13,9 @@ rebound to the dispatcher, because compiled code finds the functions it calls in
 time (a kernel must be reached from compiled code through a module global). Kernels made afterwards are
 dispatchers at once. A module that compiles with ``numba.njit`` itself (parallel loops, say) and calls kernels
 calls :func:`activate` before taking them, so that numba finds dispatchers, not Kernels, when it types its code
-(numba inlines what it finds, and a Kernel activated in the middle of that fails to inline the clock). Inside :func:`interpreted` a Kernel runs its Python function (or the ``interpreted``
-alternative it was given), so a solver can solve a small problem without loading compiled code at all; it asks
+(numba inlines what it finds, and a Kernel activated in the middle of that fails to inline the clock).
+Inside :func:`interpreted` a Kernel runs its Python function (or the ``interpreted`` alternative it was given),
+so a solver can solve a small problem without loading compiled code at all; it asks
 :func:`prefer_interpreted` first, which says yes only until the process has spent
 :data:`INTERPRETED_ALLOWANCE_SECONDS` interpreting (then loading the compiled code pays: a process solving many
 small games pays at most about twice what the better choice would have cost, the ski-rental bound). The same
