@@ -28,9 +28,14 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --durations=10
 
-# Peer libraries (nashpy, quantecon, pygambit, open_spiel) live in the bench extra; pygambit compiles (~5 min).
+# Peer libraries (nashpy, quantecon, pygambit, open_spiel, mfglib) live in the bench extra; pygambit compiles
+# (~5 min). torch first, as a CPU build (where the index serves CUDA builds add
+# --index-url https://download.pytorch.org/whl/cpu); mfglib without its dependencies (it pins osqp < 1, which
+# cvxpy cannot use; its own are in the extra).
 bench: $(STAMP)
+	$(PY) -m pip install --quiet "torch>=2.0"
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m pip install --quiet --no-deps "mfglib>=0.3"
 	$(PY) benchmarks/normal_form.py --write BENCHMARKS.md
 	$(PY) benchmarks/dynamics.py --write BENCHMARKS.md
 	$(PY) benchmarks/extensive_form.py --write BENCHMARKS.md

@@ -36,7 +36,7 @@ from equilibria.games.extensive_form import Decision, ExtensiveFormGame, Termina
 from equilibria.games.generators import random_game
 from equilibria.games.io import save_game
 from equilibria.games.normal_form import NormalFormGame
-from equilibria.solvers import EXTENSIVE_FORM, SOLVERS, STOCHASTIC
+from equilibria.solvers import EXTENSIVE_FORM, MEAN_FIELD, SOLVERS, STOCHASTIC
 
 SECONDS = 0.5  # the budget most solvers get here
 
@@ -123,7 +123,14 @@ def _stochastic(n_states: int, zero_sum: bool) -> Any:
     return StochasticGame(rewards, successors, probabilities, 1.0, terminal=[False] * n_states + [True])
 
 
+def _crowd() -> Any:
+    from equilibria.games.zoo.mean_field import crowd_modelling
+
+    return crowd_modelling()
+
+
 BUILDERS: dict[str, Callable[[], Any]] = {
+    "mean-field crowd": _crowd,
     "stochastic zero-sum": lambda: _stochastic(700, True),
     "stochastic general-sum": lambda: _stochastic(300, False),
     "200x200": lambda: without_pure_equilibrium((200, 200)),
@@ -136,6 +143,7 @@ BUILDERS: dict[str, Callable[[], Any]] = {
 # Small games of the same kinds, for the call that pays imports and compilation (a call on the instance itself
 # would leave caches in a game tree that make the timed call short).
 WARM_UP: dict[str, Callable[[], Any]] = {
+    "mean-field crowd": _crowd,  # the same structure: JAX compiles once per game structure
     "stochastic zero-sum": lambda: _stochastic(3, True),
     "stochastic general-sum": lambda: _stochastic(3, False),
     "200x200": lambda: without_pure_equilibrium((3, 3)),
@@ -169,6 +177,10 @@ OVERRIDES: dict[str, tuple[str, float]] = {
     **{name: ("tic-tac-toe", 0.005) for name in ("backward_induction", "minimax", "expectiminimax", "alphabeta")},
 }
 
+# Options that keep a solver running past its budget: the mean-field solvers stop at their tolerance or their
+# default 1,000 iterations (0.2 s on crowd modelling) otherwise.
+LONG_RUN_OPTIONS: dict[str, dict[str, Any]] = {MEAN_FIELD: {"max_iterations": 10**9, "tol": 0.0}}
+
 # Solvers without a time option, and why they need none.
 NO_TIME_OPTION = {"pure": "one vectorised pass over the payoff tensor: as long as reading the game"}
 
@@ -185,6 +197,8 @@ def setting(name: str) -> tuple[str, float]:
     spec = SOLVERS[name]
     if spec.game_kind == EXTENSIVE_FORM:
         return "leduc", SECONDS
+    if spec.game_kind == MEAN_FIELD:
+        return "mean-field crowd", SECONDS
     if spec.game_kind == STOCHASTIC:
         return ("stochastic zero-sum" if spec.two_player_only else "stochastic general-sum"), SECONDS
     return ("200x200" if spec.two_player_only else "6 players x 6 actions"), SECONDS
@@ -204,7 +218,7 @@ def test_every_solver_stops_within_its_time_limit(name: str) -> None:
     solver = spec.load()
     game_name, seconds = setting(name)
     game = instance(game_name)
-    options = dict(spec.options)
+    options = {**dict(spec.options), **LONG_RUN_OPTIONS.get(spec.game_kind, {})}
     if "max_seconds" not in inspect.signature(solver).parameters:
         assert name in NO_TIME_OPTION, f"{name} takes no max_seconds: give it one (or say why not in NO_TIME_OPTION)"
         started = time.perf_counter()
@@ -275,6 +289,7 @@ def test_solve_command_on_a_tree_stops_within_its_time_limit(capsys: pytest.Capt
 LONG_COMMANDS = {
     "dynamics": ["dynamics", "rock-paper-scissors", "--method", "gda", "--steps", "100000000"],
     "pricing": ["pricing", "--sessions", "100000", "--no-progress"],
+    "mfg": ["mfg", "crowd-modelling", "--iterations", "1000000000", "--tol", "0"],
 }
 
 

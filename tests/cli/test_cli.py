@@ -11,7 +11,7 @@ from equilibria.cli import main
 from equilibria.games import zoo
 from equilibria.games.zoo import differentiable as differentiable_zoo
 from equilibria.games.zoo import extensive_form as tree_zoo
-from equilibria.games.zoo import general_sum_trees
+from equilibria.games.zoo import general_sum_trees, mean_field_index
 from equilibria.games.zoo import stochastic as stochastic_zoo
 
 
@@ -28,7 +28,7 @@ def test_games_lists_every_zoo_entry(capsys):
         assert name in out
     code, out, _ = run_cli(capsys, "games", "--format", "json")
     expected = (set(zoo.names()) | set(differentiable_zoo.names()) | set(tree_zoo.names())
-                | set(general_sum_trees.names()) | set(stochastic_zoo.names()))
+                | set(general_sum_trees.names()) | set(stochastic_zoo.names()) | set(mean_field_index.names()))
     assert {g["name"] for g in json.loads(out)} == expected
 
 

@@ -38,7 +38,7 @@ def test_dynamics_takes_method_abbreviations(typed: str, method: str, capsys: py
 
 
 @pytest.mark.parametrize(("argv", "suggestion"), [
-    (["solve", "rock-paper-sissors"], "did you mean rock-paper-scissors?"),
+    (["solve", "rock-paper-sissors"], "did you mean rock-paper-scissors"),
     (["solve", "chicken", "-m", "lemkehowson"], "did you mean lemke_howson?"),
     (["dynamics", "rps", "-m", "extragradiant"], "did you mean extragradient?"),
     (["reproduce", "calvno", "--out", "OUT"], "did you mean calvano?"),

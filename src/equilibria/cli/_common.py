@@ -17,8 +17,7 @@ from equilibria.core.errors import GameError
 from equilibria.games.normal_form import NormalFormGame
 
 if TYPE_CHECKING:
-    from equilibria.games.extensive_form import ExtensiveFormGame
-    from equilibria.games.stochastic import StochasticGame
+    pass
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -51,9 +50,19 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{one_line(f'{self.prog}: error: {message} (see --help)')}\n")
 
 
-def load_game(spec: str) -> NormalFormGame | ExtensiveFormGame | StochasticGame:
-    """A zoo name (normal-form, extensive-form or stochastic; any case, hyphens or underscores, the usual
-    abbreviations), or a path to a Gambit ``.nfg``/``.efg`` or ``.json`` file."""
+def load_game(spec: str, params: dict[str, str] | None = None) -> Any:
+    """A zoo name (normal-form, extensive-form, stochastic or mean-field; any case, hyphens or underscores, the
+    usual abbreviations), or a path to a Gambit ``.nfg``/``.efg`` or ``.json`` file. ``params``: a mean-field
+    environment's parameters as text (``--param``); refused for any other game."""
+    if params:
+        from equilibria.games.zoo import mean_field_index
+
+        try:
+            entry = mean_field_index.entry(spec)
+        except GameError:
+            raise GameError(f"--param: {spec!r} is not a mean-field environment (parameters are for those; see "
+                            "`equilibria games`)") from None
+        return entry.game(params)
     from equilibria.games.zoo import normal_form as normal_form_zoo
     from equilibria.games.zoo._lookup import canonical_name, find
 
@@ -71,17 +80,19 @@ def load_game(spec: str) -> NormalFormGame | ExtensiveFormGame | StochasticGame:
     if canonical_name(dict.fromkeys(normal_form_zoo.names()), spec) is not None:
         return normal_form_zoo.get(spec)  # the trees' zoos are not imported for a normal-form name (start-up)
     from equilibria.games.zoo import extensive_form as tree_zoo
-    from equilibria.games.zoo import general_sum_trees
+    from equilibria.games.zoo import general_sum_trees, mean_field_index
     from equilibria.games.zoo import stochastic as stochastic_zoo
 
     zoos = {name: module for module in (normal_form_zoo, tree_zoo, general_sum_trees, stochastic_zoo)
             for name in module.names()}
+    zoos.update({name: mean_field_index for name in mean_field_index.names()})
+    for alias in mean_field_index.MEAN_FIELD_ALIASES:
+        zoos.setdefault(alias, mean_field_index)
     try:
         module = find(zoos, spec, "zoo", error=GameError)
     except GameError as exc:
         raise GameError(f"{exc}; no file of that name exists either") from None
-    game: NormalFormGame | ExtensiveFormGame | StochasticGame = module.get(spec)
-    return game
+    return module.get(spec)
 
 
 def load_normal_form(spec: str, caller: str) -> NormalFormGame:
@@ -132,6 +143,13 @@ def integer(text: str) -> int:
     if number != number.to_integral_value():
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
     return int(number)
+
+
+def nonnegative_float(text: str) -> float:
+    value = finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative finite number, got {text!r}")
+    return value
 
 
 def positive_int(text: str) -> int:

@@ -13,15 +13,17 @@ from equilibria.cli._common import (
     finite_float,
     integer,
     iterations_count,
+    nonnegative_float,
     positive_float,
     positive_int,
     steps_count,
 )
 from equilibria.cli.dynamics import cmd_dynamics
 from equilibria.cli.marl import cmd_marl
+from equilibria.cli.mfg import cmd_mfg
 from equilibria.cli.pricing import cmd_pricing
 from equilibria.cli.reproduce import cmd_reproduce, reproduce_help
-from equilibria.cli.solve import cmd_games, cmd_solve, solver_help
+from equilibria.cli.solve import cmd_games, cmd_solve, mean_field_solver_help, solver_help
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="stop after this long and return what was found, marked not converged")
     solve.add_argument("--trace", action="store_true",
                        help="print the search's events (alphabeta, minimax, backward_induction on game trees)")
+    solve.add_argument("--param", action="append", default=None, metavar="NAME=VALUE",
+                       help="a mean-field environment's parameter (repeatable; comma-separated numbers for a "
+                            "sequence), e.g. --param infection_rate=0.9")
     solve.add_argument("--format", choices=("table", "json"), default="table")
     solve.set_defaults(handler=cmd_solve)
 
@@ -100,6 +105,29 @@ def build_parser() -> argparse.ArgumentParser:
                       help="stop between checkpoints after this long and report those reached, marked stopped")
     marl.add_argument("--format", choices=("table", "json"), default="table")
     marl.set_defaults(handler=cmd_marl)
+
+    mfg = commands.add_parser(
+        "mfg", help="solve a mean-field game and follow its exploitability, iteration by iteration",
+        description="ENV is a mean-field environment (see `equilibria games`: left-right, beach-bar, "
+        "crowd-modelling, susceptible-infected, linear-quadratic, braess, pigou, ...). Every iterate's policy is "
+        "judged by its exact exploitability (best response by backward induction against the policy's own flow). "
+        "Methods [aliases]: " + mean_field_solver_help())
+    mfg.add_argument("game", metavar="ENV")
+    mfg.add_argument("--method", "-m", default="online_mirror_descent", metavar="M",
+                     help="the solver, by name or alias (default online_mirror_descent)")
+    mfg.add_argument("--iterations", type=iterations_count, default=100, metavar="K",
+                     help="at most this many iterations (default 100)")
+    mfg.add_argument("--tol", type=nonnegative_float, default=None,
+                     help="stop at the first iterate with exploitability at most this (default: the solver's)")
+    mfg.add_argument("--max-seconds", type=positive_float, default=None,
+                     help="stop after this long and report the last iterate, marked not converged")
+    mfg.add_argument("--param", action="append", default=None, metavar="NAME=VALUE",
+                     help="an environment parameter (repeatable), e.g. --param horizon=20")
+    mfg.add_argument("--option", action="append", default=None, metavar="NAME=VALUE",
+                     help="a solver option (repeatable), e.g. --option learning_rate=0.1")
+    mfg.add_argument("--plot", default=None, metavar="FILE", help="write the exploitability curve (.png/.pdf/.svg)")
+    mfg.add_argument("--format", choices=("table", "json"), default="table")
+    mfg.set_defaults(handler=cmd_mfg)
 
     pricing = commands.add_parser(
         "pricing", help="Q-learning pricing algorithms in a logit market (Calvano et al. 2020): do they collude?",

@@ -229,7 +229,7 @@ def _action_name(game: NormalFormGame, player: int, action: int) -> str:
 
 def cmd_games(args: argparse.Namespace) -> int:
     from equilibria.games import zoo
-    from equilibria.games.zoo import differentiable, general_sum_trees
+    from equilibria.games.zoo import differentiable, general_sum_trees, mean_field_index
     from equilibria.games.zoo import extensive_form as tree_zoo
     from equilibria.games.zoo import stochastic as stochastic_zoo
 
@@ -238,6 +238,7 @@ def cmd_games(args: argparse.Namespace) -> int:
     rows += [(e.name, "game tree", e.description) for e in tree_zoo.ENTRIES]
     rows += [(e.name, "game tree, general-sum", e.description) for e in general_sum_trees.ENTRIES]
     rows += [(e.name, "stochastic game", e.description) for e in stochastic_zoo.ENTRIES]
+    rows += [(e.name, "mean-field game", e.description) for e in mean_field_index.entries()]
     if args.format == "json":
         print(json.dumps([{"name": n, "shape": s, "description": d, "aliases": aliases_of(n, GAME_ALIASES)}
                           for n, s, d in rows], indent=1))
@@ -257,16 +258,34 @@ def solver_help() -> str:
                      for s in SOLVERS.values())
 
 
+def mean_field_solver_help() -> str:
+    """The mean-field solvers as ``name [aliases]: description``, for ``equilibria mfg --help``."""
+    from equilibria.solvers import MEAN_FIELD, MEAN_FIELD_ALIASES, SOLVERS
+
+    return "; ".join(f"{with_aliases(s.name, MEAN_FIELD_ALIASES)}: {s.description}" for s in SOLVERS.values()
+                     if s.game_kind == MEAN_FIELD)
+
+
 def cmd_solve(args: argparse.Namespace) -> int:
+    from equilibria.cli.mfg import parse_assignments
     from equilibria.solvers import solve
 
-    game = load_game(args.game)
+    game = load_game(args.game, parse_assignments(args.param, "--param"))
     result = solve(game, args.method, all_equilibria=args.all_equilibria, rational=args.rational,
                    max_iterations=args.max_iterations, max_seconds=args.max_seconds, trace=args.trace)
     label = game.name or args.game
     from equilibria.games.extensive_form import ExtensiveFormGame
+    from equilibria.games.mean_field import MeanFieldGame
     from equilibria.games.stochastic import StochasticGame
 
+    if isinstance(game, MeanFieldGame):
+        from equilibria.cli.mfg import mean_field_result_to_json, mean_field_result_to_table
+
+        if args.format == "json":
+            print(json.dumps(mean_field_result_to_json(result, game, label), indent=1))
+        else:
+            print(mean_field_result_to_table(result, game, label))
+        return EXIT_OK
     if isinstance(game, StochasticGame):
         from equilibria.cli.stochastic import stochastic_result_to_json, stochastic_result_to_table
 

@@ -66,9 +66,10 @@ from equilibria.games.normal_form import NormalFormGame
 
 if TYPE_CHECKING:  # imported where a tree is solved: listing the solvers (--help) need not load the tree module
     from equilibria.games.extensive_form import ExtensiveFormGame
+    from equilibria.games.mean_field import MeanFieldGame
     from equilibria.games.stochastic import StochasticGame
 
-NORMAL_FORM, EXTENSIVE_FORM, STOCHASTIC = "normal_form", "extensive_form", "stochastic"
+NORMAL_FORM, EXTENSIVE_FORM, STOCHASTIC, MEAN_FIELD = "normal_form", "extensive_form", "stochastic", "mean_field"
 # agent_qre.MAX_INFOSET_ACTIONS, written here so that choosing a method does not import the solver.
 _AGENT_QRE_MAX_ACTIONS = 2000
 
@@ -178,6 +179,30 @@ SOLVERS: dict[str, SolverSpec] = {
                    "stochastic_value_iteration_solve", False, False, False,
                    "heuristic: value iteration with a correlated equilibrium of each stage game", STOCHASTIC,
                    (("selector", "correlated"),), iterative=True),
+        SolverSpec("online_mirror_descent", "equilibria.solvers.mean_field_mirror_descent",
+                   "online_mirror_descent_solve", False, False, False,
+                   "online mirror descent (Perolat et al. 2022): softmax of cumulative Q-values, last iterate; "
+                   "converges on monotone mean-field games", MEAN_FIELD, iterative=True),
+        SolverSpec("fictitious_play", "equilibria.solvers.mean_field_fictitious_play",
+                   "mean_field_fictitious_play_solve", False, False, False,
+                   "fictitious play (Perrin et al. 2020): flow-weighted average of best responses; converges on "
+                   "monotone mean-field games", MEAN_FIELD, iterative=True),
+        SolverSpec("fixed_point", "equilibria.solvers.mean_field_fixed_point", "mean_field_fixed_point_solve",
+                   False, False, False, "heuristic: damped best-response iteration (cycles on rock-paper-scissors)",
+                   MEAN_FIELD, iterative=True),
+        SolverSpec("boltzmann_iteration", "equilibria.solvers.mean_field_fixed_point", "boltzmann_iteration_solve",
+                   False, False, False, "heuristic: Boltzmann iteration softmax(Q*/temperature), damped and "
+                   "annealed (Cui and Koeppl 2021)", MEAN_FIELD, iterative=True),
+        SolverSpec("boltzmann_iteration_regularised", "equilibria.solvers.mean_field_fixed_point",
+                   "boltzmann_iteration_solve", False, False, False,
+                   "heuristic: entropy-regularised fixed point (soft best response), damped and annealed",
+                   MEAN_FIELD, (("regularised", True),), iterative=True),
+        SolverSpec("prior_descent", "equilibria.solvers.mean_field_fixed_point", "prior_descent_solve", False,
+                   False, False, "heuristic: prior descent (Cui and Koeppl 2021; mfglib's schedule)", MEAN_FIELD,
+                   iterative=True),
+        SolverSpec("mean_field_control", "equilibria.solvers.mean_field_control", "mean_field_control_solve",
+                   False, False, False, "the social optimum (mean-field control): policy mirror ascent through "
+                   "the flow, a first-order stationary point", MEAN_FIELD, iterative=True),
     )
 }
 
@@ -205,7 +230,16 @@ STOCHASTIC_ALIASES = {
     "nash_vi": "nash_value_iteration", "nash": "nash_value_iteration",
     "ce_vi": "ce_value_iteration", "correlated_vi": "ce_value_iteration", "ce": "ce_value_iteration",
 }
-ALIASES_BY_KIND = {NORMAL_FORM: ALIASES, EXTENSIVE_FORM: TREE_ALIASES, STOCHASTIC: STOCHASTIC_ALIASES}
+# On mean-field games.
+MEAN_FIELD_ALIASES = {
+    "omd": "online_mirror_descent", "mirror_descent": "online_mirror_descent", "md": "online_mirror_descent",
+    "fp": "fictitious_play", "damped_fixed_point": "fixed_point", "boltzmann": "boltzmann_iteration",
+    "entropy_regularised": "boltzmann_iteration_regularised", "entropy_regularized": "boltzmann_iteration_regularised",
+    "pd": "prior_descent", "mfc": "mean_field_control", "social_optimum": "mean_field_control",
+    "control": "mean_field_control",
+}
+ALIASES_BY_KIND = {NORMAL_FORM: ALIASES, EXTENSIVE_FORM: TREE_ALIASES, STOCHASTIC: STOCHASTIC_ALIASES,
+                   MEAN_FIELD: MEAN_FIELD_ALIASES}
 
 
 def canonical_method(method: str, game_kind: str = NORMAL_FORM) -> str:
@@ -281,12 +315,17 @@ def solve(game: Any, method: str | None = None, *, all_equilibria: bool = False,
     if isinstance(game, ExtensiveFormGame):
         return _solve_tree(game, method, all_equilibria=all_equilibria, rational=rational,
                            max_iterations=max_iterations, max_seconds=max_seconds, trace=trace)
+    from equilibria.games.mean_field import MeanFieldGame
+
+    if isinstance(game, MeanFieldGame):
+        return _solve_mean_field(game, method, all_equilibria=all_equilibria, rational=rational,
+                                 max_iterations=max_iterations, max_seconds=max_seconds, trace=trace)
     if isinstance(game, StochasticGame):
         return _solve_stochastic(game, method, all_equilibria=all_equilibria, rational=rational,
                                  max_iterations=max_iterations, max_seconds=max_seconds, trace=trace)
     if not isinstance(game, NormalFormGame):
-        raise GameError(f"solve(game): expected a NormalFormGame, ExtensiveFormGame or StochasticGame, got "
-                        f"{type(game).__name__}")
+        raise GameError(f"solve(game): expected a NormalFormGame, ExtensiveFormGame, StochasticGame or "
+                        f"MeanFieldGame, got {type(game).__name__}")
     if trace:
         raise NotApplicableError("solve: trace is for tree search (alphabeta, minimax, backward_induction) on "
                                  "extensive-form games")
@@ -394,5 +433,23 @@ def _solve_stochastic(game: StochasticGame, method: str | None, *, all_equilibri
     return spec.load()(game, **options)
 
 
-__all__ = ["ALIASES", "MAX_ITERATIONS", "SOLVERS", "STOCHASTIC_ALIASES", "TREE_ALIASES", "SolverSpec",
-           "canonical_method", "choose_method", "choose_stochastic_method", "choose_tree_method", "solve"]
+def _solve_mean_field(game: MeanFieldGame, method: str | None, *, all_equilibria: bool, rational: bool,
+                      max_iterations: int | None, max_seconds: float | None, trace: bool) -> SolveResult:
+    """Online mirror descent by default: it converges on monotone games and its last iterate is the answer."""
+    name = "online_mirror_descent" if method is None else canonical_method(method, MEAN_FIELD)
+    spec = SOLVERS[name]
+    if all_equilibria or rational or trace:
+        which = "all_equilibria" if all_equilibria else "rational" if rational else "trace"
+        raise NotApplicableError(f"solve: {which} is not available for mean-field games (the solvers find one "
+                                 "equilibrium, in floating point, certified by its exploitability)")
+    options: dict[str, Any] = dict(spec.options)
+    if max_iterations is not None:
+        options["max_iterations"] = max_iterations
+    if max_seconds is not None:
+        options["max_seconds"] = max_seconds
+    return spec.load()(game, **options)
+
+
+__all__ = ["ALIASES", "MAX_ITERATIONS", "MEAN_FIELD", "MEAN_FIELD_ALIASES", "SOLVERS", "STOCHASTIC_ALIASES",
+           "TREE_ALIASES", "SolverSpec", "canonical_method", "choose_method", "choose_stochastic_method",
+           "choose_tree_method", "solve"]
