@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/extensive_form.py --write BENCHMARKS.md
 	$(PY) benchmarks/pricing.py --write BENCHMARKS.md
 	$(PY) benchmarks/gan.py --write BENCHMARKS.md
+	$(PY) benchmarks/mean_field.py --write BENCHMARKS.md
 
 report: demo
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -266,6 +267,22 @@ def mean_field_solver_help() -> str:
                      if s.game_kind == MEAN_FIELD)
 
 
+def _kind_printers(game: Any) -> tuple[Callable[..., dict[str, Any]], Callable[..., str]] | None:
+    """The JSON and table printers of a stochastic or mean-field game (they live with their command family)."""
+    from equilibria.games.mean_field import MeanFieldGame
+    from equilibria.games.stochastic import StochasticGame
+
+    if isinstance(game, MeanFieldGame):
+        from equilibria.cli.mfg import mean_field_result_to_json, mean_field_result_to_table
+
+        return mean_field_result_to_json, mean_field_result_to_table
+    if isinstance(game, StochasticGame):
+        from equilibria.cli.stochastic import stochastic_result_to_json, stochastic_result_to_table
+
+        return stochastic_result_to_json, stochastic_result_to_table
+    return None
+
+
 def cmd_solve(args: argparse.Namespace) -> int:
     from equilibria.cli.mfg import parse_assignments
     from equilibria.solvers import solve
@@ -275,24 +292,12 @@ def cmd_solve(args: argparse.Namespace) -> int:
                    max_iterations=args.max_iterations, max_seconds=args.max_seconds, trace=args.trace)
     label = game.name or args.game
     from equilibria.games.extensive_form import ExtensiveFormGame
-    from equilibria.games.mean_field import MeanFieldGame
-    from equilibria.games.stochastic import StochasticGame
 
-    if isinstance(game, MeanFieldGame):
-        from equilibria.cli.mfg import mean_field_result_to_json, mean_field_result_to_table
-
-        if args.format == "json":
-            print(json.dumps(mean_field_result_to_json(result, game, label), indent=1))
-        else:
-            print(mean_field_result_to_table(result, game, label))
-        return EXIT_OK
-    if isinstance(game, StochasticGame):
-        from equilibria.cli.stochastic import stochastic_result_to_json, stochastic_result_to_table
-
-        if args.format == "json":
-            print(json.dumps(stochastic_result_to_json(result, game, label), indent=1))
-        else:
-            print(stochastic_result_to_table(result, game, label))
+    printers = _kind_printers(game)
+    if printers is not None:
+        to_json, to_table = printers
+        print(json.dumps(to_json(result, game, label), indent=1) if args.format == "json"
+              else to_table(result, game, label))
         return EXIT_OK
     if isinstance(game, ExtensiveFormGame):
         if args.format == "json":

@@ -369,6 +369,15 @@ def _flow(game: MeanFieldGame, policy: Array) -> Array:
     return jnp.concatenate([mu0[None], rest], axis=0)
 
 
+def _terminal_values(game: MeanFieldGame, params: Mapping[str, Array], final: Array, dtype: Any) -> Array:
+    """``[S]``: the terminal reward at the final distribution (zero when the game has none)."""
+    import jax.numpy as jnp
+
+    if game.terminal_reward is None:
+        return jnp.zeros((game.n_states,), dtype)
+    return jnp.asarray(game.terminal_reward(params, final), dtype)
+
+
 def _backward(game: MeanFieldGame, flow_: Array, policy: Array | None, temperature: Array | None = None,
               prior: Array | None = None) -> tuple[Array, Array, Array]:
     """Backward induction against a fixed flow: (Q ``[T, S, A]``, values ``[T + 1, S]``, policy ``[T, S, A]``).
@@ -383,10 +392,7 @@ def _backward(game: MeanFieldGame, flow_: Array, policy: Array | None, temperatu
     dtype = _dtype(game.initial, game.params, flow_, policy, temperature, prior)
     flow_ = jnp.asarray(flow_, dtype)
     params = _params(game, dtype)
-    if game.terminal_reward is None:
-        v_final = jnp.zeros((S,), dtype)
-    else:
-        v_final = jnp.asarray(game.terminal_reward(params, flow_[T]), dtype)
+    v_final = _terminal_values(game, params, flow_[T], dtype)
     pol = jnp.zeros((T, S, A), dtype) if policy is None else jnp.asarray(policy, dtype)
     if prior is None:
         log_prior = jnp.full((T, S, A), -math.log(A), dtype)
@@ -437,14 +443,11 @@ def _policy_and_best(game: MeanFieldGame, flow_: Array, policy: Array) -> tuple[
     import jax
     import jax.numpy as jnp
 
-    S, T = game.n_states, game.horizon
+    T = game.horizon
     dtype = _dtype(game.initial, game.params, flow_, policy)
     flow_ = jnp.asarray(flow_, dtype)
     params = _params(game, dtype)
-    if game.terminal_reward is None:
-        v_final = jnp.zeros((S,), dtype)
-    else:
-        v_final = jnp.asarray(game.terminal_reward(params, flow_[T]), dtype)
+    v_final = _terminal_values(game, params, flow_[T], dtype)
     discount = jnp.asarray(game.discount, dtype)
 
     def step(carry: tuple[Array, Array], xs: tuple[Array, Array, Array]) -> tuple[Any, Any]:
