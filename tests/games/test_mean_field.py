@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from equilibria.core.errors import GameError
 from equilibria.games.mean_field import (
     MeanFieldGame,
+    SparseTransition,
     best_response,
     check_policy,
     evaluate,
@@ -388,3 +389,59 @@ def test_importing_the_zoo_and_the_game_module_does_not_import_jax():
             "g = z.MEAN_FIELD_GAMES['crowd-modelling'](); print('jax' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# -- sparse kernels -----------------------------------------------------------------------------------------------
+
+
+def _sparse_transition(params, t, mu):
+    return SparseTransition(params["next"].astype(jnp.int32), params["prob"])
+
+
+def _dense_transition(params, t, mu):
+    return params["dense"]
+
+
+def _crowd_reward(params, t, mu):
+    return params["base"] - jnp.log(mu + 1e-3)[:, None]
+
+
+def _pair(seed: int) -> tuple[MeanFieldGame, MeanFieldGame]:
+    """The same random game (5 states, 3 actions, 2 successors each, crowd-averse rewards) with its kernel given by
+    successors and as the dense table."""
+    rng = np.random.default_rng(seed)
+    nxt = rng.integers(0, 5, size=(5, 3, 2))
+    prob = rng.dirichlet(np.ones(2), size=(5, 3))
+    dense = np.zeros((5, 3, 5))
+    for s, a, k in itertools.product(range(5), range(3), range(2)):
+        dense[s, a, nxt[s, a, k]] += prob[s, a, k]
+    base = rng.normal(size=(5, 3))
+    common = dict(name="random", n_states=5, n_actions=3, horizon=4, initial=rng.dirichlet(np.ones(5)),
+                  reward=_crowd_reward)
+    sparse = MeanFieldGame(**common, params={"next": nxt.astype(float), "prob": prob, "base": base},
+                           transition=_sparse_transition)
+    return sparse, MeanFieldGame(**common, params={"dense": dense, "base": base}, transition=_dense_transition)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_kernel_by_successors_equals_its_dense_table(seed: int) -> None:
+    from equilibria.metrics.mean_field import exploitability, social_welfare
+
+    sparse, dense = _pair(seed)
+    validate(sparse)
+    policy = np.random.default_rng(seed + 10).dirichlet(np.ones(3), size=(4, 5))
+    with jax.enable_x64(True):
+        np.testing.assert_allclose(flow(sparse, policy), flow(dense, policy), atol=1e-14)
+        mu = flow(dense, policy)
+        np.testing.assert_allclose(best_response(sparse, mu).values, best_response(dense, mu).values, atol=1e-12)
+        np.testing.assert_allclose(evaluate(sparse, policy, mu), evaluate(dense, policy, mu), atol=1e-12)
+    assert exploitability(sparse, policy) == pytest.approx(exploitability(dense, policy), abs=1e-12)
+    assert social_welfare(sparse, policy) == pytest.approx(social_welfare(dense, policy), abs=1e-12)
+
+
+def test_a_kernel_by_successors_is_validated() -> None:
+    sparse, _ = _pair(0)
+    bad = sparse.with_params(prob=np.full((5, 3, 2), 0.4))  # rows sum to 0.8
+    with pytest.raises(GameError, match="transition") as caught:
+        validate(bad)
+    assert "\n" not in str(caught.value)

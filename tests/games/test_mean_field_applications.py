@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from equilibria.core.errors import GameError
-from equilibria.games.mean_field import evaluate, flow, uniform_policy, validate
+from equilibria.games.mean_field import dense_kernel, evaluate, flow, uniform_policy, validate
 from equilibria.games.zoo import mean_field_applications as apps
 from equilibria.games.zoo import mean_field_routing as routing
 from equilibria.metrics.mean_field import exploitability, exploitability_jax, social_welfare
@@ -44,7 +44,8 @@ def _tables(game, t, mu):
     with jax.enable_x64(True):
         params = {k: jnp.asarray(v) for k, v in game.params.items()}
         t, mu = jnp.asarray(t), jnp.asarray(mu, jnp.float64)
-        return np.asarray(game.transition(params, t, mu)), np.asarray(game.reward(params, t, mu))
+        kernel = dense_kernel(game.transition(params, t, mu), game.n_states, mu.dtype)
+        return np.asarray(kernel), np.asarray(game.reward(params, t, mu))
 
 
 # -- every environment -------------------------------------------------------------------------------------------

@@ -38,13 +38,13 @@ ESTIMATES: Mapping[str, Estimate] = {
     "big-match": Estimate(8, 20, "measured"),
     "grid-games": Estimate(18, 100, "measured: its 4 units"),
     "independent-learners": Estimate(15, 65, "measured: its 8 units, 1,000 seeds each"),
-    "markov-soccer": Estimate(25, 240, "measured: its 2 units, 300,000 steps x 8 seeds each, 85 s, before the "
-                              "learned challengers (100,000 steps x 8 each) were added: extrapolated"),
-    "mean-field-approximation": Estimate(13, 50, "measured: 49 CPU seconds over its 3 units (9 sizes x 2,000 "
+    "markov-soccer": Estimate(16, 240, "quick measured; full: its 2 units, 300,000 steps x 8 seeds each, 85 s "
+                              "before the learned challengers (100,000 steps x 8 each) were added: extrapolated"),
+    "mean-field-approximation": Estimate(5, 50, "measured: 49 CPU seconds over its 3 units (9 sizes x 2,000 "
                                          "repetitions each) on a shared machine"),
-    "mean-field-epidemics": Estimate(9, 10, "measured"),
-    "mean-field-routing": Estimate(12, 20, "measured"),
-    "mean-field-solvers": Estimate(11, 245, "measured: its 12 units (one per environment), 236 CPU seconds"),
+    "mean-field-epidemics": Estimate(5, 10, "measured"),
+    "mean-field-routing": Estimate(7, 20, "measured"),
+    "mean-field-solvers": Estimate(5, 245, "measured: its 12 units (one per environment), 236 CPU seconds"),
     "calvano": Estimate(10, 90, "measured: 133 core-seconds over its 32 units, on 2 cores"),
     "calvano-heatmap": Estimate(2, 60 * 3600, "extrapolated: 10^7 sessions, 1.8 million periods each on average "
                                 "at 26 ns a period (21 timed grid points), 120 core-hours on 2 cores"),

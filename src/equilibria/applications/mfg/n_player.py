@@ -60,7 +60,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from equilibria.core.errors import GameError
-from equilibria.games.mean_field import MeanFieldGame, check_policy, first_best, validate
+from equilibria.games.mean_field import MeanFieldGame, check_policy, dense_kernel, first_best, validate
 
 Array = Any
 
@@ -227,7 +227,7 @@ def _simulate_one(game: MeanFieldGame, policy: Array, n_agents: Array, key: Arra
         t, k = xs
         time = jnp.maximum(t, 0)
         mu = (c + jax.nn.one_hot(s, S, dtype=dtype)) / n_agents
-        P = jnp.asarray(game.transition(params, time, mu), dtype)
+        P = dense_kernel(game.transition(params, time, mu), S, dtype)
         kernel = jnp.einsum("sa,sap->sp", policy[time], P)
         kernel = jnp.where(t < 0, jnp.broadcast_to(initial, (S, S)), kernel)
         k_others, k_agent = jax.random.split(k)

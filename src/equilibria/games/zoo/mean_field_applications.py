@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from equilibria.core.errors import GameError
-from equilibria.games.mean_field import MeanFieldGame  # imports JAX lazily itself
+from equilibria.games.mean_field import MeanFieldGame, SparseTransition  # imports JAX lazily itself
 
 __all__ = ["MEAN_FIELD_APPLICATIONS", "building_evacuation", "crowd_motion", "equilibrium_price",
            "openspiel_movement_costs_2d", "susceptible_infected"]
@@ -68,6 +68,14 @@ def _one_hot_next(next_state: Any, n_states: int, dtype: Any) -> Any:
     import jax
 
     return jax.nn.one_hot(next_state, n_states, dtype=dtype)
+
+
+def _deterministic(next_state: Any, dtype: Any) -> SparseTransition:
+    """The deterministic kernel of a ``[S, A]`` table of successor indices, by successors (one each)."""
+    import jax.numpy as jnp
+
+    successors = jnp.asarray(next_state, jnp.int32)[..., None]
+    return SparseTransition(successors, jnp.ones(successors.shape, dtype))
 
 
 # -- susceptible-infected (mfglib) ------------------------------------------------------------------------------
@@ -265,10 +273,8 @@ def _building_successors(n_floor: int, floor_l: int, floor_w: int) -> np.ndarray
     return out
 
 
-def _building_transition(params: Any, t: Any, mu: Any, *, dims: tuple[int, int, int]) -> Any:
-    import jax.numpy as jnp
-
-    return _one_hot_next(jnp.asarray(_building_successors(*dims)), mu.shape[0], mu.dtype)
+def _building_transition(params: Any, t: Any, mu: Any, *, dims: tuple[int, int, int]) -> SparseTransition:
+    return _deterministic(_building_successors(*dims), mu.dtype)
 
 
 def _building_reward(params: Any, t: Any, mu: Any, *, dims: tuple[int, int, int]) -> Any:

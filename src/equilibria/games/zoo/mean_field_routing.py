@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from equilibria.core.errors import GameError
-from equilibria.games.mean_field import MeanFieldGame
-from equilibria.games.zoo.mean_field_applications import _number, _one_hot_next, _positive_int
+from equilibria.games.mean_field import MeanFieldGame, SparseTransition
+from equilibria.games.zoo.mean_field_applications import _deterministic, _number, _one_hot_next, _positive_int
 
 __all__ = ["MEAN_FIELD_ROUTING", "braess", "braess_policy", "braess_static", "pigou", "pigou_social_optimum"]
 
@@ -69,9 +69,9 @@ def _braess_dynamics(params: Any, mu: Any, *, n_wait: int, time_step: float) -> 
     return nxt, arrives
 
 
-def _braess_transition(params: Any, t: Any, mu: Any, *, n_wait: int, time_step: float) -> Any:
+def _braess_transition(params: Any, t: Any, mu: Any, *, n_wait: int, time_step: float) -> SparseTransition:
     nxt, _ = _braess_dynamics(params, mu, n_wait=n_wait, time_step=time_step)
-    return _one_hot_next(nxt, mu.shape[0], mu.dtype)
+    return _deterministic(nxt, mu.dtype)
 
 
 def _braess_reward(params: Any, t: Any, mu: Any, *, n_wait: int, time_step: float) -> Any:
