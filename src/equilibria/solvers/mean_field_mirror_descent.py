@@ -12,7 +12,10 @@ These are OpenSpiel's conventions (``open_spiel.python.mfg.algorithms.mirror_des
 ``sum_k lr * V_k`` of the state after each action, which differ from ``sum_k lr * Q_k`` by the reward already
 received in the state, the same for every action, so the softmax is the same) and mfglib's
 (``OnlineMirrorDescent``). OpenSpiel's default learning rate is 0.01 (its test: NashConv 2.2730324915546056 on
-crowd modelling after 10 iterations); mfglib's and this module's is 1.0.
+crowd modelling after 10 iterations); mfglib's and this module's is 1.0. This module gives 2.2736633463512526 there:
+OpenSpiel's policy reads its cumulative values through a live reference that the evaluation pass updates while it
+traverses the tree, so from the second iteration on its iterates are not the update above; frozen with
+``to_tabular``, OpenSpiel's own algorithm gives this module's number (tests/solvers/test_mean_field_solvers.py).
 
 Guarantee (Perolat et al. 2022): on monotone games the continuous-time dynamics converge to the mean-field Nash
 equilibrium, the *last iterate* (no averaging); the discrete iteration does so for small enough learning rates.
