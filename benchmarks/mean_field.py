@@ -455,7 +455,7 @@ def run_case(case: Case, report: Report, log: Callable[[str], None]) -> None:
 
 
 def run_batch(batch: BatchCase, report: Report, log: Callable[[str], None]) -> None:
-    from equilibria.solvers._mean_field import solve_batch
+    from equilibria.solvers.mean_field_batch import solve_batch
 
     case = batch.case
     game = case.ours()

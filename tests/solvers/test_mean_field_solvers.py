@@ -16,7 +16,7 @@ import jax.numpy as jnp  # noqa: E402
 from equilibria.core.errors import GameError  # noqa: E402
 from equilibria.games.mean_field import MeanFieldGame, best_response, flow  # noqa: E402
 from equilibria.metrics.mean_field import exploitability, social_welfare  # noqa: E402
-from equilibria.solvers._mean_field import solve_batch  # noqa: E402
+from equilibria.solvers.mean_field_batch import solve_batch  # noqa: E402
 from equilibria.solvers.mean_field_control import mean_field_control_solve  # noqa: E402
 from equilibria.solvers.mean_field_fictitious_play import (  # noqa: E402
     fictitious_play_init,
