@@ -32,18 +32,10 @@ from typing import Any
 import numpy as np
 
 from equilibria.core.errors import GameError
+from equilibria.games.io.openspiel import _pyspiel  # the one import of OpenSpiel, with its install hint
 from equilibria.games.stochastic import StochasticGame
 
 __all__ = ["from_openspiel"]
-
-
-def _pyspiel() -> Any:
-    try:
-        import pyspiel
-    except ImportError:
-        raise GameError("from_openspiel: OpenSpiel is not installed; install the bench extra "
-                        "(pip install 'equilibria[bench]', which provides the open_spiel package)") from None
-    return pyspiel
 
 
 def from_openspiel(game_or_name: Any, *, discount: float = 1.0, max_states: int = 100_000,
