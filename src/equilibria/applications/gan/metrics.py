@@ -93,15 +93,22 @@ def reverse_kl_to_uniform(counts: Any) -> float:
     return float(np.sum(q[nonzero] * np.log(c.size * q[nonzero])))
 
 
-def _log_kde(points: np.ndarray, centres: np.ndarray, bandwidth: float, chunk: int = 2048) -> np.ndarray:
+def _log_kde(points: np.ndarray, centres: np.ndarray, bandwidth: float, chunk: int = 1024) -> np.ndarray:
     """``[n]`` log of the Gaussian kernel density estimate with ``centres`` at ``points`` (log-sum-exp, stable)."""
     out = np.empty(points.shape[0])
     norm = math.log(centres.shape[0]) + math.log(2 * math.pi * bandwidth**2)
+    scale = -0.5 / bandwidth**2
+    # |p - c|^2 = |p|^2 + |c|^2 - 2 p.c: one matrix product instead of a [chunk, m, 2] difference array (three
+    # times faster; the cancellation costs about 1e-12 in the log density at the bandwidths used here).
+    centre_norms = np.einsum("ij,ij->i", centres, centres)
     for lo in range(0, points.shape[0], chunk):
-        squared = np.sum((points[lo:lo + chunk, None, :] - centres[None]) ** 2, axis=-1)
-        logits = -0.5 * squared / bandwidth**2
+        block = points[lo:lo + chunk]
+        logits = (np.einsum("ij,ij->i", block, block)[:, None] + centre_norms[None] - 2.0 * (block @ centres.T))
+        logits *= scale
         peak = logits.max(axis=1)
-        out[lo:lo + chunk] = peak + np.log(np.exp(logits - peak[:, None]).sum(axis=1)) - norm
+        logits -= peak[:, None]
+        np.exp(logits, out=logits)
+        out[lo:lo + chunk] = peak + np.log(logits.sum(axis=1)) - norm
     return out
 
 
