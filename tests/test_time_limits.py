@@ -36,7 +36,7 @@ from equilibria.games.extensive_form import Decision, ExtensiveFormGame, Termina
 from equilibria.games.generators import random_game
 from equilibria.games.io import save_game
 from equilibria.games.normal_form import NormalFormGame
-from equilibria.solvers import EXTENSIVE_FORM, MEAN_FIELD, SOLVERS, STOCHASTIC
+from equilibria.solvers import EXTENSIVE_FORM, MEAN_FIELD, MEAN_FIELD_STATIONARY, SOLVERS, STOCHASTIC
 
 SECONDS = 0.5  # the budget most solvers get here
 
@@ -129,8 +129,15 @@ def _crowd() -> Any:
     return crowd_modelling()
 
 
+def _stationary_beach_bar() -> Any:
+    from equilibria.games.zoo.mean_field_stationary import stationary_beach_bar
+
+    return stationary_beach_bar()
+
+
 BUILDERS: dict[str, Callable[[], Any]] = {
     "mean-field crowd": _crowd,
+    "stationary beach bar": _stationary_beach_bar,
     "stochastic zero-sum": lambda: _stochastic(700, True),
     "stochastic general-sum": lambda: _stochastic(300, False),
     "200x200": lambda: without_pure_equilibrium((200, 200)),
@@ -144,6 +151,7 @@ BUILDERS: dict[str, Callable[[], Any]] = {
 # would leave caches in a game tree that make the timed call short).
 WARM_UP: dict[str, Callable[[], Any]] = {
     "mean-field crowd": _crowd,  # the same structure: JAX compiles once per game structure
+    "stationary beach bar": _stationary_beach_bar,
     "stochastic zero-sum": lambda: _stochastic(3, True),
     "stochastic general-sum": lambda: _stochastic(3, False),
     "200x200": lambda: without_pure_equilibrium((3, 3)),
@@ -179,7 +187,8 @@ OVERRIDES: dict[str, tuple[str, float]] = {
 
 # Options that keep a solver running past its budget: the mean-field solvers stop at their tolerance or their
 # default 1,000 iterations (0.2 s on crowd modelling) otherwise.
-LONG_RUN_OPTIONS: dict[str, dict[str, Any]] = {MEAN_FIELD: {"max_iterations": 10**9, "tol": 0.0}}
+LONG_RUN_OPTIONS: dict[str, dict[str, Any]] = {MEAN_FIELD: {"max_iterations": 10**9, "tol": 0.0},
+                                               MEAN_FIELD_STATIONARY: {"max_iterations": 10**9, "tol": 0.0}}
 
 # Solvers without a time option, and why they need none.
 NO_TIME_OPTION = {"pure": "one vectorised pass over the payoff tensor: as long as reading the game"}
@@ -199,6 +208,8 @@ def setting(name: str) -> tuple[str, float]:
         return "leduc", SECONDS
     if spec.game_kind == MEAN_FIELD:
         return "mean-field crowd", SECONDS
+    if spec.game_kind == MEAN_FIELD_STATIONARY:
+        return "stationary beach bar", SECONDS
     if spec.game_kind == STOCHASTIC:
         return ("stochastic zero-sum" if spec.two_player_only else "stochastic general-sum"), SECONDS
     return ("200x200" if spec.two_player_only else "6 players x 6 actions"), SECONDS

@@ -61,6 +61,29 @@ def test_solve_accepts_environments_and_their_parameters(capsys: pytest.CaptureF
     assert code == 0 and "exploitability =" in out and "value J(pi, mu^pi)" in out
 
 
+def test_stationary_games_print_a_stationary_policy_and_its_distribution(capsys: pytest.CaptureFixture[str]
+                                                                          ) -> None:
+    from equilibria.metrics import mean_field_stationary as stationary_metrics
+
+    # Stationary SIS (mfglib's data, discounted): the closed-form equilibrium, I* = 0.5075445816, susceptible
+    # agents go out with probability 0.7520891365 (tests/games/test_mean_field_stationary.py derives it).
+    code, out, _ = run(capsys, "mfg", "stationary-sis", "--method", "omd", "--iterations", "400", "--tol", "1e-8",
+                       "--option", "learning_rate=1", "--format", "json")
+    document = json.loads(out)
+    assert code == 0 and document["method"] == "stationary_online_mirror_descent" and document["converged"]
+    game = mean_field_index.get("stationary-sis")
+    policy, distribution = np.array(document["policy"]), np.array(document["distribution"])
+    assert policy.shape == (game.n_states, game.n_actions) and distribution.shape == (game.n_states,)
+    infected = game.state_names.index("infected")
+    assert distribution[infected] == pytest.approx(0.5075445816, abs=1e-6)
+    assert policy[1 - infected, 0] == pytest.approx(0.7520891365, abs=1e-5)
+    assert document["exploitability"] == pytest.approx(stationary_metrics.exploitability(game, policy), abs=1e-10)
+    assert document["exploitability"] <= 1e-8 and document["discount"] == game.discount
+    assert len(document["exploitability_curve"]) == document["iterations"]
+    code, out, _ = run(capsys, "solve", "stationary-beach-bar", "--method", "fp", "--max-iterations", "20")
+    assert code == 0 and "stationary mean-field game" in out and "stationary distribution" in out
+
+
 def test_names_users_type(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "games")
     assert code == 0

@@ -82,6 +82,42 @@ def mean_field_result_to_table(result: SolveResult, game: Any, label: str) -> st
     return "\n".join(lines)
 
 
+def stationary_result_to_json(result: SolveResult, game: Any, label: str) -> dict[str, Any]:
+    """``--format json`` for a stationary discounted mean-field game: the policy ``[state][action]`` and its
+    stationary ``"distribution"`` in place of the time-indexed policy and flow; ``"value"`` is the discounted
+    return weighted as the certificate is (``"weighting"``), ``"initial_value"`` the one weighted by ``mu_0``."""
+    document = result_to_json_header(result, label)
+    p = result.parameters
+    document.update(
+        exploitability=float(result.certificate[0]), value=float(result.values[0][0]),
+        policy=np.asarray(result.equilibria[0], dtype=float).tolist(),
+        distribution=np.asarray(p["distribution"], dtype=float).tolist(), discount=float(game.discount),
+        weighting=p["weighting"], initial_value=float(p["initial_value"]),
+        worst_state_exploitability=float(p["worst_state_exploitability"]), parameters=_environment_parameters(game),
+        equilibria=[{"exploitability": float(result.certificate[0]), "payoffs": [float(result.values[0][0])]}])
+    return document
+
+
+def stationary_result_to_table(result: SolveResult, game: Any, label: str) -> str:
+    """The table of a stationary game: the certificate and value, then each state's mass and policy."""
+    policy = np.asarray(result.equilibria[0], dtype=float)
+    distribution = np.asarray(result.parameters["distribution"], dtype=float)
+    lines = [f"{game.name or label}: stationary mean-field game, {game.n_states} states, {game.n_actions} actions, "
+             f"discount {game.discount:g}",
+             f"method {result.method}: {result.seconds:.2f} s, {result.iterations} iterations"
+             + _status_text(result, "result approximate"),
+             f"  exploitability = {float(result.certificate[0]):.3e} ({result.parameters['weighting']} weighting)  "
+             f"value = {float(result.values[0][0]):.6g}"]
+    actions = game.action_names or tuple(str(a) for a in range(game.n_actions))
+    lines.append(f"  stationary distribution and policy over {', '.join(actions)}:")
+    for s in np.argsort(-distribution)[:MAX_STATE_LINES]:
+        name = game.state_names[s] if game.state_names else str(s)
+        lines.append(f"      {name:<14} mu {distribution[s]:.4g}   pi ({', '.join(f'{p:.4g}' for p in policy[s])})")
+    if game.n_states > MAX_STATE_LINES:
+        lines.append(f"      ... {game.n_states - MAX_STATE_LINES} more states (--format json lists every one)")
+    return "\n".join(lines)
+
+
 def _solver_options(function: Any, options: Mapping[str, str], method: str) -> dict[str, Any]:
     """``--option NAME=VALUE`` as the solver's keyword arguments (numbers, or true/false)."""
     import inspect
@@ -112,10 +148,11 @@ def _solver_options(function: Any, options: Mapping[str, str], method: str) -> d
 
 def cmd_mfg(args: argparse.Namespace) -> int:
     from equilibria.games.zoo import mean_field_index
-    from equilibria.solvers import MEAN_FIELD, SOLVERS, canonical_method
+    from equilibria.solvers import MEAN_FIELD, SOLVERS, canonical_method, mean_field_kind
 
     game = mean_field_index.get(args.game, parse_assignments(args.param, "--param"), mean_field_only=True)
-    name = canonical_method(args.method, MEAN_FIELD)
+    kind = mean_field_kind(game)
+    name = canonical_method(args.method, kind)
     spec = SOLVERS[name]
     function = spec.load()
     options: dict[str, Any] = {**dict(spec.options), **_solver_options(function, parse_assignments(
@@ -127,12 +164,14 @@ def cmd_mfg(args: argparse.Namespace) -> int:
     curve = [float(x) for x in result.parameters["exploitability_curve"]]
     if args.plot:
         _plot(curve, result, label, args.plot)
+    to_json, to_table = ((mean_field_result_to_json, mean_field_result_to_table) if kind == MEAN_FIELD
+                         else (stationary_result_to_json, stationary_result_to_table))
     if args.format == "json":
-        document = mean_field_result_to_json(result, game, label)
+        document = to_json(result, game, label)
         document["exploitability_curve"] = curve
         print(json.dumps(document, indent=1))
     else:
-        print(mean_field_result_to_table(result, game, label))
+        print(to_table(result, game, label))
         shown = ", ".join(f"{k}: {curve[k - 1]:.3e}" for k in _checkpoints(len(curve)))
         print(f"  exploitability after iteration {shown}")
     return EXIT_OK
@@ -179,4 +218,5 @@ def _plot(curve: list[float], result: SolveResult, label: str, path: str) -> Non
             os.unlink(temporary)
 
 
-__all__ = ["cmd_mfg", "mean_field_result_to_json", "mean_field_result_to_table", "parse_assignments"]
+__all__ = ["cmd_mfg", "mean_field_result_to_json", "mean_field_result_to_table", "parse_assignments",
+           "stationary_result_to_json", "stationary_result_to_table"]

@@ -264,18 +264,25 @@ def mean_field_solver_help() -> str:
     from equilibria.solvers import MEAN_FIELD, MEAN_FIELD_ALIASES, SOLVERS
 
     return "; ".join(f"{with_aliases(s.name, MEAN_FIELD_ALIASES)}: {s.description}" for s in SOLVERS.values()
-                     if s.game_kind == MEAN_FIELD)
+                     if s.game_kind == MEAN_FIELD) + ("; on stationary discounted games (stationary-beach-bar, "
+                                                      "stationary-sis) the same names run their stationary "
+                                                      "versions")
 
 
 def _kind_printers(game: Any) -> tuple[Callable[..., dict[str, Any]], Callable[..., str]] | None:
     """The JSON and table printers of a stochastic or mean-field game (they live with their command family)."""
     from equilibria.games.mean_field import MeanFieldGame
+    from equilibria.games.mean_field_stationary import StationaryMeanFieldGame
     from equilibria.games.stochastic import StochasticGame
 
     if isinstance(game, MeanFieldGame):
         from equilibria.cli.mfg import mean_field_result_to_json, mean_field_result_to_table
 
         return mean_field_result_to_json, mean_field_result_to_table
+    if isinstance(game, StationaryMeanFieldGame):
+        from equilibria.cli.mfg import stationary_result_to_json, stationary_result_to_table
+
+        return stationary_result_to_json, stationary_result_to_table
     if isinstance(game, StochasticGame):
         from equilibria.cli.stochastic import stochastic_result_to_json, stochastic_result_to_table
 

@@ -70,6 +70,7 @@ if TYPE_CHECKING:  # imported where a tree is solved: listing the solvers (--hel
     from equilibria.games.stochastic import StochasticGame
 
 NORMAL_FORM, EXTENSIVE_FORM, STOCHASTIC, MEAN_FIELD = "normal_form", "extensive_form", "stochastic", "mean_field"
+MEAN_FIELD_STATIONARY = "mean_field_stationary"
 # agent_qre.MAX_INFOSET_ACTIONS, written here so that choosing a method does not import the solver.
 _AGENT_QRE_MAX_ACTIONS = 2000
 
@@ -203,6 +204,26 @@ SOLVERS: dict[str, SolverSpec] = {
         SolverSpec("mean_field_control", "equilibria.solvers.mean_field_control", "mean_field_control_solve",
                    False, False, False, "the social optimum (mean-field control): policy mirror ascent through "
                    "the flow, a first-order stationary point", MEAN_FIELD, iterative=True),
+        SolverSpec("stationary_online_mirror_descent", "equilibria.solvers.mean_field_stationary",
+                   "stationary_online_mirror_descent_solve", False, False, False,
+                   "online mirror descent on a stationary discounted mean-field game (stationary policy, its "
+                   "stationary distribution); converges on monotone games", MEAN_FIELD_STATIONARY, iterative=True),
+        SolverSpec("stationary_fictitious_play", "equilibria.solvers.mean_field_stationary",
+                   "stationary_fictitious_play_solve", False, False, False,
+                   "fictitious play on a stationary discounted mean-field game", MEAN_FIELD_STATIONARY,
+                   iterative=True),
+        SolverSpec("stationary_fixed_point", "equilibria.solvers.mean_field_stationary",
+                   "stationary_fixed_point_solve", False, False, False,
+                   "heuristic: damped best-response iteration on a stationary game (cycles on SIS)",
+                   MEAN_FIELD_STATIONARY, iterative=True),
+        SolverSpec("stationary_boltzmann_iteration", "equilibria.solvers.mean_field_stationary",
+                   "stationary_boltzmann_iteration_solve", False, False, False,
+                   "heuristic: Boltzmann iteration on a stationary game, damped and annealed",
+                   MEAN_FIELD_STATIONARY, iterative=True),
+        SolverSpec("stationary_boltzmann_iteration_regularised", "equilibria.solvers.mean_field_stationary",
+                   "stationary_boltzmann_iteration_solve", False, False, False,
+                   "heuristic: entropy-regularised fixed point on a stationary game", MEAN_FIELD_STATIONARY,
+                   (("regularised", True),), iterative=True),
     )
 }
 
@@ -238,8 +259,20 @@ MEAN_FIELD_ALIASES = {
     "pd": "prior_descent", "mfc": "mean_field_control", "social_optimum": "mean_field_control",
     "control": "mean_field_control",
 }
+# On stationary discounted mean-field games: the finite-horizon names mean the stationary solvers there.
+STATIONARY_MEAN_FIELD_ALIASES = {
+    "omd": "stationary_online_mirror_descent", "online_mirror_descent": "stationary_online_mirror_descent",
+    "mirror_descent": "stationary_online_mirror_descent", "md": "stationary_online_mirror_descent",
+    "fp": "stationary_fictitious_play", "fictitious_play": "stationary_fictitious_play",
+    "fixed_point": "stationary_fixed_point", "damped_fixed_point": "stationary_fixed_point",
+    "boltzmann": "stationary_boltzmann_iteration", "boltzmann_iteration": "stationary_boltzmann_iteration",
+    "boltzmann_iteration_regularised": "stationary_boltzmann_iteration_regularised",
+    "entropy_regularised": "stationary_boltzmann_iteration_regularised",
+    "entropy_regularized": "stationary_boltzmann_iteration_regularised",
+}
 ALIASES_BY_KIND = {NORMAL_FORM: ALIASES, EXTENSIVE_FORM: TREE_ALIASES, STOCHASTIC: STOCHASTIC_ALIASES,
-                   MEAN_FIELD: MEAN_FIELD_ALIASES}
+                   MEAN_FIELD: MEAN_FIELD_ALIASES, MEAN_FIELD_STATIONARY: STATIONARY_MEAN_FIELD_ALIASES}
+DEFAULT_METHOD = {MEAN_FIELD: "online_mirror_descent", MEAN_FIELD_STATIONARY: "stationary_online_mirror_descent"}
 
 
 def canonical_method(method: str, game_kind: str = NORMAL_FORM) -> str:
@@ -316,8 +349,9 @@ def solve(game: Any, method: str | None = None, *, all_equilibria: bool = False,
         return _solve_tree(game, method, all_equilibria=all_equilibria, rational=rational,
                            max_iterations=max_iterations, max_seconds=max_seconds, trace=trace)
     from equilibria.games.mean_field import MeanFieldGame
+    from equilibria.games.mean_field_stationary import StationaryMeanFieldGame
 
-    if isinstance(game, MeanFieldGame):
+    if isinstance(game, MeanFieldGame | StationaryMeanFieldGame):
         return _solve_mean_field(game, method, all_equilibria=all_equilibria, rational=rational,
                                  max_iterations=max_iterations, max_seconds=max_seconds, trace=trace)
     if isinstance(game, StochasticGame):
@@ -433,10 +467,18 @@ def _solve_stochastic(game: StochasticGame, method: str | None, *, all_equilibri
     return spec.load()(game, **options)
 
 
+def mean_field_kind(game: Any) -> str:
+    """``MEAN_FIELD`` (finite horizon) or ``MEAN_FIELD_STATIONARY`` (stationary discounted) for a mean-field game."""
+    from equilibria.games.mean_field_stationary import StationaryMeanFieldGame
+
+    return MEAN_FIELD_STATIONARY if isinstance(game, StationaryMeanFieldGame) else MEAN_FIELD
+
+
 def _solve_mean_field(game: MeanFieldGame, method: str | None, *, all_equilibria: bool, rational: bool,
                       max_iterations: int | None, max_seconds: float | None, trace: bool) -> SolveResult:
     """Online mirror descent by default: it converges on monotone games and its last iterate is the answer."""
-    name = "online_mirror_descent" if method is None else canonical_method(method, MEAN_FIELD)
+    kind = mean_field_kind(game)
+    name = DEFAULT_METHOD[kind] if method is None else canonical_method(method, kind)
     spec = SOLVERS[name]
     if all_equilibria or rational or trace:
         which = "all_equilibria" if all_equilibria else "rational" if rational else "trace"
@@ -450,6 +492,7 @@ def _solve_mean_field(game: MeanFieldGame, method: str | None, *, all_equilibria
     return spec.load()(game, **options)
 
 
-__all__ = ["ALIASES", "MAX_ITERATIONS", "MEAN_FIELD", "MEAN_FIELD_ALIASES", "SOLVERS", "STOCHASTIC_ALIASES",
+__all__ = ["ALIASES", "MAX_ITERATIONS", "MEAN_FIELD", "MEAN_FIELD_ALIASES", "MEAN_FIELD_STATIONARY", "SOLVERS",
+           "STATIONARY_MEAN_FIELD_ALIASES", "STOCHASTIC_ALIASES",
            "TREE_ALIASES", "SolverSpec", "canonical_method", "choose_method", "choose_stochastic_method",
-           "choose_tree_method", "solve"]
+           "choose_tree_method", "mean_field_kind", "solve"]

@@ -26,6 +26,7 @@ MEAN_FIELD_ALIASES: Mapping[str, str] = {
     "sis": "susceptible-infected", "crowd-modelling-2d": "crowd-motion", "crowd-modeling": "crowd-modelling",
     "crowd-modeling-2d": "crowd-motion", "evacuation": "building-evacuation", "dynamic-routing": "braess",
     "lq": "linear-quadratic", "mean-field-rps": "mean-field-rock-paper-scissors",
+    "stationary-sis": "stationary-susceptible-infected",
 }
 
 
@@ -48,11 +49,18 @@ class MeanFieldEntry:
 
 
 def _registries() -> dict[str, Callable[..., Any]]:
-    from equilibria.games.zoo import mean_field, mean_field_applications, mean_field_routing, normal_form, stochastic
+    from equilibria.games.zoo import (
+        mean_field,
+        mean_field_applications,
+        mean_field_routing,
+        mean_field_stationary,
+        normal_form,
+        stochastic,
+    )
 
     taken = {*normal_form.names(), *stochastic.names()}
     merged = {**mean_field.MEAN_FIELD_GAMES, **mean_field_applications.MEAN_FIELD_APPLICATIONS,
-              **mean_field_routing.MEAN_FIELD_ROUTING}
+              **mean_field_routing.MEAN_FIELD_ROUTING, **mean_field_stationary.MEAN_FIELD_STATIONARY}
     return {(MEAN_FIELD_PREFIX + name if name in taken else name): factory for name, factory in merged.items()}
 
 
