@@ -67,6 +67,7 @@ from equilibria.games.normal_form import NormalFormGame
 if TYPE_CHECKING:  # imported where a tree is solved: listing the solvers (--help) need not load the tree module
     from equilibria.games.extensive_form import ExtensiveFormGame
     from equilibria.games.mean_field import MeanFieldGame
+    from equilibria.games.mean_field_stationary import StationaryMeanFieldGame
     from equilibria.games.stochastic import StochasticGame
 
 NORMAL_FORM, EXTENSIVE_FORM, STOCHASTIC, MEAN_FIELD = "normal_form", "extensive_form", "stochastic", "mean_field"
@@ -474,8 +475,9 @@ def mean_field_kind(game: Any) -> str:
     return MEAN_FIELD_STATIONARY if isinstance(game, StationaryMeanFieldGame) else MEAN_FIELD
 
 
-def _solve_mean_field(game: MeanFieldGame, method: str | None, *, all_equilibria: bool, rational: bool,
-                      max_iterations: int | None, max_seconds: float | None, trace: bool) -> SolveResult:
+def _solve_mean_field(game: MeanFieldGame | StationaryMeanFieldGame, method: str | None, *, all_equilibria: bool,
+                      rational: bool, max_iterations: int | None, max_seconds: float | None,
+                      trace: bool) -> SolveResult:
     """Online mirror descent by default: it converges on monotone games and its last iterate is the answer."""
     kind = mean_field_kind(game)
     name = DEFAULT_METHOD[kind] if method is None else canonical_method(method, kind)
