@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+# One JAX compilation cache for the whole run: the two xdist workers and the commands tests start in subprocesses
+# compile many of the same XLA programs (a warm cache cuts a JAX-heavy test file's CPU time by about three quarters).
+# The controller creates it before the workers start, they inherit the variable, and it goes when the run ends. A
+# cached executable is the one a fresh compile would build from the same program, so no number changes.
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+    _jax_cache = tempfile.mkdtemp(prefix="equilibria-tests-jax-cache-")
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = _jax_cache
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.2")
+    atexit.register(shutil.rmtree, _jax_cache, ignore_errors=True)
 
 # Ray starts its processes with fork + exec (subprocess); JAX warns about any fork in a process that has loaded it,
 # but exec replaces the child at once, so the deadlock it warns about cannot happen there.

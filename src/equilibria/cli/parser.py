@@ -18,6 +18,7 @@ from equilibria.cli._common import (
     positive_int,
     steps_count,
 )
+from equilibria.cli.auction import cmd_auction, number_list, prior_list
 from equilibria.cli.dynamics import cmd_dynamics
 from equilibria.cli.marl import cmd_marl
 from equilibria.cli.mfg import cmd_mfg
@@ -157,6 +158,39 @@ def build_parser() -> argparse.ArgumentParser:
     pricing.add_argument("--format", choices=("table", "json"), default="table")
     pricing.add_argument("--no-progress", action="store_true", help="no progress bar")
     pricing.set_defaults(handler=cmd_pricing)
+
+    auction = commands.add_parser(
+        "auction", help="an auction's outcome, the EOS equilibrium of GSP, or Bayes-Nash bidding with a certificate",
+        description="FORMAT: first-price [fpa], second-price [vickrey, spa], all-pay, gsp, vcg, llg-vcg, "
+        "llg-nearest-vcg, llg-nearest-bid, llg-proxy, llg-first-price. Without --bne or --equilibrium: the outcome "
+        "of --bids (truthful when absent) for --values. --equilibrium eos: GSP's lowest locally envy-free "
+        "equilibrium (Edelman, Ostrovsky and Schwarz 2007) with its Nash-regret certificate. --bne: a Bayes-Nash "
+        "equilibrium for --priors, certified by each bidder's utility loss against a best response on a fine grid.")
+    auction.add_argument("format_name", metavar="FORMAT")
+    auction.add_argument("--values", type=number_list, default=None, metavar="V1,V2,...",
+                         help="the bidders' values (per click in position auctions)")
+    auction.add_argument("--bids", type=number_list, default=None, metavar="B1,B2,...",
+                         help="the bids (default: truthful, the values)")
+    auction.add_argument("--ctr", type=number_list, default=None, metavar="C1,C2,...",
+                         help="position auctions: the click-through rate of each slot, non-increasing")
+    auction.add_argument("--quality", type=number_list, default=None, metavar="Q1,Q2,...",
+                         help="position auctions: quality scores (ranking by bid times quality)")
+    auction.add_argument("--reserve", type=nonnegative_float, default=None, metavar="R", help="a reserve price")
+    auction.add_argument("--equilibrium", default=None, metavar="eos",
+                         help="gsp: the bids of the EOS equilibrium for --values")
+    auction.add_argument("--bne", action="store_true", help="compute a Bayes-Nash equilibrium for --priors")
+    auction.add_argument("--priors", type=prior_list, default=None, metavar="P1,P2,...",
+                         help="one value distribution per bidder: uniform:LOW:HIGH, power:A, "
+                              "normal:MEAN:SD:LOW:HIGH (with --bidders N: one for all)")
+    auction.add_argument("--bidders", type=positive_int, default=None, metavar="N",
+                         help="with one prior in --priors: the number of bidders sharing it")
+    auction.add_argument("--method", "-m", default="best_response", metavar="M",
+                         help="--bne: best_response [br] (default) or gradient [npga]")
+    auction.add_argument("--seed", type=integer, default=0, help="--bne: the random seed (default 0)")
+    auction.add_argument("--max-seconds", type=positive_float, default=None,
+                         help="--bne: stop after this long and report the last iterate, marked not converged")
+    auction.add_argument("--format", choices=("table", "json"), default="table")
+    auction.set_defaults(handler=cmd_auction)
 
     reproduce = commands.add_parser("reproduce", help="run registered reproductions and write an HTML report",
                                     description=reproduce_help())

@@ -225,6 +225,8 @@ def _load_builtin() -> None:
         mean_field_solvers,
         minimax_stepper,
         nonconcave_atlas,
+        optimal_auctions,
+        position_auctions,
         rps_cycling,
         zoo_atlas,
     )

@@ -55,6 +55,8 @@ ESTIMATES: Mapping[str, Estimate] = {
     "lemke-howson-paths": Estimate(8, 9, "measured"),
     "minimax-stepper": Estimate(1, 6, "measured"),
     "nonconcave-atlas": Estimate(26, 85, "measured"),
+    "optimal-auctions": Estimate(18, 100, "measured: RochetNet 3 seeds, RegretNet's full run 2 seeds"),
+    "position-auctions": Estimate(5, 20, "measured: its 8 units"),
     "rps-cycling": Estimate(9, 25, "measured"),
     "zoo-atlas": Estimate(11, 15, "measured"),
 }

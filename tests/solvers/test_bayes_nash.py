@@ -1,0 +1,166 @@
+"""Numerical Bayes-Nash solvers: known closed forms (Vickrey's first price, all-pay, Plum's asymmetric bidders, the
+LLG nearest-VCG locals), the utility-loss certificate, budgets and bad input.
+
+Tolerances. The certificate (``metrics.auctions.utility_loss`` with 2^14 draws) reads 2e-4 (first price) to 6e-4
+(all-pay) on the exact closed forms: its maximum over a bid grid is taken on the draws themselves, so it carries an
+upward bias of a few standard errors. ``tol = 1e-3`` sits above that floor. The L2 bound 0.02 on the learned first-
+price bid function: a bid function off by ``d`` everywhere loses about ``d^2`` of utility per value (the interim
+utility's curvature is of order 1), so a utility loss below 1e-3 allows ``d ~ 0.03``; 0.02 is the tighter claim.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import numpy as np
+import pytest
+
+jax = pytest.importorskip("jax")
+
+from equilibria.core.errors import GameError, NotApplicableError  # noqa: E402
+from equilibria.games import auctions  # noqa: E402
+from equilibria.games.zoo.auctions import auction_setting  # noqa: E402
+from equilibria.solvers.bayes_nash import bayes_nash_solve  # noqa: E402
+
+L2_BOUND = 0.02
+TOL = 1e-3
+
+
+@functools.cache
+def _solve(name: str, method: str, iterations: int, seed: int = 0, n_bidders: int | None = None, **options):
+    """One solve per argument list for the whole module (several tests read the same result)."""
+    s = auction_setting(name, **({} if n_bidders is None else {"n_bidders": n_bidders}))
+    result = bayes_nash_solve(s.mechanism, s.priors, method=method, max_iterations=iterations,
+                              key=jax.random.key(seed), known_equilibrium=s.strategies, tol=TOL, **options)
+    return s, result
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+def test_gradient_first_price_learns_vickrey(n: int) -> None:
+    s, r = _solve("first-price", "gradient", 400, n_bidders=n, grid=17, batch=1024, learning_rate=0.03)
+    assert r.certificate_name == "utility_loss"
+    assert len(r.equilibria[0]) == n and all(isinstance(b, auctions.BidFunction) for b in r.equilibria[0])
+    assert max(r.parameters["l2_to_analytic"]) < L2_BOUND
+    assert r.certificate[0] < TOL and r.converged
+    # revenue (n - 1) / (n + 1), within four standard errors and the bid error
+    assert abs(r.parameters["revenue"] - s.revenue) < 4 * r.parameters["revenue_stderr"] + L2_BOUND
+
+
+# Per setting: sweeps, value grid, first step (all-pay's best responses jump between bidding nothing and bidding
+# high: it needs the smaller default step of 0.2 and a finer grid).
+BEST_RESPONSE = {
+    "first-price": dict(iterations=80, grid=17, n_samples=2048, damping=0.3),
+    "all-pay": dict(iterations=120, grid=33, n_samples=2048, damping=0.2),
+    "asymmetric-first-price": dict(iterations=100, grid=17, n_samples=2048, damping=0.3),
+    "llg-nearest-vcg": dict(iterations=60, grid=17, n_samples=1024, damping=0.3),
+}
+
+
+def _best_response(name: str):
+    return _solve(name, "best_response", **BEST_RESPONSE[name])
+
+
+@pytest.mark.parametrize("name", ["first-price", "all-pay", "asymmetric-first-price"])
+def test_best_response_near_closed_form(name: str) -> None:
+    s, r = _best_response(name)
+    assert max(r.parameters["l2_to_analytic"]) < L2_BOUND
+    assert r.parameters["monotone_correction"] < 0.01  # the iterate is monotone up to sampling noise
+    for f in r.equilibria[0]:
+        assert np.all(np.diff(f.bids) >= 0)  # the returned function is monotone
+    # the certificate agrees with the L2 distance: below 1e-2 everywhere, below tol on first price (next test)
+    assert r.certificate[0] < 10 * TOL
+    assert r.converged == (r.certificate[0] < TOL)
+
+
+def test_best_response_first_price_certified() -> None:
+    _, r = _best_response("first-price")
+    assert r.certificate[0] < TOL and r.converged and r.parameters["stopped_because"] is None
+
+
+@pytest.mark.xfail(strict=True, reason="best responses leave a utility loss of 1e-3 to 5e-3 on all-pay and Plum's "
+                   "asymmetric bidders (top-of-support bias of the grid best response); open")
+@pytest.mark.parametrize("name", ["all-pay", "asymmetric-first-price"])
+def test_best_response_certified_below_tol(name: str) -> None:
+    _, r = _best_response(name)
+    assert r.certificate[0] < TOL
+
+
+def test_best_response_llg_nearest_vcg() -> None:
+    s, r = _best_response("llg-nearest-vcg")
+    l2 = r.parameters["l2_to_analytic"]
+    assert max(l2[:2]) < L2_BOUND  # the locals' max(0, v - (3 - sqrt 8))
+    # The global bidder's truthful bid is weakly dominant only: above the locals' largest sum (2 * 0.83) every bid
+    # wins at the same price, so its bid function is not pinned there (no L2 claim), but its loss is nil.
+    assert r.parameters["utility_loss"][2] < 1e-4
+    assert r.certificate[0] < TOL and r.converged
+
+
+def test_gradient_risk_averse_first_price() -> None:
+    """CRRA bidders ``u(x) = x**0.5``: ``b(v) = (n - 1) / (n - 1 + rho) v = 2/3 v`` (Riley and Samuelson 1981)."""
+    s = auction_setting("risk-averse-first-price")
+    r = bayes_nash_solve(s.mechanism, s.priors, method="gradient", max_iterations=400, key=jax.random.key(0),
+                         known_equilibrium=s.strategies, risk=s.risk, grid=17, batch=1024, learning_rate=0.03)
+    assert r.parameters["risk"] == 0.5
+    assert max(r.parameters["l2_to_analytic"]) < L2_BOUND
+    assert r.certificate[0] < TOL
+
+
+def test_symmetric_bidders_share_one_strategy() -> None:
+    _, r = _solve("first-price", "gradient", 400, n_bidders=3, grid=17, batch=1024, learning_rate=0.03)
+    bids = [f.bids for f in r.equilibria[0]]
+    assert r.parameters["groups"] == ((0, 1, 2),)
+    assert all(np.array_equal(bids[0], b) for b in bids[1:])
+    assert len(set(r.parameters["utility_loss"])) == 1
+
+
+def test_budget_returns_promptly_unconverged() -> None:
+    s, warm = _solve("first-price", "gradient", 400, n_bidders=2, grid=17, batch=1024, learning_rate=0.03)
+    start = time.perf_counter()  # compiled code and the certificate's time are known from the solve above
+    r = bayes_nash_solve(s.mechanism, s.priors, method="gradient", max_seconds=0.5, key=jax.random.key(1),
+                         tol=1e-9, grid=17, batch=1024, learning_rate=0.03)
+    assert time.perf_counter() - start < 1.5 * 0.5 + 1.0
+    assert not r.converged and "max_seconds" in r.parameters["stopped_because"]
+    assert 0 < r.iterations < 10**6 and r.certificate[0] >= 0
+
+
+def test_interim_utilities_are_the_mechanisms() -> None:
+    """The risk-neutral shortcut v A(b) - P(b) equals the mean of ``auctions.utilities`` (position auction: values
+    per click, allocation in clicks)."""
+    import jax.numpy as jnp
+
+    from equilibria.games.auction_priors import parse_prior
+    from equilibria.solvers._bayes_nash_br import _interim
+    from equilibria.solvers._bayes_nash_setup import interpolate_bids, latin_hypercube, make_setup
+
+    mechanism = auctions.PositionAuction("gsp", (1.0, 0.5), 3, quality=(1.0, 0.8, 1.2))
+    priors = tuple(parse_prior(t) for t in ("uniform:0:1", "uniform:0:2", "uniform:0:1"))
+    setup = make_setup(mechanism, priors, 5, share=False)
+    knots = jnp.asarray(setup.knots)
+    others = latin_hypercube(priors, jax.random.key(0), 64)
+    other_bids = interpolate_bids(knots, 0.7 * knots, others)
+    candidates = jnp.linspace(0.0, 1.0, 7)
+    fast = np.asarray(_interim(setup, 1, knots[1], candidates, others, other_bids, 1.0))
+    direct = np.empty_like(fast)
+    for g, v in enumerate(np.asarray(knots[1])):
+        for c, b in enumerate(np.asarray(candidates)):
+            values = np.asarray(others).copy()
+            values[:, 1] = v
+            bids = np.asarray(other_bids).copy()
+            bids[:, 1] = b
+            direct[g, c] = auctions.utilities(mechanism, values, bids)[:, 1].mean()
+    np.testing.assert_allclose(fast, direct, atol=1e-5)
+
+
+def test_bad_input_is_one_line() -> None:
+    s = auction_setting("first-price")
+    with pytest.raises(GameError, match="key"):
+        bayes_nash_solve(s.mechanism, s.priors)
+    with pytest.raises(GameError, match="priors"):
+        bayes_nash_solve(s.mechanism, ["uniform:0:1"] * 3, key=jax.random.key(0))
+    with pytest.raises(GameError, match="method"):
+        bayes_nash_solve(s.mechanism, s.priors, method="simplex", key=jax.random.key(0))
+    with pytest.raises(GameError, match="max_seconds"):
+        bayes_nash_solve(s.mechanism, s.priors, max_seconds=-1, key=jax.random.key(0))
+    with pytest.raises(NotApplicableError, match="risk"):
+        bayes_nash_solve(auctions.LLGAuction("nearest_vcg"), s.priors[:1], risk=0.5, key=jax.random.key(0))
