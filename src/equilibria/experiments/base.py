@@ -216,6 +216,7 @@ def _load_builtin() -> None:
         grid_games,
         independent_learners,
         kuhn_value,
+        learning_bidders,
         leduc_convergence,
         lemke_howson_paths,
         markov_soccer,
