@@ -79,6 +79,46 @@ def _as_leaf(value: Any, where: str) -> Any:
     return arr
 
 
+def _check_data_fields(game: Any, where: str) -> None:
+    """Validate (and normalise in place) the fields both kinds of mean-field game share: ``params`` (names to
+    finite numbers, made leaves), ``initial`` (a probability vector ``[S]``), ``state_names``/``action_names``."""
+    if not isinstance(game.params, Mapping):
+        raise GameError(f"{where}.params: expected a mapping of names to numbers, got "
+                        f"{type(game.params).__name__}")
+    params = {}
+    for key, value in game.params.items():
+        if not isinstance(key, str):
+            raise GameError(f"{where}.params: names must be strings, got {key!r}")
+        leaf = _as_leaf(value, f"{where}.params[{key!r}]")
+        if _concrete(leaf):
+            arr = np.asarray(leaf)
+            if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+                raise GameError(f"{where}.params[{key!r}]: contains NaN or infinite values")
+        params[key] = leaf
+    object.__setattr__(game, "params", params)
+    initial = _as_leaf(game.initial, f"{where}.initial")
+    object.__setattr__(game, "initial", initial)
+    if tuple(np.shape(initial)) != (game.n_states,):
+        raise GameError(f"{where}.initial: expected shape [{game.n_states}] (one probability per state), "
+                        f"got {list(np.shape(initial))}")
+    if _concrete(initial):
+        arr = np.asarray(initial, dtype=np.float64)
+        if not np.all(np.isfinite(arr)):
+            raise GameError(f"{where}.initial: contains NaN or infinite values")
+        if np.any(arr < 0):
+            raise GameError(f"{where}.initial: probabilities must be non-negative, got min {arr.min():g}")
+        if abs(arr.sum() - 1.0) > _PROBABILITY_TOL:
+            raise GameError(f"{where}.initial: probabilities must sum to 1, got {arr.sum():.12g}")
+    for field_name, count in (("state_names", game.n_states), ("action_names", game.n_actions)):
+        names = getattr(game, field_name)
+        if names is None:
+            continue
+        names = tuple(names)
+        if len(names) != count or not all(isinstance(n, str) for n in names):
+            raise GameError(f"{where}.{field_name}: expected {count} strings, got {len(names)} items")
+        object.__setattr__(game, field_name, names)
+
+
 @register_pytree_when_jax_loads
 @dataclass(frozen=True, eq=False)
 class MeanFieldGame:
@@ -133,41 +173,7 @@ class MeanFieldGame:
         if isinstance(discount, bool) or not isinstance(discount, numbers.Real) or not 0 < float(discount) <= 1:
             raise GameError(f"{where}.discount: expected a number in (0, 1], got {discount!r}")
         object.__setattr__(self, "discount", float(discount))
-        if not isinstance(self.params, Mapping):
-            raise GameError(f"{where}.params: expected a mapping of names to numbers, got "
-                            f"{type(self.params).__name__}")
-        params = {}
-        for key, value in self.params.items():
-            if not isinstance(key, str):
-                raise GameError(f"{where}.params: names must be strings, got {key!r}")
-            leaf = _as_leaf(value, f"{where}.params[{key!r}]")
-            if _concrete(leaf):
-                arr = np.asarray(leaf)
-                if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
-                    raise GameError(f"{where}.params[{key!r}]: contains NaN or infinite values")
-            params[key] = leaf
-        object.__setattr__(self, "params", params)
-        initial = _as_leaf(self.initial, f"{where}.initial")
-        object.__setattr__(self, "initial", initial)
-        if tuple(np.shape(initial)) != (self.n_states,):
-            raise GameError(f"{where}.initial: expected shape [{self.n_states}] (one probability per state), "
-                            f"got {list(np.shape(initial))}")
-        if _concrete(initial):
-            arr = np.asarray(initial, dtype=np.float64)
-            if not np.all(np.isfinite(arr)):
-                raise GameError(f"{where}.initial: contains NaN or infinite values")
-            if np.any(arr < 0):
-                raise GameError(f"{where}.initial: probabilities must be non-negative, got min {arr.min():g}")
-            if abs(arr.sum() - 1.0) > _PROBABILITY_TOL:
-                raise GameError(f"{where}.initial: probabilities must sum to 1, got {arr.sum():.12g}")
-        for field_name, count in (("state_names", self.n_states), ("action_names", self.n_actions)):
-            names = getattr(self, field_name)
-            if names is None:
-                continue
-            names = tuple(names)
-            if len(names) != count or not all(isinstance(n, str) for n in names):
-                raise GameError(f"{where}.{field_name}: expected {count} strings, got {len(names)} items")
-            object.__setattr__(self, field_name, names)
+        _check_data_fields(self, where)
 
     # -- pytree protocol -------------------------------------------------------------------------------------
     def tree_flatten(self) -> tuple[tuple[Any, Any], tuple[Any, ...]]:
