@@ -31,7 +31,7 @@ import functools
 import importlib
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -41,6 +41,7 @@ from equilibria.games.mean_field import MeanFieldGame, validate
 from equilibria.solvers._common import Budget
 
 Array = Any
+GameT = TypeVar("GameT")  # either kind of mean-field game (as_float64 keeps the type)
 
 # The longest chunk (iterations per compiled call), the length of the chunk's curve buffer.
 _CAPACITY = 1024
@@ -178,8 +179,9 @@ def _flow_fn() -> Any:
     return jax.jit(flow)
 
 
-def as_float64(game: MeanFieldGame) -> MeanFieldGame:
-    """``game`` with its floating leaves as float64 JAX arrays (call under ``jax.enable_x64(True)``)."""
+def as_float64(game: GameT) -> GameT:
+    """``game`` (either kind of mean-field game) with its floating leaves as float64 JAX arrays (call under
+    ``jax.enable_x64(True)``)."""
     import jax
     import jax.numpy as jnp
 
@@ -187,7 +189,7 @@ def as_float64(game: MeanFieldGame) -> MeanFieldGame:
         array = jnp.asarray(leaf)
         return array.astype(jnp.float64) if jnp.issubdtype(array.dtype, jnp.floating) else array
 
-    cast_game: MeanFieldGame = jax.tree_util.tree_map(cast, game)
+    cast_game: GameT = jax.tree_util.tree_map(cast, game)
     return cast_game
 
 

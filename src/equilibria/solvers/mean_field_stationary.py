@@ -48,7 +48,7 @@ from equilibria.core.errors import GameError
 from equilibria.core.result import SolveResult
 from equilibria.games.mean_field_stationary import StationaryMeanFieldGame, validate
 from equilibria.solvers._common import Budget
-from equilibria.solvers._mean_field import check_budget, check_positive
+from equilibria.solvers._mean_field import as_float64, check_budget, check_positive
 
 Array = Any
 
@@ -224,18 +224,6 @@ def _advance_fn() -> Any:
     return jax.jit(advance, static_argnums=(0, 1))
 
 
-def _as_float64(game: StationaryMeanFieldGame) -> StationaryMeanFieldGame:
-    import jax
-    import jax.numpy as jnp
-
-    def cast(leaf: Any) -> Any:
-        array = jnp.asarray(leaf)
-        return array.astype(jnp.float64) if jnp.issubdtype(array.dtype, jnp.floating) else array
-
-    cast_game: StationaryMeanFieldGame = jax.tree_util.tree_map(cast, game)
-    return cast_game
-
-
 def _run(game: StationaryMeanFieldGame, method: StationaryMethod, hyper: Mapping[str, float], weighting: str,
          budget: Budget, tol: float) -> tuple[np.ndarray, list[float], int, str | None]:
     """Iterate from the uniform policy until an iterate's exploitability is within ``tol`` or the budget is spent:
@@ -244,7 +232,7 @@ def _run(game: StationaryMeanFieldGame, method: StationaryMethod, hyper: Mapping
     import jax.numpy as jnp
 
     with jax.enable_x64(True):
-        game = _as_float64(game)
+        game = as_float64(game)
         hyper_arrays = {name: jnp.asarray(hyper[name], jnp.float64) for name, _ in method.defaults}
         state = stationary_init(game)
         tol_array = jnp.asarray(tol, jnp.float64)
