@@ -44,6 +44,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from equilibria.core.checks import positive_int, positive_number
 from equilibria.core.errors import GameError
 from equilibria.dynamics.base import state_dataclass
 
@@ -51,16 +52,6 @@ __all__ = [
     "MYERSON_CONFIG", "Certificate", "Networks", "RegretNetConfig", "RegretNetResult", "RegretState", "certify",
     "init", "myerson_run", "outcome", "train", "update",
 ]
-
-
-def _positive_int(value: Any, name: str, caller: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise GameError(f"{caller}: {name} must be a positive integer, got {value!r}")
-
-
-def _positive_float(value: Any, name: str, caller: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-        raise GameError(f"{caller}: {name} must be a positive finite number, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -112,9 +103,9 @@ class RegretNetConfig:
         for name in ("n_bidders", "n_items", "hidden", "depth", "train_samples", "batch_size", "misreport_steps",
                      "lagrange_every", "steps", "chunk", "eval_samples", "eval_revenue_samples", "eval_inits",
                      "eval_steps"):
-            _positive_int(getattr(self, name), name, "RegretNetConfig")
+            positive_int(getattr(self, name), name, "RegretNetConfig")
         for name in ("learning_rate", "misreport_lr", "rho", "rho_growth", "rho_max"):
-            _positive_float(getattr(self, name), name, "RegretNetConfig")
+            positive_number(getattr(self, name), name, "RegretNetConfig")
         for name in ("low", "high"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
@@ -409,7 +400,7 @@ def train(config: RegretNetConfig = RegretNetConfig(), *, key: jax.Array | int =
     if not isinstance(config, RegretNetConfig):
         raise GameError(f"regret_net.train: config must be a RegretNetConfig, got {type(config).__name__}")
     if max_seconds is not None:
-        _positive_float(max_seconds, "max_seconds", "regret_net.train")
+        positive_number(max_seconds, "max_seconds", "regret_net.train")
     if isinstance(key, int) and not isinstance(key, bool):
         key = jax.random.PRNGKey(key)
     networks = Networks.of(config)

@@ -33,20 +33,11 @@ import numpy as np
 import optax
 
 from equilibria.applications.auctions.menus import Menu, menu_outcome
+from equilibria.core.checks import positive_int, positive_number
 from equilibria.core.errors import GameError
 from equilibria.dynamics.base import state_dataclass
 
 __all__ = ["RochetNetConfig", "RochetNetResult", "RochetState", "evaluate", "init", "train", "update"]
-
-
-def _positive_int(value: Any, name: str, caller: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise GameError(f"{caller}: {name} must be a positive integer, got {value!r}")
-
-
-def _positive_float(value: Any, name: str, caller: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-        raise GameError(f"{caller}: {name} must be a positive finite number, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -78,9 +69,9 @@ class RochetNetConfig:
 
     def __post_init__(self) -> None:
         for name in ("n_items", "menu_size", "batch_size", "steps", "chunk", "eval_samples"):
-            _positive_int(getattr(self, name), name, "RochetNetConfig")
+            positive_int(getattr(self, name), name, "RochetNetConfig")
         for name in ("learning_rate", "temperature"):
-            _positive_float(getattr(self, name), name, "RochetNetConfig")
+            positive_number(getattr(self, name), name, "RochetNetConfig")
         for name in ("low", "high"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
@@ -191,7 +182,7 @@ def train(config: RochetNetConfig = RochetNetConfig(), *, key: jax.Array | int =
     if not isinstance(config, RochetNetConfig):
         raise GameError(f"rochet_net.train: config must be a RochetNetConfig, got {type(config).__name__}")
     if max_seconds is not None:
-        _positive_float(max_seconds, "max_seconds", "rochet_net.train")
+        positive_number(max_seconds, "max_seconds", "rochet_net.train")
     if isinstance(key, int) and not isinstance(key, bool):
         key = jax.random.PRNGKey(key)
     init_key, train_key, eval_key = jax.random.split(key, 3)
