@@ -48,7 +48,7 @@ ESTIMATES: Mapping[str, Estimate] = {
     "calvano": Estimate(10, 90, "measured: 133 core-seconds over its 32 units, on 2 cores"),
     "calvano-heatmap": Estimate(2, 60 * 3600, "extrapolated: 10^7 sessions, 1.8 million periods each on average "
                                 "at 26 ns a period (21 timed grid points), 120 core-hours on 2 cores"),
-    "gan-mixtures": Estimate(80, 20 * 60, "extrapolated: compile plus 20,000 steps timed for each of its 12 cells "
+    "gan-mixtures": Estimate(45, 20 * 60, "extrapolated: compile plus 20,000 steps timed for each of its 12 cells "
                              "(1,250 CPU seconds)"),
     "kuhn-value": Estimate(4, 10, "measured"),
     "learning-bidders": Estimate(18, 5600, "quick measured; full extrapolated: 100 of its 1,000 seeds per treatment "

@@ -376,9 +376,11 @@ EXPERIMENT = register(Experiment(
     description="MLP GAN (non-saturating loss, Adam) on the 8-Gaussian ring and the 25-Gaussian grid, trained with "
                 "simultaneous/alternating GDA, optimistic GDA, extragradient, consensus optimisation and SGA, 5 seeds "
                 "each, 20k steps: modes captured, high-quality share, reverse KL, JSD; samples over training. Quick: "
-                "GDA, extragradient and consensus, 1,500 steps.",
+                "GDA, extragradient and consensus on the ring, 1,500 steps.",
     full=MixturesConfig(claims=FULL_CLAIMS, collapse_on=("ring", "grid"),
                         recovery=(("ring", "consensus"), ("grid", "consensus"))),
-    quick=MixturesConfig(methods=QUICK_METHODS, steps=1_500, record_every=500, claims=QUICK_CLAIMS),
+    # The quick claims are about the ring; the grid's cells (half the quick run, mostly compilation) checked nothing.
+    quick=MixturesConfig(methods=QUICK_METHODS, datasets=("ring",), steps=1_500, record_every=500,
+                         claims=QUICK_CLAIMS),
     run=run_experiment,
 ))
