@@ -64,6 +64,7 @@ def test_bayes_nash_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     document = json.loads(out)
     assert code == 0 and document["certificate"] == "utility_loss" and document["priors"] == ["uniform:0:1"] * 2
     assert len(document["bid_functions"]) == 2 and len(document["utility_loss"]) == 2
+    assert len(document["utility_loss_held_out"]) == 2 and len(document["utility_loss_held_out_stderr"]) == 2
     for function in document["bid_functions"]:
         values, bids = np.array(function["values"]), np.array(function["bids"])
         assert values.shape == bids.shape and np.all(np.diff(values) > 0) and np.all(bids <= values + 1e-12)

@@ -50,10 +50,12 @@ def test_gradient_first_price_learns_vickrey(n: int) -> None:
 # Per setting: sweeps, value grid, first step (all-pay's best responses jump between bidding nothing and bidding
 # high: it needs the smaller default step of 0.2 and a finer grid).
 BEST_RESPONSE = {
-    "first-price": dict(iterations=80, grid=17, n_samples=2048, damping=0.3),
-    "all-pay": dict(iterations=120, grid=33, n_samples=2048, damping=0.2),
-    "asymmetric-first-price": dict(iterations=100, grid=17, n_samples=2048, damping=0.3),
-    "llg-nearest-vcg": dict(iterations=60, grid=17, n_samples=1024, damping=0.3),
+    "first-price": dict(iterations=30, grid=17, n_samples=2048, damping=0.3),
+    "all-pay": dict(iterations=60, grid=33, n_samples=2048, damping=0.2, certificate_values=32,
+                    certificate_bids=128),
+    "asymmetric-first-price": dict(iterations=40, grid=17, n_samples=2048, damping=0.3, certificate_values=32,
+                                   certificate_bids=128),
+    "llg-nearest-vcg": dict(iterations=20, grid=17, n_samples=1024, damping=0.3),
 }
 
 
@@ -71,6 +73,9 @@ def test_best_response_near_closed_form(name: str) -> None:
     # the certificate agrees with the L2 distance: below 1e-2 everywhere, below tol on first price (next test)
     assert r.certificate[0] < 10 * TOL
     assert r.converged == (r.certificate[0] < TOL)
+    # the held-out estimate is reported beside the in-sample certificate, which is biased upwards only
+    held, held_se = np.array(r.parameters["utility_loss_held_out"]), np.array(r.parameters["held_out_stderr"])
+    assert np.all(held <= np.array(r.parameters["utility_loss"]) + 4 * held_se)
 
 
 def test_best_response_first_price_certified() -> None:
@@ -78,8 +83,9 @@ def test_best_response_first_price_certified() -> None:
     assert r.certificate[0] < TOL and r.converged and r.parameters["stopped_because"] is None
 
 
-@pytest.mark.xfail(strict=True, reason="best responses leave a utility loss of 1e-3 to 5e-3 on all-pay and Plum's "
-                   "asymmetric bidders (top-of-support bias of the grid best response); open")
+@pytest.mark.xfail(strict=True, reason="open: even at the defaults (200 sweeps, grid 33) best responses leave an "
+                   "in-sample loss of 1.9e-3 (all-pay; held-out 2.3e-3) and 1.2e-3 (Plum; held-out 1.1e-3, the strong "
+                   "bidder's top bids below a b / (a + b)), real losses, not the estimator's bias")
 @pytest.mark.parametrize("name", ["all-pay", "asymmetric-first-price"])
 def test_best_response_certified_below_tol(name: str) -> None:
     _, r = _best_response(name)
@@ -100,7 +106,7 @@ def test_gradient_risk_averse_first_price() -> None:
     """CRRA bidders ``u(x) = x**0.5``: ``b(v) = (n - 1) / (n - 1 + rho) v = 2/3 v`` (Riley and Samuelson 1981)."""
     s = auction_setting("risk-averse-first-price")
     r = bayes_nash_solve(s.mechanism, s.priors, method="gradient", max_iterations=400, key=jax.random.key(0),
-                         known_equilibrium=s.strategies, risk=s.risk, grid=17, batch=1024, learning_rate=0.03)
+                         known_equilibrium=s.strategies, risk=s.risk, grid=17, batch=1024, learning_rate=0.05)
     assert r.parameters["risk"] == 0.5
     assert max(r.parameters["l2_to_analytic"]) < L2_BOUND
     assert r.certificate[0] < TOL
@@ -160,6 +166,8 @@ def test_bad_input_is_one_line() -> None:
         bayes_nash_solve(s.mechanism, ["uniform:0:1"] * 3, key=jax.random.key(0))
     with pytest.raises(GameError, match="method"):
         bayes_nash_solve(s.mechanism, s.priors, method="simplex", key=jax.random.key(0))
+    with pytest.raises(GameError, match="average_from"):
+        bayes_nash_solve(s.mechanism, s.priors, average_from=1.5, key=jax.random.key(0))
     with pytest.raises(GameError, match="max_seconds"):
         bayes_nash_solve(s.mechanism, s.priors, max_seconds=-1, key=jax.random.key(0))
     with pytest.raises(NotApplicableError, match="risk"):

@@ -13,8 +13,10 @@ Three modes (a stable contract, docs/design.md):
 - ``--bne`` with ``--priors`` (one prior per bidder, or one for all with ``--bidders``): a Bayes-Nash equilibrium
   computed numerically: ``"bid_functions"`` (``[{"values", "bids"}]`` per bidder, on a grid), ``"revenue"`` (by
   simulation, with ``"revenue_stderr"``), ``"utility_loss"`` per bidder (the certificate: the ex-interim gain of
-  a best response on a fine grid, estimated by sampling, with ``"utility_loss_stderr"``) and, where a closed
-  form is known for the setting, ``"l2_to_analytic"`` per bidder.
+  a best response on a fine grid, estimated by sampling on the draws it maximises over, so biased upward, with
+  ``"utility_loss_stderr"``), ``"utility_loss_held_out"`` (the best bids chosen on half the draws and measured on
+  the other half: without that bias, with its own stderr) and, where a closed form is known for the setting,
+  ``"l2_to_analytic"`` per bidder.
 
 Every number printed comes from the returned bids or bid functions through :mod:`equilibria.games.auctions` and
 :mod:`equilibria.metrics`, never from a solver's own bookkeeping.
@@ -188,6 +190,8 @@ def _bayes_nash(args: argparse.Namespace, rule: str) -> dict[str, Any]:
         "utilities": np.asarray(result.values[0], dtype=float).tolist(),
         "utility_loss": np.asarray(p["utility_loss"], dtype=float).tolist(),
         "utility_loss_stderr": np.asarray(p["stderr"], dtype=float).tolist(),
+        "utility_loss_held_out": np.asarray(p["utility_loss_held_out"], dtype=float).tolist(),
+        "utility_loss_held_out_stderr": np.asarray(p["held_out_stderr"], dtype=float).tolist(),
         "certificate": "utility_loss", "converged": result.converged,
         "stopped_because": None if result.converged else p.get("stopped_because"),
         "iterations": result.iterations, "seconds": result.seconds}

@@ -209,6 +209,7 @@ def registry() -> Mapping[str, Experiment]:
 def _load_builtin() -> None:
     # Importing the modules registers their experiments; done lazily to keep `import equilibria` light.
     from equilibria.experiments import (  # noqa: F401
+        bayes_nash,
         big_match,
         calvano,
         calvano_heatmap,

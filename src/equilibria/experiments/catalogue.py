@@ -35,6 +35,7 @@ class Estimate:
 # runs in CPU seconds where other work shared the machine (the wall time of an idle one for single-threaded work);
 # the pricing sessions run on both cores (numba prange), JAX's ops too.
 ESTIMATES: Mapping[str, Estimate] = {
+    "bayes-nash": Estimate(24, 335, "measured: quick 6 units, full 11 units"),
     "big-match": Estimate(8, 20, "measured"),
     "grid-games": Estimate(18, 100, "measured: its 4 units"),
     "independent-learners": Estimate(15, 65, "measured: its 8 units, 1,000 seeds each"),
