@@ -119,9 +119,41 @@ def _check_data_fields(game: Any, where: str) -> None:
         object.__setattr__(game, field_name, names)
 
 
+class _MeanFieldData:
+    """What both kinds of mean-field game share beyond validation: the pytree protocol (``initial`` and ``params``
+    the leaves, the fields named in the class's ``_STATIC`` static) and ``with_params``."""
+
+    _STATIC: tuple[str, ...] = ()
+    initial: Any
+    params: Mapping[str, Any]
+    name: str
+
+    def tree_flatten(self) -> tuple[tuple[Any, Any], tuple[Any, ...]]:
+        return (self.initial, self.params), tuple(getattr(self, f) for f in self._STATIC)
+
+    @classmethod
+    def tree_unflatten(cls, aux: tuple[Any, ...], children: tuple[Any, Any]) -> Any:
+        # No validation: inside transformations the leaves are tracers or placeholders (vmap's in_axes specs).
+        game = object.__new__(cls)
+        for field_name, value in zip(cls._STATIC, aux, strict=True):
+            object.__setattr__(game, field_name, value)
+        object.__setattr__(game, "initial", children[0])
+        object.__setattr__(game, "params", children[1])
+        return game
+
+    def with_params(self, **changes: Any) -> Any:
+        """A copy with some parameters replaced (``--param NAME=VALUE``, sweeps); unknown names are an error."""
+        unknown = sorted(set(changes) - set(self.params))
+        if unknown:
+            known = ", ".join(sorted(self.params)) or "none"
+            raise GameError(f"{self.name or type(self).__name__}.with_params: unknown parameter {unknown[0]!r} "
+                            f"(parameters: {known})")
+        return dataclasses.replace(self, params={**self.params, **changes})  # type: ignore[type-var]
+
+
 @register_pytree_when_jax_loads
 @dataclass(frozen=True, eq=False)
-class MeanFieldGame:
+class MeanFieldGame(_MeanFieldData):
     """A finite mean-field game with horizon ``T`` (conventions in the module docstring).
 
     Args:
@@ -175,33 +207,9 @@ class MeanFieldGame:
         object.__setattr__(self, "discount", float(discount))
         _check_data_fields(self, where)
 
-    # -- pytree protocol -------------------------------------------------------------------------------------
-    def tree_flatten(self) -> tuple[tuple[Any, Any], tuple[Any, ...]]:
-        aux = (self.name, self.n_states, self.n_actions, self.horizon, self.transition, self.reward,
-               self.terminal_reward, self.discount, self.description, self.state_names, self.action_names)
-        return (self.initial, self.params), aux
-
-    @classmethod
-    def tree_unflatten(cls, aux: tuple[Any, ...], children: tuple[Any, Any]) -> MeanFieldGame:
-        # No validation: inside transformations the leaves are tracers or placeholders (vmap's in_axes specs).
-        game = object.__new__(cls)
-        names = ("name", "n_states", "n_actions", "horizon", "transition", "reward", "terminal_reward", "discount",
-                 "description", "state_names", "action_names")
-        for field_name, value in zip(names, aux, strict=True):
-            object.__setattr__(game, field_name, value)
-        object.__setattr__(game, "initial", children[0])
-        object.__setattr__(game, "params", children[1])
-        return game
-
-    # -- conveniences ----------------------------------------------------------------------------------------
-    def with_params(self, **changes: Any) -> MeanFieldGame:
-        """A copy with some parameters replaced (``--param NAME=VALUE``, sweeps); unknown names are an error."""
-        unknown = sorted(set(changes) - set(self.params))
-        if unknown:
-            known = ", ".join(sorted(self.params)) or "none"
-            raise GameError(f"{self.name or 'MeanFieldGame'}.with_params: unknown parameter {unknown[0]!r} "
-                            f"(parameters: {known})")
-        return dataclasses.replace(self, params={**self.params, **changes})
+    # -- pytree protocol (_MeanFieldData): these fields are static, initial and params the leaves ----------
+    _STATIC = ("name", "n_states", "n_actions", "horizon", "transition", "reward", "terminal_reward", "discount",
+               "description", "state_names", "action_names")
 
     def describe(self) -> str:
         label = f"{self.name}: " if self.name else ""

@@ -35,7 +35,6 @@ answer). The certificate lives in :mod:`equilibria.metrics.mean_field_stationary
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import numbers
@@ -56,6 +55,7 @@ from equilibria.games.mean_field import (
     _check_step_outputs,
     _concrete,
     _expect,
+    _MeanFieldData,
     _push,
     dense_kernel,
     first_best,
@@ -70,7 +70,7 @@ POLICY_ITERATION_MAX = 500
 
 @register_pytree_when_jax_loads
 @dataclass(frozen=True, eq=False)
-class StationaryMeanFieldGame:
+class StationaryMeanFieldGame(_MeanFieldData):
     """A stationary discounted mean-field game (conventions in the module docstring).
 
     Args:
@@ -122,29 +122,6 @@ class StationaryMeanFieldGame:
     # -- pytree protocol -------------------------------------------------------------------------------------
     _STATIC = ("name", "n_states", "n_actions", "transition", "reward", "discount", "description", "state_names",
                "action_names")
-
-    def tree_flatten(self) -> tuple[tuple[Any, Any], tuple[Any, ...]]:
-        return (self.initial, self.params), tuple(getattr(self, f) for f in self._STATIC)
-
-    @classmethod
-    def tree_unflatten(cls, aux: tuple[Any, ...], children: tuple[Any, Any]) -> StationaryMeanFieldGame:
-        # No validation: inside transformations the leaves are tracers or placeholders (vmap's in_axes specs).
-        game = object.__new__(cls)
-        for field_name, value in zip(cls._STATIC, aux, strict=True):
-            object.__setattr__(game, field_name, value)
-        object.__setattr__(game, "initial", children[0])
-        object.__setattr__(game, "params", children[1])
-        return game
-
-    # -- conveniences ----------------------------------------------------------------------------------------
-    def with_params(self, **changes: Any) -> StationaryMeanFieldGame:
-        """A copy with some parameters replaced (``--param NAME=VALUE``, sweeps); unknown names are an error."""
-        unknown = sorted(set(changes) - set(self.params))
-        if unknown:
-            known = ", ".join(sorted(self.params)) or "none"
-            raise GameError(f"{self.name or 'StationaryMeanFieldGame'}.with_params: unknown parameter "
-                            f"{unknown[0]!r} (parameters: {known})")
-        return dataclasses.replace(self, params={**self.params, **changes})
 
     def describe(self) -> str:
         label = f"{self.name}: " if self.name else ""
