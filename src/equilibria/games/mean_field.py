@@ -300,19 +300,24 @@ def validate(game: MeanFieldGame) -> MeanFieldGame:
         raise GameError(f"game: expected a MeanFieldGame, got {type(game).__name__}")
     if not (_concrete(game.initial) and _concrete(game.params)):
         return game
+    _check_step_outputs(game, _evaluated_at_initial(game, _jitted_first_and_last_step()))
+    return game
+
+
+def _evaluated_at_initial(game: Any, evaluate: Callable[[Any], Any]) -> Any:
+    """``evaluate(game)`` in float64 (the game's functions at ``mu_0``); a failure of the user's functions becomes
+    one GameError line saying where."""
     import jax
 
     try:
         with jax.enable_x64(True):
-            outputs = _jitted_first_and_last_step()(game)
+            return evaluate(game)
     except GameError:
         raise
     except Exception as exc:  # the user's function failed: say where, on one line
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        where = game.name or "MeanFieldGame"
-        raise GameError(f"{where}: evaluating transition/reward at mu_0 failed: {message}") from exc
-    _check_step_outputs(game, outputs)
-    return game
+        raise GameError(f"{game.name or type(game).__name__}: evaluating transition/reward at mu_0 failed: "
+                        f"{message}") from exc
 
 
 def _check_step_outputs(game: MeanFieldGame, outputs: Mapping[str, Any]) -> None:

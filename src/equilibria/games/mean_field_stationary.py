@@ -54,6 +54,7 @@ from equilibria.games.mean_field import (
     _check_data_fields,
     _check_step_outputs,
     _concrete,
+    _evaluated_at_initial,
     _expect,
     _MeanFieldData,
     _push,
@@ -175,18 +176,7 @@ def validate(game: StationaryMeanFieldGame) -> StationaryMeanFieldGame:
         raise GameError(f"game: expected a StationaryMeanFieldGame, got {type(game).__name__}")
     if not (_concrete(game.initial) and _concrete(game.params)):
         return game
-    import jax
-
-    try:
-        with jax.enable_x64(True):
-            outputs = _jitted_step_at_initial()(game)
-    except GameError:
-        raise
-    except Exception as exc:  # the user's function failed: say where, on one line
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise GameError(f"{game.name or 'StationaryMeanFieldGame'}: evaluating transition/reward at mu_0 failed: "
-                        f"{message}") from exc
-    check_step_outputs(game, outputs)
+    check_step_outputs(game, _evaluated_at_initial(game, _jitted_step_at_initial()))
     return game
 
 
