@@ -44,6 +44,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from equilibria.applications.auctions._chunks import run_chunks
 from equilibria.core.checks import positive_int, positive_number
 from equilibria.core.errors import GameError
 from equilibria.dynamics.base import state_dataclass
@@ -405,22 +406,18 @@ def train(config: RegretNetConfig = RegretNetConfig(), *, key: jax.Array | int =
         key = jax.random.PRNGKey(key)
     networks = Networks.of(config)
     init_key, eval_key = jax.random.split(key)
-    state = init(networks, init_key)
-    steps_done, history_steps, history = 0, [], []
-    stopped_because = None
-    while steps_done < config.steps:
-        if steps_done and max_seconds is not None and time.perf_counter() - started >= max_seconds:
-            stopped_because = f"max_seconds={max_seconds:g} reached after {steps_done} of {config.steps} steps"
-            break
-        length = min(config.chunk, config.steps - steps_done)
+
+    def advance(state: Any, length: int) -> tuple[Any, np.ndarray]:
         state, records = _chunk_runner(networks, length)(state)
-        steps_done += length
-        history_steps.append(steps_done)
-        history.append(np.asarray(jnp.mean(records, axis=0), dtype=float))
+        return state, np.asarray(jnp.mean(records, axis=0), dtype=float)
+
+    run = run_chunks(init(networks, init_key), advance, config.steps, config.chunk, max_seconds, started)
+    state = run.state
     certificate = certify(networks, state.params, eval_key)
-    return RegretNetResult(networks, state.params, certificate, np.asarray(history_steps), np.asarray(history),
-                           np.asarray(state.lambdas, dtype=float), float(state.rho), steps_done,
-                           time.perf_counter() - started, stopped_because is None, stopped_because)
+    return RegretNetResult(networks, state.params, certificate, np.asarray(run.history_steps),
+                           np.asarray(run.records), np.asarray(state.lambdas, dtype=float), float(state.rho),
+                           run.steps_done, time.perf_counter() - started, run.stopped_because is None,
+                           run.stopped_because)
 
 
 MYERSON_CONFIG = RegretNetConfig(n_bidders=2, n_items=1, steps=10_000)

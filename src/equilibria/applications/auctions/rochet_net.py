@@ -32,6 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from equilibria.applications.auctions._chunks import run_chunks
 from equilibria.applications.auctions.menus import Menu, menu_outcome
 from equilibria.core.checks import positive_int, positive_number
 from equilibria.core.errors import GameError
@@ -186,19 +187,14 @@ def train(config: RochetNetConfig = RochetNetConfig(), *, key: jax.Array | int =
     if isinstance(key, int) and not isinstance(key, bool):
         key = jax.random.PRNGKey(key)
     init_key, train_key, eval_key = jax.random.split(key, 3)
-    state = init(config, init_key)
-    steps_done, history_steps, history_revenue = 0, [], []
-    stopped_because = None
-    while steps_done < config.steps:
-        if steps_done and max_seconds is not None and time.perf_counter() - started >= max_seconds:
-            stopped_because = f"max_seconds={max_seconds:g} reached after {steps_done} of {config.steps} steps"
-            break
-        length = min(config.chunk, config.steps - steps_done)
+
+    def advance(state: RochetState, length: int) -> tuple[RochetState, float]:
         state, revenues = _chunk_runner(config, length)(state, train_key)
-        steps_done += length
-        history_steps.append(steps_done)
-        history_revenue.append(float(jnp.mean(revenues)))
-    menu = menu_of(state.params)
+        return state, float(jnp.mean(revenues))
+
+    run = run_chunks(init(config, init_key), advance, config.steps, config.chunk, max_seconds, started)
+    menu = menu_of(run.state.params)
     revenue, stderr = evaluate(menu, np.asarray(_sample(config, eval_key, config.eval_samples), dtype=float))
-    return RochetNetResult(menu, revenue, stderr, np.asarray(history_steps), np.asarray(history_revenue), steps_done,
-                           time.perf_counter() - started, stopped_because is None, stopped_because, config)
+    return RochetNetResult(menu, revenue, stderr, np.asarray(run.history_steps), np.asarray(run.records),
+                           run.steps_done, time.perf_counter() - started, run.stopped_because is None,
+                           run.stopped_because, config)
