@@ -33,7 +33,8 @@ import numpy as np
 from equilibria.cli._common import EXIT_OK, finite_float
 from equilibria.core.errors import GameError
 
-CHECK_EVERY = {"best_response": 10, "br": 10, "gradient": 100, "npga": 100, "es": 100}
+# Iterations between certificates: --bne stops at the first one below the tolerance.
+CHECK_EVERY = {"best_response": 10, "gradient": 100}
 MAX_BID_FUNCTION_ROWS = 9  # the table shows this many grid points per bid function (the JSON holds every one)
 
 
@@ -165,7 +166,7 @@ def _bayes_nash(args: argparse.Namespace, rule: str) -> dict[str, Any]:
     import jax
 
     from equilibria.games.zoo.auctions import known_equilibrium
-    from equilibria.solvers.bayes_nash import bayes_nash_solve
+    from equilibria.solvers.bayes_nash import bayes_nash_solve, canonical_method
 
     if args.values is not None or args.bids is not None:
         raise GameError("--values/--bids: --bne computes bid functions from --priors; give no values or bids")
@@ -177,10 +178,10 @@ def _bayes_nash(args: argparse.Namespace, rule: str) -> dict[str, Any]:
     mechanism = _mechanism(args, rule, len(priors))
     known = known_equilibrium(mechanism, priors)
     with jax.enable_x64(True):
-        # The certificate every CHECK_EVERY iterations: the command stops at the first one below the tolerance.
-        result = bayes_nash_solve(mechanism, priors, method=args.method, key=jax.random.key(args.seed),
+        method = canonical_method(args.method)
+        result = bayes_nash_solve(mechanism, priors, method=method, key=jax.random.key(args.seed),
                                   max_seconds=args.max_seconds, known_equilibrium=known,
-                                  check_every=CHECK_EVERY.get(args.method, CHECK_EVERY["best_response"]))
+                                  check_every=CHECK_EVERY[method])
     p = result.parameters
     document: dict[str, Any] = {
         "format": rule, "priors": [prior.text for prior in priors], "method": result.method,

@@ -23,8 +23,8 @@ each within its confidence interval of ``(n - 1) / (n + 1)``.
 Checks: every learned bid function within ``l2_bound`` of its closed form; every learned LLG local's utility within
 ``utility_tol`` (plus three standard errors) of bnelearn's; the simulated closed-form LLG utilities within three
 standard errors plus 1e-5 (bnelearn's own accuracy) of bnelearn's; revenue equivalence within three standard
-errors. The certificates are reported, not checked against ``tol``: on all-pay and Plum's bidders the solver does
-not reach 1e-3 (see ``tests/solvers/test_bayes_nash.py``), and the table says so.
+errors. The certificates are reported, not checked against ``tol``: at the solver's defaults (200 sweeps, grid 33,
+2048 draws, first step 0.1) all-pay and Plum's bidders read 4.3e-4 and 8.7e-4 (seed 0), Plum with little room.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ LLG_RULES = ("vcg", "nearest_vcg", "nearest_bid", "proxy")
 @dataclass(frozen=True)
 class BayesNashConfig:
     """``first_price_bidders``: the ``n`` of the symmetric first-price settings; ``llg_rules``: LLG payment rules;
-    ``sweeps``, ``grid``, ``n_samples``: the solver's best-response sweeps, value grid and draws per sweep;
+    ``sweeps``, ``grid``, ``n_samples``, ``damping``: the solver's best-response sweeps, value grid, draws per sweep
+    and first step (the solver's 0.1 settles lower over 200 sweeps; the quick run's 40 sweeps need 0.2);
     ``certificate_values``/``certificate_bids``/``certificate_samples``: the certificate's grids and draws;
     ``simulation_samples``: draws for utilities and revenues; ``revenue_bidders``: bidders of the revenue-equivalence
     unit. Check thresholds: ``l2_bound`` (learned vs closed form), ``utility_tol`` (LLG utilities vs bnelearn's)."""
@@ -60,6 +61,7 @@ class BayesNashConfig:
     sweeps: int = 200
     grid: int = 33
     n_samples: int = 2048
+    damping: float = 0.1
     certificate_values: int = 64
     certificate_bids: int = 256
     certificate_samples: int = 2**14
@@ -71,6 +73,7 @@ class BayesNashConfig:
 
 def _setting_cells(config: BayesNashConfig) -> list[dict[str, Any]]:
     common = {"seed": config.seed, "sweeps": config.sweeps, "grid": config.grid, "n_samples": config.n_samples,
+              "damping": config.damping,
               "certificate_values": config.certificate_values, "certificate_bids": config.certificate_bids,
               "certificate_samples": config.certificate_samples, "simulation_samples": config.simulation_samples}
     cells = [{"kind": "setting", "name": "first-price", "params": {"n_bidders": n}, **common}
@@ -97,6 +100,7 @@ def _solve_setting(cell: Mapping[str, Any]) -> dict[str, Any]:
     key = jax.random.key(int(cell["seed"]))
     result = bayes_nash_solve(s.mechanism, s.priors, method="best_response", grid=int(cell["grid"]),
                               n_samples=int(cell["n_samples"]), max_iterations=int(cell["sweeps"]), key=key,
+                              damping=float(cell["damping"]),
                               known_equilibrium=s.strategies, certificate_values=int(cell["certificate_values"]),
                               certificate_bids=int(cell["certificate_bids"]),
                               certificate_samples=int(cell["certificate_samples"]))
@@ -260,7 +264,7 @@ EXPERIMENT = register(Experiment(
                 "forms; revenue equivalence of first-price, second-price and all-pay auctions by simulation.",
     full=BayesNashConfig(),
     quick=BayesNashConfig(first_price_bidders=(2, 3), llg_rules=("nearest_vcg",), sweeps=40, grid=17,
-                          n_samples=1024, certificate_values=32, certificate_bids=128, certificate_samples=2**12,
-                          simulation_samples=2**15),
+                          n_samples=1024, damping=0.2, certificate_values=32, certificate_bids=128,
+                          certificate_samples=2**12, simulation_samples=2**15),
     run=run_experiment,
 ))

@@ -54,6 +54,16 @@ from equilibria.core.result import SolveResult
 from equilibria.solvers._common import Budget
 
 METHODS = ("best_response", "gradient")
+METHOD_ALIASES = {"br": "best_response", "npga": "gradient", "es": "gradient"}
+
+
+def canonical_method(method: str) -> str:
+    """The method's name for what a user typed (any case, hyphens or underscores, ``br``, ``npga``, ``es``)."""
+    if method in METHODS:
+        return method
+    from equilibria.core.names import resolve
+
+    return resolve(method, METHODS, aliases=METHOD_ALIASES, kind="Bayes-Nash method")
 # Seconds the last certificate and simulation took, per mechanism, priors and certificate sizes: the iterations stop
 # early enough to leave that much of max_seconds (the first solve of a setting can only guess 0).
 _FINISH_SECONDS: dict[Any, float] = {}
@@ -82,7 +92,7 @@ def bayes_nash_solve(mechanism: Any, priors: Any, *, method: str = "best_respons
                      max_iterations: int | None = None, max_seconds: float | None = None, tol: float = 1e-3,
                      key: Any = None, risk: float = 1.0, share_symmetric: bool = True,
                      known_equilibrium: Sequence[Callable[[Any], Any] | None] | None = None,
-                     n_samples: int = 2048, n_bids: int = 64, refine: int = 17, damping: float = 0.2,
+                     n_samples: int = 2048, n_bids: int = 64, refine: int = 17, damping: float = 0.1,
                      learning_rate: float = 0.02, population: int = 32, sigma: float = 0.05, batch: int = 2048,
                      average_from: float = 0.5, check_every: int | None = None, certificate_values: int = 64,
                      certificate_bids: int = 256, certificate_samples: int = 2**14) -> SolveResult:
@@ -120,11 +130,7 @@ def bayes_nash_solve(mechanism: Any, priors: Any, *, method: str = "best_respons
 
     started = time.perf_counter()
     budget = Budget.checked(max_iterations, max_seconds, _CALLER)
-    if method not in METHODS:
-        from equilibria.core.names import resolve
-
-        method = resolve(method, METHODS, aliases={"br": "best_response", "npga": "gradient", "es": "gradient"},
-                         kind="Bayes-Nash method")
+    method = canonical_method(method)
     if key is None:
         raise GameError(f"{_CALLER}(key): a JAX PRNG key is required (jax.random.key(seed))")
     n = setup_module.n_bidders(mechanism, _CALLER)
