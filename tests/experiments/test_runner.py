@@ -242,3 +242,10 @@ def test_units_are_checkpointed_with_their_configuration_and_counted(tmp_path):
     fresh, = run_all([experiment], tmp_path, quick=False, show_progress=False, resume=False)  # --fresh
     assert fresh.units == (0, 4) and not fresh.cached
     assert calls == [4, 4, 2, 4]
+
+
+def test_a_check_built_from_a_numpy_comparison_is_written_as_json() -> None:
+    import numpy as np
+
+    check = Check("claim", "expected", "measured", np.float64(1.0) < 2.0)
+    assert type(check.passed) is bool and json.loads(json.dumps({"passed": check.passed})) == {"passed": True}

@@ -44,6 +44,10 @@ class Check:
     passed: bool
     zero_below: float | None = None
 
+    def __post_init__(self) -> None:
+        # Checks are often numpy comparisons: a numpy bool would not be written to results.json.
+        object.__setattr__(self, "passed", bool(self.passed))
+
 
 @dataclass(frozen=True)
 class Table:

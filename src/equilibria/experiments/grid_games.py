@@ -123,7 +123,6 @@ def run_experiment(config: GridConfig, context: Context) -> ExperimentResult:
                                                                   "equilibrium matched", "regret at start",
                                                                   "exploitability (all states)"), tuple(rows))
     summary = {"references": references, "runs": [dict(r) for r in runs], "matched": matched, "total": total}
-    checks = [Check(c.claim, c.expected, c.measured, bool(c.passed), c.zero_below) for c in checks]  # no numpy bools
     return ExperimentResult(summary, tuple(checks), (reference_table, learned_table))
 
 

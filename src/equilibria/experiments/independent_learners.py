@@ -156,9 +156,7 @@ def run_experiment(config: LearnersConfig, context: Context) -> ExperimentResult
                     tuple((k, f"{contest['level_k'][k]:.4f}", f"{contest['ch'][k]:.4f}",
                            f"{contest['ch_frequencies'][k]:.4f}") for k in range(config.levels + 1))))
     summary = {"runs": [dict(r) for r in runs], "contest": contest}
-    # numpy comparisons give numpy bools, which JSON cannot write
-    return ExperimentResult(summary, tuple(Check(c.claim, c.expected, c.measured, bool(c.passed), c.zero_below)
-                                           for c in checks if c is not None), tables)
+    return ExperimentResult(summary, tuple(c for c in checks if c is not None), tables)
 
 
 EXPERIMENT = register(Experiment(

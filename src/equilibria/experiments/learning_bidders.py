@@ -230,8 +230,7 @@ def run_experiment(config: LearningBiddersConfig, context: Context) -> Experimen
                                                          "losing_bid_mean", "collusion_mean", "seconds")}
                               for label, r in zip(labels, runs, strict=True)},
                "seeds": config.seeds, "periods": config.periods}
-    return ExperimentResult(summary, tuple(Check(c.claim, c.expected, c.measured, bool(c.passed)) for c in checks),
-                            tables, figures)
+    return ExperimentResult(summary, tuple(checks), tables, figures)
 
 
 EXPERIMENT = register(Experiment(

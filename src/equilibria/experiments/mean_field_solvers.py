@@ -212,7 +212,6 @@ def run_experiment(config: SolversConfig, context: Context) -> ExperimentResult:
         for env in config.environments)
     summary = {env: {label: {k: v for k, v in run.items() if k != "curve"} for label, run in done[env]["runs"].items()}
                for env in config.environments}
-    checks = [Check(c.claim, c.expected, c.measured, bool(c.passed), c.zero_below) for c in checks]
     return ExperimentResult(summary, tuple(checks), (final, detail), figures)
 
 
