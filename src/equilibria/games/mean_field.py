@@ -349,21 +349,28 @@ def _jitted_first_and_last_step() -> Any:
 
 def check_policy(game: MeanFieldGame, policy: Any, caller: str = "policy") -> np.ndarray:
     """A policy as a float64 NumPy ``[T, S, A]`` array of probabilities, or a one-line :class:`GameError`."""
+    return _checked_policy(policy, (game.horizon, game.n_states, game.n_actions), "[T, S, A]", "pi_t(. | s)",
+                           caller)
+
+
+def _checked_policy(policy: Any, shape: tuple[int, ...], layout: str, row: str, caller: str) -> np.ndarray:
+    """``policy`` as float64 probabilities of ``shape`` (printed as ``layout``), each ``row`` summing to 1; both
+    kinds of mean-field game check their policies here."""
+    article = "an" if layout.startswith("[S") else "a"
     try:
         arr = np.asarray(policy, dtype=np.float64)
     except (TypeError, ValueError):
-        raise GameError(f"{caller}: expected a [T, S, A] array of probabilities, got "
+        raise GameError(f"{caller}: expected {article} {layout} array of probabilities, got "
                         f"{type(policy).__name__}") from None
-    shape = (game.horizon, game.n_states, game.n_actions)
     if arr.shape != shape:
-        raise GameError(f"{caller}: expected shape [T, S, A] = {list(shape)}, got {list(arr.shape)}")
+        raise GameError(f"{caller}: expected shape {layout} = {list(shape)}, got {list(arr.shape)}")
     if not np.all(np.isfinite(arr)):
         raise GameError(f"{caller}: contains NaN or infinite values")
     if np.any(arr < 0):
         raise GameError(f"{caller}: probabilities must be non-negative, got min {arr.min():g}")
     worst = float(np.max(np.abs(arr.sum(axis=-1) - 1.0)))
     if worst > _ROW_TOL:
-        raise GameError(f"{caller}: each pi_t(. | s) must sum to 1, off by {worst:.3g}")
+        raise GameError(f"{caller}: each {row} must sum to 1, off by {worst:.3g}")
     return arr
 
 

@@ -47,12 +47,12 @@ import numpy as np
 from equilibria.core.errors import GameError
 from equilibria.core.pytrees import register_pytree_when_jax_loads
 from equilibria.games.mean_field import (
-    _ROW_TOL,
     MeanFieldGame,
     SparseTransition,
     _as_kernel,
     _check_data_fields,
     _check_step_outputs,
+    _checked_policy,
     _concrete,
     _evaluated_at_initial,
     _expect,
@@ -188,21 +188,7 @@ def check_step_outputs(game: StationaryMeanFieldGame, outputs: Mapping[str, Any]
 
 def check_policy(game: StationaryMeanFieldGame, policy: Any, caller: str = "policy") -> np.ndarray:
     """A stationary policy as a float64 NumPy ``[S, A]`` array of probabilities, or a one-line GameError."""
-    try:
-        arr = np.asarray(policy, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise GameError(f"{caller}: expected an [S, A] array of probabilities, got {type(policy).__name__}") from None
-    shape = (game.n_states, game.n_actions)
-    if arr.shape != shape:
-        raise GameError(f"{caller}: expected shape [S, A] = {list(shape)}, got {list(arr.shape)}")
-    if not np.all(np.isfinite(arr)):
-        raise GameError(f"{caller}: contains NaN or infinite values")
-    if np.any(arr < 0):
-        raise GameError(f"{caller}: probabilities must be non-negative, got min {arr.min():g}")
-    worst = float(np.max(np.abs(arr.sum(axis=-1) - 1.0)))
-    if worst > _ROW_TOL:
-        raise GameError(f"{caller}: each pi(. | s) must sum to 1, off by {worst:.3g}")
-    return arr
+    return _checked_policy(policy, (game.n_states, game.n_actions), "[S, A]", "pi(. | s)", caller)
 
 
 def uniform_policy(game: StationaryMeanFieldGame) -> np.ndarray:

@@ -276,6 +276,31 @@ def run_method(game: MeanFieldGame, method: Method, hyper: Mapping[str, float], 
 
 
 # -- the result -------------------------------------------------------------------------------------------------
+def returned_policy(policy: Array, method: str) -> np.ndarray:
+    """A solver's last iterate as the float64 policy its result returns (either kind of mean-field game): refused
+    on one line when it overflowed, else renormalised. The softmax and mixing steps leave rows summing to 1 up to
+    rounding; renormalising keeps the certificate's input checks from refusing an iterate for an error of 1e-16."""
+    pi = np.asarray(policy, dtype=np.float64)
+    if not np.all(np.isfinite(pi)):
+        raise GameError(f"{method}: the iterates overflowed to NaN or infinity (a learning rate or inverse "
+                        f"temperature too large for this game's rewards?)")
+    pi = np.clip(pi, 0.0, None)
+    pi /= pi.sum(axis=-1, keepdims=True)
+    return pi
+
+
+def fictitious_play_weight(iteration: Array, learning_rate: Array | None, dtype: Any) -> Array:
+    """The best response's weight in fictitious play's mixture at ``iteration`` (from 0): ``1 / (k + 2)``, or
+    ``learning_rate`` when one > 0 is given (either kind of mean-field game; traced values allowed)."""
+    import jax.numpy as jnp
+
+    schedule = 1.0 / (iteration + 2.0)
+    if learning_rate is None:
+        return jnp.asarray(schedule, dtype)
+    rate = jnp.asarray(learning_rate, dtype)
+    return jnp.where(rate > 0, rate, schedule).astype(dtype)
+
+
 def mean_field_result(game: MeanFieldGame, method: str, policy: Array, *, parameters: Mapping[str, Any],
                       curve: list[float], iterations: int, budget: Budget, tol: float,
                       stopped_because: str | None) -> SolveResult:
@@ -287,14 +312,7 @@ def mean_field_result(game: MeanFieldGame, method: str, policy: Array, *, parame
 
     from equilibria.metrics.mean_field import exploitability, social_welfare
 
-    pi = np.asarray(policy, dtype=np.float64)
-    if not np.all(np.isfinite(pi)):
-        raise GameError(f"{method}: the iterates overflowed to NaN or infinity (a learning rate or inverse "
-                        f"temperature too large for this game's rewards?)")
-    # The softmax and mixing steps leave rows summing to 1 up to rounding; renormalising keeps the certificate's
-    # input checks from refusing a float64 iterate for an error of 1e-16.
-    pi = np.clip(pi, 0.0, None)
-    pi /= pi.sum(axis=-1, keepdims=True)
+    pi = returned_policy(policy, method)
     certificate = exploitability(game, pi)
     welfare = social_welfare(game, pi)
     with jax.enable_x64(True):

@@ -33,6 +33,7 @@ from equilibria.solvers._mean_field import (
     check_budget,
     check_game,
     check_positive,
+    fictitious_play_weight,
     flow_weighted_mix,
     game_dtype,
     solve_method,
@@ -60,20 +61,13 @@ def fictitious_play_update(game: MeanFieldGame, state: FictitiousPlayState, *,
                            learning_rate: Array | None = None) -> FictitiousPlayState:
     """One iteration (module docstring). ``learning_rate``: the best response's weight; None (or a value <= 0,
     for batches) is ``1 / (k + 2)`` at iteration ``k`` (``state.iteration``)."""
-    import jax.numpy as jnp
-
     from equilibria.games.mean_field import best_response, flow
 
     mu = flow(game, state.policy)
     response = best_response(game, mu).policy
     nu = flow(game, response)
-    schedule = 1.0 / (state.iteration + 2.0)
-    if learning_rate is None:
-        weight = schedule
-    else:
-        rate = jnp.asarray(learning_rate, mu.dtype)
-        weight = jnp.where(rate > 0, rate, schedule)
-    policy = flow_weighted_mix(state.policy, mu, response, nu, weight.astype(mu.dtype))
+    weight = fictitious_play_weight(state.iteration, learning_rate, mu.dtype)
+    policy = flow_weighted_mix(state.policy, mu, response, nu, weight)
     return FictitiousPlayState(policy, state.iteration + 1)
 
 

@@ -48,7 +48,13 @@ from equilibria.core.errors import GameError
 from equilibria.core.result import SolveResult
 from equilibria.games.mean_field_stationary import StationaryMeanFieldGame, validate
 from equilibria.solvers._common import Budget
-from equilibria.solvers._mean_field import as_float64, check_budget, check_positive
+from equilibria.solvers._mean_field import (
+    as_float64,
+    check_budget,
+    check_positive,
+    fictitious_play_weight,
+    returned_policy,
+)
 
 Array = Any
 
@@ -128,18 +134,12 @@ def fictitious_play_update(game: StationaryMeanFieldGame, state: StationaryState
                            learning_rate: Array | None = None) -> StationaryState:
     """The mixture with the best response's weight ``1 / (k + 2)`` (``learning_rate`` None or <= 0) or
     ``learning_rate``."""
-    import jax.numpy as jnp
 
     from equilibria.games.mean_field_stationary import best_response
 
     mu = _distribution(game, state.policy)
-    schedule = 1.0 / (state.iteration + 2.0)
-    if learning_rate is None:
-        weight = schedule
-    else:
-        rate = jnp.asarray(learning_rate, mu.dtype)
-        weight = jnp.where(rate > 0, rate, schedule)
-    return _mixed_step(game, state, mu, best_response(game, mu).policy, jnp.asarray(weight, mu.dtype))
+    weight = fictitious_play_weight(state.iteration, learning_rate, mu.dtype)
+    return _mixed_step(game, state, mu, best_response(game, mu).policy, weight)
 
 
 def online_mirror_descent_update(game: StationaryMeanFieldGame, state: StationaryState, *,
@@ -268,13 +268,7 @@ def stationary_result(game: StationaryMeanFieldGame, method: str, policy: Array,
     the population does not settle."""
     from equilibria.metrics.mean_field_stationary import RESIDUAL_LIMIT, certificate
 
-    pi = np.asarray(policy, dtype=np.float64)
-    if not np.all(np.isfinite(pi)):
-        raise GameError(f"{method}: the iterates overflowed to NaN or infinity (a learning rate or inverse "
-                        f"temperature too large for this game's rewards?)")
-    # Softmax and mixing leave rows summing to 1 up to rounding; renormalised so the certificate's checks accept it.
-    pi = np.clip(pi, 0.0, None)
-    pi /= pi.sum(axis=-1, keepdims=True)
+    pi = returned_policy(policy, method)
     cert = certificate(game, pi, weighting=weighting)
     initial = certificate(game, pi, weighting="initial")
     settled = cert.residual <= RESIDUAL_LIMIT

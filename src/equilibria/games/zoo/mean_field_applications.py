@@ -79,7 +79,9 @@ def _deterministic(next_state: Any, dtype: Any) -> SparseTransition:
 
 
 # -- susceptible-infected (mfglib) ------------------------------------------------------------------------------
-def _sis_transition(params: Any, t: Any, mu: Any) -> Any:
+def sis_kernel(params: Any, mu: Any) -> Any:
+    """SIS transitions ``[S, A, S]`` (states susceptible, infected; actions go out, distance) at the infected share
+    ``mu[1]``; time-invariant, so the stationary SIS game uses it too."""
     import jax.numpy as jnp
 
     p_infect = params["infection_rate"] * mu[1]  # only going out (a = 0) exposes a susceptible agent
@@ -90,12 +92,21 @@ def _sis_transition(params: Any, t: Any, mu: Any) -> Any:
     return jnp.stack([jnp.stack([jnp.stack(row) for row in state]) for state in rows])
 
 
-def _sis_reward(params: Any, t: Any, mu: Any) -> Any:
+def sis_rewards(params: Any, mu: Any) -> Any:
+    """SIS rewards ``[S, A]``: minus the distancing cost and minus the cost of being infected."""
     import jax.numpy as jnp
 
     d, c = params["distancing_cost"], params["infection_cost"]
     zero = jnp.zeros_like(d)
     return -jnp.stack([jnp.stack([zero, d]), jnp.stack([c, c + d])])
+
+
+def _sis_transition(params: Any, t: Any, mu: Any) -> Any:
+    return sis_kernel(params, mu)
+
+
+def _sis_reward(params: Any, t: Any, mu: Any) -> Any:
+    return sis_rewards(params, mu)
 
 
 def susceptible_infected(*, horizon: int = 50, initial_infected: float = 0.6, infection_rate: float = 0.81,

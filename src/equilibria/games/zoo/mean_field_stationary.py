@@ -19,6 +19,7 @@ import numpy as np
 
 from equilibria.core.errors import GameError
 from equilibria.games.mean_field_stationary import StationaryMeanFieldGame
+from equilibria.games.zoo.mean_field_applications import sis_kernel, sis_rewards
 
 
 def _integer(value: Any, caller: str, name: str, low: int) -> int:
@@ -110,25 +111,7 @@ def stationary_beach_bar(*, n: int = 10, bar_location: int = 5, discount: float 
 
 
 # -- susceptible-infected ----------------------------------------------------------------------------------------
-def _sis_transition(params: Any, mu: Any) -> Any:
-    import jax.numpy as jnp
-
-    p_infect = params["infection_rate"] * mu[1]  # only going out (a = 0) exposes a susceptible agent
-    one, zero = jnp.ones_like(p_infect), jnp.zeros_like(p_infect)
-    recover = params["recovery_rate"] * one
-    rows = [[[1.0 - p_infect, p_infect], [one, zero]],
-            [[recover, 1.0 - recover], [recover, 1.0 - recover]]]
-    return jnp.stack([jnp.stack([jnp.stack(row) for row in state]) for state in rows])
-
-
-def _sis_reward(params: Any, mu: Any) -> Any:
-    import jax.numpy as jnp
-
-    d, c = params["distancing_cost"], params["infection_cost"]
-    zero = jnp.zeros_like(d)
-    return -jnp.stack([jnp.stack([zero, d]), jnp.stack([c, c + d])])
-
-
+# The finite-horizon game's kernel and rewards (time-invariant): the same data, discounted.
 def stationary_susceptible_infected(*, discount: float = 0.9, initial_infected: float = 0.6,
                                     infection_rate: float = 0.81, recovery_rate: float = 0.3,
                                     distancing_cost: float = 0.5,
@@ -170,7 +153,7 @@ def stationary_susceptible_infected(*, discount: float = 0.9, initial_infected: 
     discount = _number(discount, caller, "discount", 0.0, 1.0, open_low=True, open_high=True)
     return StationaryMeanFieldGame(
         name="stationary-susceptible-infected", n_states=2, n_actions=2, initial=np.array([1.0 - share, share]),
-        params=params, transition=_sis_transition, reward=_sis_reward, discount=discount,
+        params=params, transition=sis_kernel, reward=sis_rewards, discount=discount,
         description="SIS epidemics, stationary and discounted: go out or distance against the infection rate.",
         state_names=("susceptible", "infected"), action_names=("go out", "distance"))
 
