@@ -80,6 +80,11 @@ def test_stationary_games_print_a_stationary_policy_and_its_distribution(capsys:
     assert document["exploitability"] == pytest.approx(stationary_metrics.exploitability(game, policy), abs=1e-10)
     assert document["exploitability"] <= 1e-8 and document["discount"] == game.discount
     assert len(document["exploitability_curve"]) == document["iterations"]
+    code, out, _ = run(capsys, "mfg", "stationary-sis", "--iterations", "5", "--option", "weighting=initial",
+                       "--format", "json")
+    assert code == 0 and json.loads(out)["weighting"] == "initial"
+    code, _, err = run(capsys, "mfg", "stationary-sis", "--option", "weighting=nope")
+    assert code == 2 and err.count("\n") == 1 and "weighting must be one of" in err
     code, out, _ = run(capsys, "solve", "stationary-beach-bar", "--method", "fp", "--max-iterations", "20")
     assert code == 0 and "stationary mean-field game" in out and "stationary distribution" in out
 

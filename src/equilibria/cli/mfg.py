@@ -119,7 +119,7 @@ def stationary_result_to_table(result: SolveResult, game: Any, label: str) -> st
 
 
 def _solver_options(function: Any, options: Mapping[str, str], method: str) -> dict[str, Any]:
-    """``--option NAME=VALUE`` as the solver's keyword arguments (numbers, or true/false)."""
+    """``--option NAME=VALUE`` as the solver's keyword arguments (numbers, true/false, or a named choice)."""
     import inspect
 
     accepted = {name: p.default for name, p in inspect.signature(function).parameters.items()
@@ -135,6 +135,9 @@ def _solver_options(function: Any, options: Mapping[str, str], method: str) -> d
             if text.lower() not in {"true", "false"}:
                 raise GameError(f"--option: {name} expects true or false, got {text!r}")
             parsed[name] = text.lower() == "true"
+            continue
+        if isinstance(default, str):  # a named choice (weighting=initial): the solver checks it
+            parsed[name] = text
             continue
         try:
             value = float(text)
