@@ -6,14 +6,14 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from equilibria import GameError, NormalFormGame
 from equilibria.metrics.regret import max_regret
 from equilibria.solvers import solve
-from equilibria.solvers.qre import QREPath, logit_qre_path, qre_solve
+from equilibria.solvers.qre import QREPath, _LogitSystem, logit_qre_path, qre_solve
 
 MATCHING_PENNIES = NormalFormGame.zero_sum([[1, -1], [-1, 1]])
 RPS = NormalFormGame.zero_sum([[0, -1, 1], [1, 0, -1], [-1, 1, 0]])
@@ -279,3 +279,93 @@ def test_random_small_games_converge_or_say_so(game: NormalFormGame) -> None:
     else:
         assert result.certificate[0] > 1e-9
     assert result.seconds < 5.0
+
+
+# -- staying on the branch -------------------------------------------------------------------------------------
+
+def fine_reference(game: NormalFormGame, precision: float) -> tuple[np.ndarray, ...] | None:
+    """The principal QRE at ``precision`` by natural continuation in lambda: Newton at each precision from the
+    previous point, steps halved until no probability moves by more than 0.01 (so between two accepted points the
+    trace cannot change branch). None at a turning point (lambda cannot be the parameter there)."""
+    scale = float(np.ptp(game.payoffs, axis=tuple(range(1, game.payoffs.ndim))).max()) or 1.0
+    system = _LogitSystem(game.payoffs / scale)
+    x, size, target, dt = system.start(), system.size, precision * scale, 0.01
+    while x[-1] < target:
+        y = x.copy()
+        y[-1] = min(x[-1] + dt, target)
+        with np.errstate(all="ignore"):  # a diverging Newton run is rejected below
+            for _ in range(30):
+                residual, jac = system.evaluate(y)
+                if not np.all(np.isfinite(jac)) or np.linalg.cond(jac[:, :size]) > 1e12:
+                    break
+                delta = np.linalg.solve(jac[:, :size], -residual)
+                y[:size] += delta
+                if not np.abs(delta).max() > 1e-15:
+                    break
+            moved = np.abs(np.exp(y[:size]) - np.exp(x[:size])).max()
+            accepted = bool(np.abs(system.evaluate(y)[0]).max() <= 1e-13 and moved <= 0.01)
+        if accepted:
+            x, dt = y, 1.5 * dt
+        else:
+            dt /= 2
+            if dt < 1e-9:
+                return None
+    return system.profile(x)
+
+
+def issue_game(seed: int) -> tuple[NormalFormGame, float]:
+    """The generator that found the branch jump: 2 or 3 players, 2 or 3 actions, normal payoffs, lambda in [0.1, 3]."""
+    rng = np.random.default_rng(seed)
+    actions = tuple(int(m) for m in rng.integers(2, 4, size=rng.integers(2, 4)))
+    precision = float(rng.uniform(0.1, 3))
+    return NormalFormGame(rng.normal(size=(len(actions), *actions))), precision
+
+
+def test_no_jump_to_a_neighbouring_branch() -> None:
+    # Seed 121: a (3, 2) game where the branch bends sharply near lambda * range = 4 and another QRE branch passes
+    # close; large steps (the default) used to land on it, with lambda still increasing and every step-size test
+    # passed: player 2 ended at [0.5676, 0.4324] instead of [0.9913, 0.0087].
+    game, precision = issue_game(121)
+    assert game.n_actions == (3, 2)
+    reference = fine_reference(game, precision)
+    assert reference is not None and reference[1][0] > 0.99
+    # An opponent-only term (player 0's payoff shifted by a function of player 1's action) changes no QRE.
+    shifted = NormalFormGame(game.payoffs + np.array([[[0.0, 5.0]] * 3, [[0.0, 0.0]] * 3]))
+    for candidate in (game, shifted):
+        for step in (0.001, 0.01, 0.05, 0.1, 0.5, 2.0):
+            path = logit_qre_path(candidate, max_lambda=precision, step=step)
+            assert path.complete and np.all(np.diff(path.lambdas) > 0)
+            assert distance(path.profiles[-1], reference) <= 1e-6, (step, path.profiles[-1])
+            assert logit_residual(game, precision, path.profiles[-1]) <= 1e-12
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2 ** 32 - 1))
+@example(121)
+def test_end_point_is_the_fine_step_trace_and_does_not_depend_on_step(seed: int) -> None:
+    game, precision = issue_game(seed)
+    ends = []
+    for step in (0.01, 0.1, 1.0):
+        path = logit_qre_path(game, max_lambda=precision, step=step)
+        assert path.complete
+        assert logit_residual(game, precision, path.profiles[-1]) <= 1e-10
+        ends.append(path.profiles[-1])
+    for other in ends[1:]:
+        assert distance(other, ends[0]) <= 1e-6
+    reference = fine_reference(game, precision)
+    if reference is not None:  # else a turning point before ``precision``: the steps must still agree (above)
+        assert distance(ends[0], reference) <= 1e-6
+
+
+
+@pytest.mark.parametrize("step", [0.1, 1.0])
+def test_path_crosses_a_bifurcation_point(step: float) -> None:
+    # Pure coordination: the uniform profile is a QRE at every lambda and two asymmetric branches split off it at
+    # lambda = 2 (a pitchfork: the Jacobian is singular there and the orientation determinant changes sign). The
+    # trace must go straight through, not take the sign change for a jump and stall.
+    game = NormalFormGame.bimatrix([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]])
+    path = logit_qre_path(game, max_lambda=10.0, step=step)
+    assert path.complete and path.lambdas[-1] == pytest.approx(10.0, rel=1e-12)
+    assert np.any(path.lambdas < 2.0) and np.any(path.lambdas > 2.0)
+    for profile in path.profiles:
+        assert distance(profile, ((0.5, 0.5), (0.5, 0.5))) <= 1e-12

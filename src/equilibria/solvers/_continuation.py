@@ -5,14 +5,26 @@ on game trees). A *system* (:class:`HomotopySystem`) supplies ``H: [N]`` and its
 ``x: [N + 1]`` whose last entry is the homotopy parameter ``lambda``, and the start point at ``lambda = 0``.
 
 The method is Allgower & Georg's ("Introduction to Numerical Continuation Methods"): the tangent is the null vector
-of the Jacobian (from a QR factorisation of its transpose), oriented by its dot product with the previous tangent, so
-``lambda`` may decrease through turning points; Newton's corrector uses the Moore-Penrose pseudo-inverse; the step
-shrinks when the corrector struggles (first correction, contraction rate or tangent angle above nominal values) and
-grows, up to doubling, when it does not. The trace ends at exactly ``lambda_max`` (tangent predictor, then Newton at
-fixed ``lambda``), on the budget, or where the branch is lost (the step falls below rounding, or ``lambda`` turns
-negative); :meth:`PathTracer.stopped_because` says which. With ``max_seconds`` the clock is also read before each
-corrector iteration: on large systems one iteration (an evaluation and a QR factorisation) takes a good part of a
-second, a step up to ten of them.
+of the Jacobian (from a QR factorisation of its transpose); Newton's corrector uses the Moore-Penrose pseudo-inverse;
+the step shrinks when the corrector struggles (first correction, contraction rate or tangent angle above nominal
+values) and grows, up to doubling, when it does not. The trace ends at exactly ``lambda_max`` (tangent predictor,
+then Newton at fixed ``lambda``), on the budget, or where the branch is lost (the step falls below rounding, or
+``lambda`` turns negative); :meth:`PathTracer.stopped_because` says which.
+
+Orientation and branch jumping. The tangent's direction is fixed by the sign of ``det [J; t^T]`` (A&G, section 2.1),
+not by its dot product with the previous tangent: that sign is constant along a regular branch, turning points
+included (``J`` keeps full rank there), so ``lambda`` may decrease through them. A large step can carry the
+predictor past a sharp bend to within the corrector's reach of a *neighbouring* branch; Newton then converges
+there, and where the neighbour runs the other way in this orientation (a solution curve that comes back from
+``lambda = inf`` and turns) the dot-product rule would silently follow it, with every step-size test satisfied and
+``lambda`` still increasing. With the determinant's orientation such a landing shows as a tangent pointing back
+(``t_new . t < 0``): the step is rejected and halved. A genuine bifurcation point (``J`` rank deficient, only in
+degenerate systems) also flips the sign, for every step that crosses it; a flip that persists down to a step of
+:data:`FLIP_STEP` (or to the rounding floor) is taken to be one, crossed, and the orientation sign is changed there.
+The landing on ``lambda_max`` passes the same tests as a step (orientation, angle, distance from the predictor).
+
+With ``max_seconds`` the clock is also read before each corrector iteration: on large systems one iteration (an
+evaluation and a QR factorisation) takes a good part of a second, a step up to ten of them.
 """
 
 from __future__ import annotations
@@ -40,6 +52,10 @@ CORRECTOR_TOL = 1e-12
 RESIDUAL_FLOOR = 1e-14
 # Below this step (relative to the point's size) the path is considered lost.
 MIN_STEP = 1e-13
+# An orientation flip that persists for steps this short (or near the rounding floor of MIN_STEP) is a bifurcation
+# point crossed, not a jump between branches: so close, the predictor lies within the corrector's tolerance of the
+# branch it left.
+FLIP_STEP = 1e-6
 
 
 class HomotopySystem(Protocol):
@@ -67,6 +83,12 @@ def factor(jac: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     if diag.size and not diag.min() > 1e-14 * max(1.0, float(diag.max())):
         return None
     return q, r1, q[:, -1]
+
+
+def orientation(q: np.ndarray, r1: np.ndarray) -> float:
+    """The sign of ``det [J; t^T]`` for ``t = q[:, -1]`` (``J^T = Q [R1; 0]``, so ``[J^T, t] = Q diag(R1, 1)``)."""
+    sign_q = np.linalg.slogdet(q)[0]
+    return float(sign_q * np.prod(np.sign(np.diag(r1))))
 
 
 def at_rounding_floor(residual: np.ndarray, x: np.ndarray) -> bool:
@@ -119,6 +141,7 @@ class PathTracer:
         self.complete = False
         self.stop: str | None = None
         self.last_lambda = 0.0  # lambda at the last accepted point (the system's units)
+        self.sign = 1.0  # the sign of det [J; t^T] along the branch (set at the start; flips at bifurcations)
 
     def stopped_because(self, scale: float = 1.0) -> str:
         """Why the trace ended, in one line; ``scale``: divides lambda into the caller's units."""
@@ -145,7 +168,11 @@ class PathTracer:
         if factored is None:  # the systems here have an invertible u-block at lambda = 0; kept for safety
             self.stop = SINGULAR_START
             return
-        tangent = factored[2] if factored[2][-1] > 0 else -factored[2]
+        q, r1, tangent = factored
+        # The branch leaves lambda = 0 upwards; its orientation sign is that of det [J; t^T] for this tangent.
+        direction = 1.0 if tangent[-1] > 0 else -1.0
+        tangent = direction * tangent
+        self.sign = direction * orientation(q, r1)
         yield x
         h = self.step
         while not self._out_of_budget():
@@ -166,10 +193,15 @@ class PathTracer:
             if attempt is None:
                 h *= 0.5
                 continue
-            x_new, tangent_new, deceleration = attempt
+            x_new, tangent_new, deceleration, flipped = attempt
             if deceleration > 2.0:
                 h *= 0.5
                 continue
+            if flipped:
+                if h > max(FLIP_STEP, 4 * MIN_STEP * (1.0 + np.abs(x).max())):
+                    h *= 0.5  # most likely landed on a neighbouring branch: retry closer (module docstring)
+                    continue
+                self.sign = -self.sign  # a bifurcation point crossed: the orientation changes sign there
             x, tangent = x_new, tangent_new
             self.steps += 1
             self.last_lambda = float(x[-1])
@@ -191,9 +223,19 @@ class PathTracer:
     def _out_of_time(self) -> bool:
         return self.budget.max_seconds is not None and self.budget.elapsed() >= self.budget.max_seconds
 
+    def _oriented(self, q: np.ndarray, r1: np.ndarray, tangent: np.ndarray) -> tuple[np.ndarray, bool, float]:
+        """The new tangent in the branch's orientation, whether that points back against ``tangent`` (then the
+        new tangent is returned turned forward), and the angle between the two."""
+        new_tangent = q[:, -1] * (self.sign * orientation(q, r1))
+        flipped = float(new_tangent @ tangent) < 0
+        if flipped:
+            new_tangent = -new_tangent
+        return new_tangent, flipped, math.acos(min(1.0, float(new_tangent @ tangent)))
+
     def _step(self, x: np.ndarray, tangent: np.ndarray,
-              h: float) -> tuple[np.ndarray, np.ndarray, float] | None:
-        """One predictor-corrector step: ``(point, tangent, deceleration)``; None if the corrector fails."""
+              h: float) -> tuple[np.ndarray, np.ndarray, float, bool] | None:
+        """One predictor-corrector step: ``(point, tangent, deceleration, orientation flipped)``; None if the
+        corrector fails."""
         y = x + h * tangent
         first = previous = None
         contraction = 0.0
@@ -207,7 +249,7 @@ class PathTracer:
                 factored = factor(jac)
                 if factored is None:
                     return None
-                q, r1, new_tangent = factored
+                q, r1, _ = factored
                 if at_rounding_floor(residual, y):
                     break
                 delta = pseudo_newton_step(q, r1, residual)
@@ -227,18 +269,19 @@ class PathTracer:
                     break
             else:
                 return None
-        if float(new_tangent @ tangent) < 0:
-            new_tangent = -new_tangent
-        angle = math.acos(min(1.0, float(new_tangent @ tangent)))
+            new_tangent, flipped, angle = self._oriented(q, r1, tangent)
         deceleration = max(math.sqrt((first or 0.0) / NOMINAL_DISTANCE),
                            math.sqrt(contraction / NOMINAL_CONTRACTION),
                            angle / NOMINAL_ANGLE)
-        return y, new_tangent, deceleration
+        return y, new_tangent, deceleration, flipped
 
     def _land(self, x: np.ndarray, tangent: np.ndarray) -> np.ndarray | None:
-        """The point at exactly ``lambda_max``: tangent predictor, then Newton at fixed lambda."""
-        y = x + (self.lambda_max - x[-1]) / tangent[-1] * tangent
-        y[-1] = self.lambda_max
+        """The point at exactly ``lambda_max``: tangent predictor, then Newton at fixed lambda. None when Newton
+        fails or the point fails a step's tests (orientation, tangent angle, distance from the predictor), which
+        would mean Newton reached another branch."""
+        predictor = x + (self.lambda_max - x[-1]) / tangent[-1] * tangent
+        predictor[-1] = self.lambda_max
+        y = predictor.copy()
         size = self.system.size
         with np.errstate(all="ignore"):
             for _ in range(MAX_CORRECTOR_ITERATIONS):
@@ -253,10 +296,20 @@ class PathTracer:
                     return None
                 y[:size] += delta
                 if np.linalg.norm(delta) <= CORRECTOR_TOL * (1.0 + float(np.abs(y).max())):
-                    return y
+                    break
                 if at_rounding_floor(self.system.evaluate(y)[0], y):
-                    return y
-        return None
+                    break
+            else:
+                return None
+            factored = factor(self.system.evaluate(y)[1])
+            if factored is None:
+                return None
+            _, flipped, angle = self._oriented(factored[0], factored[1], tangent)
+        distance = float(np.linalg.norm(y - predictor))
+        if flipped or max(math.sqrt(distance / NOMINAL_DISTANCE), angle / NOMINAL_ANGLE) > 2.0:
+            return None
+        return y
 
 
-__all__ = ["COMPLETE", "HomotopySystem", "PathTracer", "at_rounding_floor", "factor", "pseudo_newton_step"]
+__all__ = ["COMPLETE", "HomotopySystem", "PathTracer", "at_rounding_floor", "factor", "orientation",
+           "pseudo_newton_step"]

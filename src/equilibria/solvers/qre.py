@@ -17,11 +17,12 @@ The branch is the zero set of ``H(w, lambda)`` in log-probability coordinates ``
 arclength predictor-corrector continuation (Allgower & Georg, "Introduction to Numerical Continuation
 Methods"; the tracer, :mod:`equilibria.solvers._continuation`, is shared with the agent QRE on game trees):
 the tangent is the null vector of the Jacobian ``[N, N + 1]`` (from a QR factorisation of its transpose),
-oriented by its dot product with the previous tangent, so ``lambda`` may decrease through turning points;
-Newton's corrector uses the Moore-Penrose pseudo-inverse; the step shrinks when the corrector struggles
-(first correction, contraction rate or tangent angle above nominal values) and grows, up to doubling, when it
-does not. The Jacobian is analytic: ``d v_i(a) / d s_j(b)`` is ``payoffs[i]`` contracted with every
-player's strategy except ``i``'s and ``j``'s.
+oriented by the sign of ``det [J; t^T]``, so ``lambda`` may decrease through turning points and a step that
+lands on a neighbouring QRE branch (its tangent then points back) is rejected; Newton's corrector uses the
+Moore-Penrose pseudo-inverse; the step shrinks when the corrector struggles (first correction, contraction
+rate or tangent angle above nominal values) and grows, up to doubling, when it does not. The Jacobian is
+analytic: ``d v_i(a) / d s_j(b)`` is ``payoffs[i]`` contracted with every player's strategy except ``i``'s and
+``j``'s.
 
 Payoffs are divided internally by their range, so the geometry of the path and the meaning of ``step`` do not
 depend on the payoff unit; ``lambda`` is always reported in the game's own units. In ``w`` coordinates the
