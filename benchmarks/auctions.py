@@ -17,7 +17,18 @@
     GSP with 5 bidders and 3 slots, LLG nearest-VCG: ``games.auctions.outcome`` jitted in JAX (first call with
     compilation, then the median of warm calls) and on NumPy arrays, beside a loop-free NumPy reference written
     here (:func:`reference_outcome`); every implementation's allocations and payments must agree with the reference.
-(c) bnelearn's published numbers, quoted (not run): see :data:`QUOTED`.
+(c) **bnelearn itself, side by side** (NPGA, its ``ESPGLearner``, on neural bid functions in PyTorch), configured
+    as its ``scripts/run_experiments_npga.py`` does (:func:`_bnelearn_experiment`; the batch as :class:`PeerConfig`
+    says), judged every ``check_every`` epochs by the certificate of (a) with its clock stopped during the checks,
+    capped at ``max_seconds``; its own utility-loss estimate is reported beside ours (:func:`bnelearn_run`).
+    Published wall-clock figures: :data:`QUOTED` (none found). bnelearn is not a dependency: without it this part
+    is skipped, saying why. To install it (it pins Python 3.9 and torch 1.13; on 3.11, torch 2 and NumPy 2 three
+    imports need a fix: ``pkg_resources.resource_filename`` in ``util/logging.py`` -> a path beside the module,
+    ``from torch.cuda import _device_t`` in ``sampler/*.py`` -> a local alias, the unused ``from numpy import
+    MAXDIMS`` in ``experiment/configuration_manager.py`` -> removed)::
+
+        git clone https://github.com/heidekrueger/bnelearn   # then the three fixes
+        pip install --no-deps --ignore-requires-python -e ./bnelearn && pip install --no-deps qpth
 
 Usage::
 
@@ -26,10 +37,14 @@ Usage::
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import os
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -59,19 +74,36 @@ SETTINGS = ("first-price", "llg-nearest-vcg")
 # The solver's step and sample schedule and its default grids (solvers/_bayes_nash_br.py, solvers/bayes_nash.py).
 _HALF_LIFE, _MAX_REPEATS, _COARSE, _REFINE = 50, 8, 64, 17
 
-# (c) What bnelearn publishes, quoted and not run here. Its repository's README (github.com/heidekrueger/bnelearn)
-# states the hardware its configurations assume; the LLG utilities are its high-precision estimates, as recorded in
-# equilibria.games.zoo.auctions.LLG_UTILITIES. No wall-clock figure of the paper was found in the sources this run
-# could consult, so none is quoted.
+# (c) What bnelearn publishes about itself. Its installation page (docs/usage/installation.rst) states the hardware
+# its configurations assume; the LLG utilities are its high-precision estimates, as recorded in
+# equilibria.games.zoo.auctions.LLG_UTILITIES. Its readme, docs, run scripts and configurations (commit 958e4c2,
+# 2023-03-17) state no wall-clock figure, and none of the paper's was found, so none is quoted.
 QUOTED = (
-    "bnelearn's run scripts assume a CUDA GPU with at least 11 GB of memory (its README: on a CPU-only system "
-    "'you will experience significantly longer runtimes'); its experiments use NPGA on neural networks "
-    "(Bichler et al. 2021, Nature Machine Intelligence 3).",
+    "bnelearn's installation page (docs/usage/installation.rst): 'Current parameter settings assume that you are "
+    "running on a Unix system with a cuda-enabled Nvidia GPU with at least 11GB GPU-RAM ... On a system without a "
+    "GPU (but at least 11GB of available RAM), everything should work, but you will experience significantly longer "
+    "runtimes.'",
     "bnelearn's high-precision BNE utilities in LLG (independent values, 2^34 draws): " + "; ".join(
         f"{rule.replace('_', '-')}: locals {u[0]:.6f}, global {u[2]:.6f}" for rule, u in LLG_UTILITIES.items()) + ".",
-    "Wall-clock times from the paper (Bichler et al. 2021; Kohring et al.) were not located in the sources "
-    "available to this run: not quoted.",
+    "No wall-clock figure is stated in bnelearn's readme, docs, run scripts or configurations (commit 958e4c2), and "
+    "none from its papers (Bichler et al. 2021; Kohring et al.) was located: not quoted.",
 )
+
+
+@dataclass(frozen=True)
+class PeerConfig:
+    """Part (c): bnelearn's NPGA as its run script sets it, but for ``batch_size`` (the script's is 2^17)."""
+
+    batch_size: int
+    repeats: int
+    max_seconds: float = 120.0
+    check_every: int = 10  # epochs
+    pretrain_iters: int = 500
+    max_epochs: int = 1000
+    torch_threads: int = 1  # 2 threads on a loaded 2-core machine made a small backward pass 10-500x slower
+    own_observations: int = 2**7  # bnelearn's own utility-loss estimate: its script's 2^12 x 2^12 x 2^10 would take
+    own_opponents: int = 2**9  # hours on this CPU (measured ~2 s per observation), so these reduced sizes
+    own_grid: int = 2**8
 
 
 @dataclass(frozen=True)
@@ -87,9 +119,11 @@ class Config:
     damping: float = 0.3
     certificate_samples: int = 2**14
     seed: int = 0
+    peer: PeerConfig | None = None  # part (c): bnelearn run side by side; None: skipped
 
 
-FULL = Config("full", repeats=3, profiles=10**6, max_iterations=300)
+FULL = Config("full", repeats=3, profiles=10**6, max_iterations=300,
+              peer=PeerConfig(batch_size=2**12, repeats=1))
 QUICK = Config("quick", repeats=1, profiles=10**6, max_iterations=200)
 TINY = Config("tiny", repeats=0, profiles=10**4, max_iterations=4, check_every=2, n_samples=256,
               certificate_samples=2**10)
@@ -118,6 +152,23 @@ class Race:
 
 
 @dataclass
+class PeerRace:
+    """bnelearn on one setting in part (c): per run its training seconds (checks excluded), epochs, our best
+    certificate, bnelearn's own estimate of the utility loss at that point, and whether it got below ``tol``."""
+
+    setting: str
+    seconds: list[float] = field(default_factory=list)
+    epochs: list[int] = field(default_factory=list)
+    certificates: list[float] = field(default_factory=list)
+    own_estimates: list[float] = field(default_factory=list)
+    reached: list[bool] = field(default_factory=list)
+
+    @property
+    def warm(self) -> float | None:
+        return statistics.median(self.seconds[1:]) if len(self.seconds) > 1 else None
+
+
+@dataclass
 class Throughput:
     mechanism: str
     implementation: str
@@ -135,6 +186,8 @@ class Report:
     seconds: float = 0.0
     races: list[Race] = field(default_factory=list)
     throughput: list[Throughput] = field(default_factory=list)
+    peer: list[PeerRace] = field(default_factory=list)
+    peer_note: str = ""
 
 
 # -- (a) -----------------------------------------------------------------------------------------------------------
@@ -340,6 +393,123 @@ def throughput(config: Config, log: Callable[[str], None]) -> list[Throughput]:
     return rows
 
 
+# -- (c) -----------------------------------------------------------------------------------------------------------
+
+# bnelearn's experiment type and setting for each of ours (its bidder order is ours: locals first, then the global).
+_BNELEARN_SETTINGS: dict[str, tuple[str, dict[str, Any]]] = {
+    "first-price": ("single_item_uniform_symmetric", {"payment_rule": "first_price", "n_players": 2, "risk": 1.0}),
+    "llg-nearest-vcg": ("llg", {"payment_rule": "nearest_vcg", "gamma": 0.0, "risk": 1.0}),
+}
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """bnelearn prints progress to stdout (where the section goes) and warns about its own settings: silence both."""
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def bnelearn_missing() -> str:
+    """Why bnelearn cannot be used here (one line), or ``""`` when it imports."""
+    try:
+        with _quiet():
+            from bnelearn.experiment.configuration_manager import ConfigurationManager  # noqa: F401
+    except Exception as error:  # any failure to import the optional peer skips part (c), said why
+        return f"bnelearn not importable ({type(error).__name__}: {error}); install it as the module docstring says"
+    return ""
+
+
+def _bnelearn_experiment(name: str, peer: PeerConfig, seed: int) -> Any:
+    """bnelearn's experiment for setting ``name``, configured as its NPGA run script does (module docstring)."""
+    import torch
+    from bnelearn.experiment.configuration_manager import ConfigurationManager
+
+    kind, setting = _BNELEARN_SETTINGS[name]
+    config, experiment_class = (
+        ConfigurationManager(experiment_type=kind, n_runs=1, n_epochs=peer.max_epochs, seeds=[seed])
+        .set_setting(**setting)
+        .set_learning(batch_size=peer.batch_size, pretrain_iters=peer.pretrain_iters, model_sharing=False)
+        # no disk logging; its "opt" metric is off, so the evaluation batch only sizes a BNE utility it samples once
+        .set_logging(enable_logging=False, eval_batch_size=2**16, util_loss_batch_size=peer.own_observations,
+                     util_loss_opponent_batch_size=peer.own_opponents, util_loss_grid_size=peer.own_grid,
+                     log_metrics={"opt": False, "util_loss": True, "efficiency": False, "revenue": False})
+        .set_hardware(cuda=torch.cuda.is_available())
+        .get_config())
+    return experiment_class(config)
+
+
+def _torch_bid_function(model: Any, device: str) -> Callable[[np.ndarray], np.ndarray]:
+    """A bnelearn bid network as a strategy of ours: NumPy values in, float64 bids of the same shape out."""
+    import torch
+
+    def bid(values: np.ndarray) -> np.ndarray:
+        v = np.asarray(values, dtype=float)
+        with torch.no_grad():
+            out = model.play(torch.as_tensor(v.reshape(-1, 1), dtype=torch.float32, device=device))
+        return np.asarray(out.reshape(v.shape).double().cpu().numpy())
+
+    return bid
+
+
+def bnelearn_run(name: str, config: Config, seed: int) -> tuple[float, int, float, float, bool]:
+    """One bnelearn NPGA run on setting ``name``, checked every ``peer.check_every`` epochs by our certificate.
+    Returns (seconds of its setup, pretraining and epochs, checks excluded; epochs; certificate, the best seen;
+    bnelearn's own ex-ante utility loss, the largest over its models, at that point; reached ``tol``)."""
+    import torch
+
+    peer = config.peer
+    assert peer is not None
+    s = auction_setting(name)
+    torch.set_num_threads(peer.torch_threads)
+    with _quiet():
+        experiment = _bnelearn_experiment(name, peer, seed)
+        device = experiment.hardware.device
+        torch.manual_seed(seed)  # as bnelearn's Experiment.run seeds a run
+        np.random.seed(seed)  # noqa: NPY002 - bnelearn's own seeding of the global RNG, which it uses
+        tick = time.perf_counter()
+        experiment._init_new_run()  # models, pretraining, environment, learners
+        seconds = time.perf_counter() - tick
+        best, best_state, best_epochs, best_seconds, epochs = np.inf, None, 0, seconds, 0
+        while epochs < peer.max_epochs and seconds < peer.max_seconds:
+            tick = time.perf_counter()
+            for _ in range(min(peer.check_every, peer.max_epochs - epochs)):
+                experiment._training_loop()
+                experiment.epoch += 1
+                epochs += 1
+            seconds += time.perf_counter() - tick
+            profile = [_torch_bid_function(experiment.models[m], device) for m in experiment._bidder2model]
+            certificate = _certificate(s.mechanism, s.priors, profile, config, seed + 1)
+            if certificate < best:
+                best, best_epochs, best_seconds = certificate, epochs, seconds
+                best_state = [copy.deepcopy(m.state_dict()) for m in experiment.models]
+            if certificate < config.tol:
+                break
+        reached = best < config.tol
+        if best_state is not None:  # bnelearn's own estimate of the same bid functions
+            for model, state in zip(experiment.models, best_state, strict=True):
+                model.load_state_dict(state)
+        own = max(float(x) for x in experiment._calculate_metrics_util_loss(create_plot_output=False)[0])
+    if reached:
+        return best_seconds, best_epochs, float(best), own, True
+    return seconds, epochs, float(best), own, False
+
+
+def bnelearn_race(name: str, config: Config, log: Callable[[str], None]) -> PeerRace:
+    assert config.peer is not None
+    entry = PeerRace(name)
+    for r in range(1 + config.peer.repeats):
+        seconds, epochs, certificate, own, reached = bnelearn_run(name, config, config.seed + 10 * r)
+        entry.seconds.append(seconds)
+        entry.epochs.append(epochs)
+        entry.certificates.append(certificate)
+        entry.own_estimates.append(own)
+        entry.reached.append(reached)
+    log(f"  {name} bnelearn: seconds {[f'{x:.1f}' for x in entry.seconds]}, epochs {entry.epochs}, certificates "
+        f"{[f'{c:.2e}' for c in entry.certificates]}, its own {[f'{c:.2e}' for c in entry.own_estimates]}")
+    return entry
+
+
 # -- the run and its section ----------------------------------------------------------------------------------------
 
 
@@ -352,8 +522,48 @@ def run_benchmark(config: Config, command: str, log: Callable[[str], None] = lam
         report.races.append(race(name, "plain NumPy best response (this file)", plain_best_response, config, log))
     log("(b) mechanism evaluations per second")
     report.throughput = throughput(config, log)
+    if config.peer is None:
+        report.peer_note = f"not run in the {config.label} configuration"
+    else:
+        report.peer_note = bnelearn_missing()
+        log("(c) bnelearn, side by side" + (f": skipped, {report.peer_note}" if report.peer_note else ""))
+        if not report.peer_note:
+            report.peer = [bnelearn_race(name, config, log) for name in SETTINGS]
     report.seconds = time.perf_counter() - tick
     return report
+
+
+def _render_peer(report: Report) -> list[str]:
+    import importlib.metadata
+
+    c, peer = report.config, report.config.peer
+    if peer is None or report.peer_note:
+        return [f"- Skipped: {report.peer_note}."]
+    torch_version = importlib.metadata.version("torch")
+    lines = [
+        f"- bnelearn {importlib.metadata.version('bnelearn')} (github.com/heidekrueger/bnelearn at 958e4c2, three "
+        f"one-line import fixes for Python 3.11 / torch 2 / NumPy 2), torch {torch_version} on the CPU with "
+        f"{peer.torch_threads} thread(s): its NPGA (ESPGLearner) with its run script's settings (population 64, "
+        f"sigma 1 scaled by model size, Adam lr 1e-3, 2 x 10 SELU, {peer.pretrain_iters} pretraining steps to "
+        f"truthful, no model sharing, at most {peer.max_epochs} epochs) except the batch: {peer.batch_size} "
+        f"(the script's 2^17 took ~11 s an epoch and ~70 s of pretraining on this machine under load, measured "
+        f"once). Our certificate (as in (a), "
+        f"{c.certificate_samples} draws) every {peer.check_every} epochs; the clock covers its setup, pretraining "
+        f"and epochs and stops during the checks (unlike (a)); cap {peer.max_seconds:g} s (checked every "
+        f"{peer.check_every} epochs). Not reached: the time is the whole run and the certificate the best seen. "
+        f"bnelearn's own estimate: its ex-ante utility loss at the same point ({peer.own_observations} "
+        f"observations x {peer.own_opponents} opponent draws x a {peer.own_grid}-bid grid, the largest over its "
+        f"models). First run, then the median of {peer.repeats} more with new seeds.",
+        "",
+    ]
+    rows = []
+    for r in report.peer:
+        done = sum(r.reached)
+        rows.append([r.setting, fmt_seconds(r.seconds[0]), fmt_seconds(r.warm), ", ".join(map(str, r.epochs)),
+                     ", ".join(f"{x:.2e}" for x in r.certificates), ", ".join(f"{x:.2e}" for x in r.own_estimates),
+                     f"{done}/{len(r.reached)}" + ("" if done else f" (not reached in {max(r.seconds):.0f} s)")])
+    return lines + table(["setting", "first run", "more runs (median)", "epochs", "certificate (ours)",
+                          "bnelearn's own estimate", "below tol"], rows)
 
 
 def render(report: Report) -> str:
@@ -403,8 +613,9 @@ def render(report: Report) -> str:
                      f"{t.profiles / t.warm_seconds:,.3g}", f"{t.max_difference:.1e}"])
     lines += table(["mechanism", "implementation", "first call", "warm (median)", "profiles per second (warm)",
                     "max difference to the reference"], rows)
-    lines += ["", "### (c) bnelearn, quoted (not run)", ""]
-    lines += [f"- {q}" for q in QUOTED]
+    lines += ["", "### (c) bnelearn run side by side (NPGA), judged by the same certificate", ""]
+    lines += _render_peer(report)
+    lines += [""] + [f"- {q}" for q in QUOTED]
     lines += ["", MARKERS[1], ""]
     return "\n".join(lines)
 
