@@ -42,6 +42,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/pricing.py --write BENCHMARKS.md
 	$(PY) benchmarks/gan.py --write BENCHMARKS.md
 	$(PY) benchmarks/mean_field.py --write BENCHMARKS.md
+	$(PY) benchmarks/auctions.py --write BENCHMARKS.md
+	$(PY) benchmarks/irl.py --write BENCHMARKS.md
 
 report: demo
 

@@ -20,10 +20,12 @@ from equilibria.cli._common import (
 )
 from equilibria.cli.auction import cmd_auction, number_list, prior_list
 from equilibria.cli.dynamics import cmd_dynamics
+from equilibria.cli.irl import cmd_irl
 from equilibria.cli.marl import cmd_marl
 from equilibria.cli.mfg import cmd_mfg
 from equilibria.cli.pricing import cmd_pricing
 from equilibria.cli.reproduce import cmd_reproduce, reproduce_help
+from equilibria.cli.rlhf import cmd_rlhf
 from equilibria.cli.solve import cmd_games, cmd_solve, mean_field_solver_help, solver_help
 
 
@@ -191,6 +193,53 @@ def build_parser() -> argparse.ArgumentParser:
                          help="--bne: stop after this long and report the last iterate, marked not converged")
     auction.add_argument("--format", choices=("table", "json"), default="table")
     auction.set_defaults(handler=cmd_auction)
+
+    rlhf = commands.add_parser("rlhf", help="reward learning from pairwise preferences (Bradley-Terry scores)")
+    rlhf_commands = rlhf.add_subparsers(dest="rlhf_command", required=True, metavar="SUBCOMMAND",
+                                        parser_class=Parser)
+    bradley_terry = rlhf_commands.add_parser(
+        "bradley-terry", aliases=["bradley_terry", "bt"],
+        help="Bradley-Terry maximum-likelihood scores of items from a CSV of comparisons",
+        description="FILE.csv: a header and one comparison per row, with columns winner and loser (item names; "
+                    "other columns ignored). Prints the scores (mean zero), the log-likelihood and the accuracy.")
+    bradley_terry.add_argument("file", metavar="FILE.csv")
+    bradley_terry.add_argument("--l2", type=nonnegative_float, default=0.0, metavar="X",
+                               help="ridge penalty X/2 * sum of squared scores (default 0: the plain MLE, which "
+                                    "does not exist when some item never loses or never wins)")
+    bradley_terry.add_argument("--format", choices=("table", "json"), default="table")
+    bradley_terry.set_defaults(rlhf_command="bradley-terry")  # the canonical name, whichever alias was typed
+    rlhf.set_defaults(handler=cmd_rlhf)
+
+    irl = commands.add_parser("irl", help="inverse RL: recover a reward from demonstrations (max-ent, MCE IRL)")
+    irl_commands = irl.add_subparsers(dest="irl_command", required=True, metavar="SUBCOMMAND", parser_class=Parser)
+    maxent = irl_commands.add_parser(
+        "maxent", aliases=["max-ent", "max_ent", "mce"],
+        help="fit a reward to sampled demonstrations by max-ent or maximum causal entropy IRL",
+        description="Builds gridworld:SIZE or objectworld:SIZE from --seed, samples --demonstrations trajectories "
+        "from the Boltzmann-rational policy of its true reward, fits a reward by MCE IRL (Ziebart 2010; "
+        "--method maxent: Ziebart et al. 2008) and reports EVD, EPIC distance, log-likelihood and the "
+        "feature-expectation gap (the certificate), all computed from the returned reward.")
+    maxent.add_argument("--mdp", required=True, metavar="WORLD:SIZE", help="gridworld:SIZE or objectworld:SIZE")
+    maxent.add_argument("--demonstrations", "-n", type=positive_int, default=100, metavar="N",
+                        help="number of demonstrated trajectories (default 100)")
+    maxent.add_argument("--seed", type=integer, default=0, help="seeds the world and the demonstrations (default 0)")
+    maxent.add_argument("--method", "-m", choices=("mce", "maxent"), default="mce",
+                        help="mce: maximum causal entropy IRL (default); maxent: Ziebart et al. 2008")
+    maxent.add_argument("--horizon", type=integer, default=None, metavar="H", help="finite horizon (default 2*SIZE)")
+    maxent.add_argument("--discount", type=finite_float, default=1.0, help="discount in [0, 1] (default 1)")
+    maxent.add_argument("--slip", type=finite_float, default=0.3,
+                        help="probability that a random action is taken instead (default 0.3)")
+    maxent.add_argument("--temperature", type=positive_float, default=1.0,
+                        help="the demonstrator's Boltzmann temperature, also assumed by the fit (default 1)")
+    maxent.add_argument("--l2", type=nonnegative_float, default=0.01, help="L2 penalty on the reward's parameters")
+    maxent.add_argument("--reward-model", choices=("linear", "mlp"), default="linear")
+    maxent.add_argument("--iterations", type=iterations_count, default=1000, metavar="K",
+                        help="at most K optimiser steps (default 1000)")
+    maxent.add_argument("--max-seconds", type=positive_float, default=None,
+                        help="stop after this long and report the last reward, marked not converged")
+    maxent.add_argument("--format", choices=("table", "json"), default="table")
+    maxent.set_defaults(irl_command="maxent")  # the canonical name, whichever alias was typed
+    irl.set_defaults(handler=cmd_irl)
 
     reproduce = commands.add_parser("reproduce", help="run registered reproductions and write an HTML report",
                                     description=reproduce_help())

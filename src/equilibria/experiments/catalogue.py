@@ -41,6 +41,7 @@ ESTIMATES: Mapping[str, Estimate] = {
     "independent-learners": Estimate(15, 65, "measured: its 8 units, 1,000 seeds each"),
     "markov-soccer": Estimate(16, 240, "quick measured; full: its 2 units, 300,000 steps x 8 seeds each, 85 s "
                               "before the learned challengers (100,000 steps x 8 each) were added: extrapolated"),
+    "maxent-irl": Estimate(8, 25, "measured: its 14 units, 192 fits"),
     "mean-field-approximation": Estimate(5, 50, "measured: 49 CPU seconds over its 3 units (9 sizes x 2,000 "
                                          "repetitions each) on a shared machine"),
     "mean-field-epidemics": Estimate(5, 10, "measured"),
@@ -49,6 +50,7 @@ ESTIMATES: Mapping[str, Estimate] = {
     "calvano": Estimate(10, 90, "measured: 133 core-seconds over its 32 units, on 2 cores"),
     "calvano-heatmap": Estimate(2, 60 * 3600, "extrapolated: 10^7 sessions, 1.8 million periods each on average "
                                 "at 26 ns a period (21 timed grid points), 120 core-hours on 2 cores"),
+    "elicitation": Estimate(5, 190, "measured in CPU seconds: its 3 units"),
     "gan-mixtures": Estimate(45, 20 * 60, "extrapolated: compile plus 20,000 steps timed for each of its 12 cells "
                              "(1,250 CPU seconds)"),
     "kuhn-value": Estimate(4, 10, "measured"),
@@ -60,6 +62,8 @@ ESTIMATES: Mapping[str, Estimate] = {
     "nonconcave-atlas": Estimate(26, 85, "measured"),
     "optimal-auctions": Estimate(18, 100, "measured: RochetNet 3 seeds, RegretNet's full run 2 seeds"),
     "position-auctions": Estimate(5, 20, "measured: its 8 units"),
+    "reward-hacking": Estimate(25, 300, "measured under load (509 s wall while other work ran): an upper bound"),
+    "rlhf-evaluators": Estimate(15, 90, "measured: its 8 units, 85 s wall under load"),
     "rps-cycling": Estimate(9, 25, "measured"),
     "zoo-atlas": Estimate(11, 15, "measured"),
 }

@@ -1,0 +1,2 @@
+"""Inverse reinforcement learning. Import the submodules directly (e.g. ``equilibria.applications.irl.mdp``): this
+package imports nothing, so importing it costs no JAX."""
