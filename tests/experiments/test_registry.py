@@ -13,8 +13,11 @@ from equilibria.experiments.runner import run_experiment
 # them here as well would run the suite's longest tests twice.
 OWN_QUICK_TEST = {
     "bayes-nash": "test_bayes_nash.py",
+    "credit-assignment": "test_credit_assignment.py",
     "elicitation": "test_elicitation.py",
+    "emergent-language": "test_emergent_language.py",
     "learning-bidders": "test_learning_bidders.py",
+    "lewis-signaling": "test_lewis_signaling.py",
     "maxent-irl": "test_maxent_irl.py",
     "optimal-auctions": "test_optimal_auctions.py",
     "position-auctions": "test_position_auctions.py",

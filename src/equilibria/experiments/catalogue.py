@@ -50,13 +50,17 @@ ESTIMATES: Mapping[str, Estimate] = {
     "calvano": Estimate(10, 90, "measured: 133 core-seconds over its 32 units, on 2 cores"),
     "calvano-heatmap": Estimate(2, 60 * 3600, "extrapolated: 10^7 sessions, 1.8 million periods each on average "
                                 "at 26 ns a period (21 timed grid points), 120 core-hours on 2 cores"),
+    "credit-assignment": Estimate(11, 60, "measured in CPU seconds: quick and full, its units one per N"),
     "elicitation": Estimate(5, 190, "measured in CPU seconds: its 3 units"),
+    "emergent-language": Estimate(8, 40, "measured: quick 2 units (6.6 CPU seconds), full 4 units (23 CPU seconds)"),
     "gan-mixtures": Estimate(45, 20 * 60, "extrapolated: compile plus 20,000 steps timed for each of its 12 cells "
                              "(1,250 CPU seconds)"),
     "kuhn-value": Estimate(4, 10, "measured"),
     "learning-bidders": Estimate(18, 5600, "quick measured; full extrapolated: 100 of its 1,000 seeds per treatment "
                                  "(13 treatments x 1,000,000 periods) ran in 555 CPU seconds"),
     "leduc-convergence": Estimate(2, 100, "measured: its 7 units, 100 CPU seconds"),
+    "lewis-signaling": Estimate(20, 1400, "quick measured; full extrapolated from one-tenth-size cells (pure-strategy "
+                               "N = 4, agent-form N = 5, 1,000 learner seeds x 10,000 rounds)"),
     "lemke-howson-paths": Estimate(8, 9, "measured"),
     "minimax-stepper": Estimate(1, 6, "measured"),
     "nonconcave-atlas": Estimate(26, 85, "measured"),

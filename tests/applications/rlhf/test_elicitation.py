@@ -209,7 +209,7 @@ def test_correlated_agreement_is_informed_truthful(prior, agreement) -> None:
     assert ca.truthful > 0 and ca.best_profile is not None and ca.best_profile <= ca.truthful + 1e-12
     oa = el.peer_prediction("output_agreement", P)
     # Uninformative agreement pays 1; truth pays less unless the signals always agree (agreement 1).
-    assert (oa.truthful < 1.0 or agreement == 1.0) and 1.0 <= min(oa.uninformative) + 1e-12
+    assert (oa.truthful < 1.0 or agreement == 1.0) and min(oa.uninformative) + 1e-12 >= 1.0
     # Output agreement's exact condition for truth: agreement >= (1 - agreement) (max prior - prior_k) for all k.
     margin = agreement - (1 - agreement) * (prior.max() - prior.min())
     assume(abs(margin) > 1e-9)  # at the boundary the deviation gain is round-off either way
