@@ -15,20 +15,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def readme_commands() -> list[list[str]]:
-    """Every ``equilibria solve``/``games`` line of the README's shell blocks, as argument lists."""
+    """Every ``equilibria solve``/``games``/``rlhf`` line of the README's shell blocks (the fast ones), as argument
+    lists."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     commands = []
     for block in re.findall(r"```sh\n(.*?)```", text, flags=re.S):
         for line in block.splitlines():
             words = shlex.split(line, comments=True)
-            if words[:1] == ["equilibria"] and words[1:2] in (["solve"], ["games"]):
+            if words[:1] == ["equilibria"] and words[1:2] in (["solve"], ["games"], ["rlhf"]):
                 commands.append(words[1:])
     return commands
 
 
 def test_readme_example_files_ship() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    paths = set(re.findall(r"\bexamples/[\w./-]+\.(?:nfg|efg|json)\b", text))
+    paths = set(re.findall(r"\bexamples/[\w./-]+\.(?:nfg|efg|json|csv)\b", text))
     assert paths, "the README names no example file"
     assert all((ROOT / p).is_file() for p in paths), sorted(p for p in paths if not (ROOT / p).is_file())
 
