@@ -53,7 +53,7 @@ ESTIMATES: Mapping[str, Estimate] = {
     "credit-assignment": Estimate(11, 60, "measured in CPU seconds: quick and full, its units one per N"),
     "elicitation": Estimate(5, 190, "measured in CPU seconds: its 3 units"),
     "emergent-language": Estimate(8, 40, "measured: quick 2 units (6.6 CPU seconds), full 4 units (23 CPU seconds)"),
-    "gan-mixtures": Estimate(45, 20 * 60, "extrapolated: compile plus 20,000 steps timed for each of its 12 cells "
+    "gan-mixtures": Estimate(30, 20 * 60, "extrapolated: compile plus 20,000 steps timed for each of its 12 cells "
                              "(1,250 CPU seconds)"),
     "kuhn-value": Estimate(4, 10, "measured"),
     "learning-bidders": Estimate(18, 5600, "quick measured; full extrapolated: 100 of its 1,000 seeds per treatment "

@@ -87,17 +87,18 @@ def outcome_cell(cell: Mapping[str, Any]) -> dict[str, Any]:
     n, runs, dynamic = int(cell["n"]), int(cell["runs"]), str(cell["dynamic"])
     prior = _prior(n, str(cell["prior"]), float(cell["ratio"]))
     key = jax.random.fold_in(jax.random.PRNGKey(int(cell["key"])), n)
+    # the replicators' starts come from NumPy: JAX's Dirichlet sampler compiles once per shape (~1.5 s), longer
+    # than a quick cell's integration
+    rng = np.random.default_rng([int(cell["key"]), n])
     start = time.perf_counter()
     if dynamic == "behaviour":
-        k_s, k_r = jax.random.split(key)
-        sender, receiver = sd.replicator_batch(prior, sd.dirichlet_rows(k_s, runs, n, n),
-                                               sd.dirichlet_rows(k_r, runs, n, n), float(cell["t_final"]),
+        sender, receiver = sd.replicator_batch(prior, rng.dirichlet(np.ones(n), (runs, n)),
+                                               rng.dirichlet(np.ones(n), (runs, n)), float(cell["t_final"]),
                                                dt=float(cell["dt"]))
     elif dynamic == "replicator":
-        k_s, k_r = jax.random.split(key)
         width = n**n
-        x, y = sd.pure_replicator_batch(prior, sd.dirichlet_rows(k_s, runs, 1, width)[:, 0],
-                                        sd.dirichlet_rows(k_r, runs, 1, width)[:, 0], float(cell["t_final"]),
+        x, y = sd.pure_replicator_batch(prior, rng.dirichlet(np.ones(width), runs),
+                                        rng.dirichlet(np.ones(width), runs), float(cell["t_final"]),
                                         dt=float(cell["dt"]))
         sender, receiver = sg.behaviour_of(x, n), sg.behaviour_of(y, n)
     elif dynamic == "roth-erev":
@@ -125,8 +126,6 @@ def _slice_starts(n: int, resolution: int, seed: int, prior: np.ndarray, t_final
     ``((0.6, 0.4), (0.45, 0.55))``; for N = 3, sender row 0 over its simplex (barycentric grid) with every other
     row fixed at a Dirichlet(1) start that ends in partial pooling (the first such start of ``seed``'s draws).
     Returns the grid coordinates ``[G, 2]`` and the starts ``[G, N, N]`` each."""
-    import jax
-
     from equilibria.applications.marl import signaling as sg
     from equilibria.applications.marl import signaling_dynamics as sd
 
@@ -137,8 +136,8 @@ def _slice_starts(n: int, resolution: int, seed: int, prior: np.ndarray, t_final
         sender = np.stack([np.stack([u, 1 - u], -1), np.stack([v, 1 - v], -1)], axis=1)
         receiver = np.broadcast_to(np.array([[0.6, 0.4], [0.45, 0.55]]), sender.shape).copy()
         return np.stack([u, v], -1), sender, receiver
-    k_s, k_r = jax.random.split(jax.random.PRNGKey(seed))
-    s0, r0 = np.asarray(sd.dirichlet_rows(k_s, 512, n, n)), np.asarray(sd.dirichlet_rows(k_r, 512, n, n))
+    rng = np.random.default_rng([seed, n])
+    s0, r0 = rng.dirichlet(np.ones(n), (512, n)), rng.dirichlet(np.ones(n), (512, n))
     ends = sd.replicator_batch(prior, s0, r0, t_final, dt=dt)
     pooled = np.flatnonzero(sg.classify_batch(prior, *ends, 1e-2) == 1)
     base = int(pooled[0]) if pooled.size else 0

@@ -20,6 +20,7 @@ Zheng 2024), and classifies the known critical points to second order. It checks
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import jax
@@ -97,13 +98,22 @@ def _examples() -> list[_Example]:
     ]
 
 
+_DYNAMICS = (("GDA", gda), ("EG", extragradient), ("OGDA", optimistic_gda))
+
+
 def _trajectories(example: _Example, config: AtlasConfig) -> dict[str, Trajectory]:
-    out = {}
-    for name, dynamics in (("GDA", gda(config.learning_rate)), ("EG", extragradient(config.learning_rate)),
-                           ("OGDA", optimistic_gda(config.learning_rate))):
-        out[name] = run(dynamics, example.game, dynamics.init(example.game, example.start),
-                        steps=config.dynamics_steps, record_every=max(1, config.dynamics_steps // 400))
-    return out
+    runs = _dynamics_runs(example.game, example.start, config.learning_rate, config.dynamics_steps,
+                          max(1, config.dynamics_steps // 400))
+    return dict(zip((name for name, _ in _DYNAMICS), runs, strict=True))
+
+
+@partial(jax.jit, static_argnames=("steps", "record_every"))
+def _dynamics_runs(game: DifferentiableGame, start: tuple[jax.Array, jax.Array], learning_rate: float,
+                   steps: int, record_every: int) -> tuple[Trajectory, ...]:
+    """GDA, EG and OGDA from ``start`` (in ``_DYNAMICS``'s order): one compiled program per game, where three
+    eager ``run`` calls would each dispatch and compile their set-up operations one by one."""
+    return tuple(run(make(learning_rate), game, make(learning_rate).init(game, start), steps=steps,
+                     record_every=record_every) for _, make in _DYNAMICS)
 
 
 def _distance(trajectory: Trajectory, point: tuple[jax.Array, jax.Array]) -> float:
