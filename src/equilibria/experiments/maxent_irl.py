@@ -51,7 +51,7 @@ class MaxEntIRLConfig:
     l2: float = 1e-3
     tol: float = 1e-5  # objectworld's optimum with few demonstrations sits at |theta| ~ 400: L-BFGS stalls near 3e-6
     max_iterations: int = 10_000
-    evd_tol: float = 0.1
+    evd_tol: float = 0.05
     certificate_tol: float = 2e-5  # the excess is at most the residual (<= tol) up to rounding
 
 
