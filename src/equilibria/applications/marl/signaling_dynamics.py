@@ -14,15 +14,15 @@ sender population and a receiver population; no individual is both):
   strategy over the ``N^N`` pure strategies (maps states -> signals, signals -> acts); the game is the two-player
   common-payoff game ``A[f, g] = sum_s prior[s] [g(f(s)) == s]`` and the dynamic the ordinary two-population
   replicator ``x' = x (A y - x.Ay)``, ``y' = y (A^T x - y.A^T x)``, started uniformly on each population simplex
-  (Dirichlet(1) over the ``N^N`` pure strategies). Measured (2026, 20,000 starts, t = 500): 4.60% +- 0.15% of
-  starts end in partial pooling for N = 3, equiprobable states.
+  (Dirichlet(1) over the ``N^N`` pure strategies). Measured (the full ``lewis-signaling`` run, 20,000 starts, t =
+  500): 4.67% +- 0.15% of starts end in partial pooling for N = 3, equiprobable states.
 - ``"behaviour"`` (:func:`replicator_batch`): the agent form, one population per state for the sender and one per
   signal for the receiver (``2N`` simplices of size ``N``), each agent's fitness its payoff ``prior[s] R[m, s]``
   (sender agent ``s``) or ``prior[a] S[a, m]`` (receiver agent ``m``). It is the restriction of the pure dynamic
   to product populations (the payoff is additively separable over rows, and product populations stay products:
   tested), so the two agree from product starts; but Dirichlet(1) on every row is a different start distribution
-  from Dirichlet(1) on the pure strategies, and the basins' measures differ: 5.33% +- 0.07% partial pooling for
-  N = 3 (100,000 starts, t = 500), 9 standard errors above the published 4.7%.
+  from Dirichlet(1) on the pure strategies, and the basins' measures differ: 5.49% +- 0.07% partial pooling for
+  N = 3 (the full run, 100,000 starts, t = 500), 11 standard errors above the published 4.7%.
 
 ``dynamics/replicator.py`` (``replicator_rk4_step``, log coordinates, one mixed strategy per player of a
 ``DifferentiableGame``) fits both: the agent form is a ``2N``-player game over simplices (:func:`agent_form_game`)
