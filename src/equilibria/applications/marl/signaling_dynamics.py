@@ -57,6 +57,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from equilibria.applications.marl.signaling import check_prior, pure_payoff_matrix, pure_strategies
+from equilibria.core.checks import positive_number
 from equilibria.core.errors import GameError
 
 __all__ = ["ReinforceState", "RothErevState", "agent_form_game", "agent_rk4_step", "bimatrix_game",
@@ -68,12 +69,6 @@ def _positive_int(value: Any, caller: str, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise GameError(f"{caller}: {name} must be a positive integer, got {value!r}")
     return int(value)
-
-
-def _positive(value: Any, caller: str, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
-        raise GameError(f"{caller}: {name} must be a positive number, got {value!r}")
-    return float(value)
 
 
 def dirichlet_rows(key: jax.Array, n_starts: int, n_rows: int, width: int) -> jax.Array:
@@ -100,7 +95,7 @@ def agent_form_game(prior: np.ndarray) -> Any:
 
 
 def _steps(t_final: Any, dt: Any, caller: str) -> tuple[jax.Array, jax.Array]:
-    horizon, step = _positive(t_final, caller, "t_final"), _positive(dt, caller, "dt")
+    horizon, step = positive_number(t_final, "t_final", caller), positive_number(dt, "dt", caller)
     n_steps = max(1, int(np.ceil(horizon / step * (1 - 1e-12))))
     return jnp.asarray(horizon / n_steps, dtype=jnp.float32), jnp.asarray(n_steps)
 
@@ -255,7 +250,7 @@ class RothErevState(NamedTuple):
 def roth_erev_init(n: int, initial_weight: float = 1.0) -> RothErevState:
     """Every urn starts with ``initial_weight`` on every ball."""
     n = _positive_int(n, "roth_erev_init", "n")
-    w = jnp.full((n, n), _positive(initial_weight, "roth_erev_init", "initial_weight"), dtype=jnp.float32)
+    w = jnp.full((n, n), positive_number(initial_weight, "initial_weight", "roth_erev_init"), dtype=jnp.float32)
     return RothErevState(w, w)
 
 
@@ -360,8 +355,8 @@ def reinforce_batch(prior: Any, n_rounds: int, n_seeds: int, key: jax.Array, *, 
     p = check_prior(prior, "reinforce_batch")
     rounds = _positive_int(n_rounds, "reinforce_batch", "n_rounds")
     seeds = _positive_int(n_seeds, "reinforce_batch", "n_seeds")
-    lr = _positive(learning_rate, "reinforce_batch", "learning_rate")
-    rate = _positive(baseline_rate, "reinforce_batch", "baseline_rate")
+    lr = positive_number(learning_rate, "learning_rate", "reinforce_batch")
+    rate = positive_number(baseline_rate, "baseline_rate", "reinforce_batch")
     if rate > 1:
         raise GameError(f"reinforce_batch: baseline_rate must lie in (0, 1], got {baseline_rate!r}")
     final = _reinforce_run(jnp.asarray(p, dtype=jnp.float32), jax.random.split(key, seeds), p.shape[0], rounds,

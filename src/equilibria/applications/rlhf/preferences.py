@@ -50,6 +50,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
+from equilibria.core.checks import positive_number
 from equilibria.core.errors import GameError
 
 Evaluator = Callable[["ItemSet", Array, Array, Array], Array]
@@ -101,12 +102,6 @@ class Comparisons(NamedTuple):
 
 
 # -- checks ----------------------------------------------------------------------------------------------------------
-
-
-def _temperature(value: Any, caller: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-        raise GameError(f"{caller}: temperature must be a positive finite number, got {value!r}")
-    return float(value)
 
 
 def _probability(value: Any, name: str, caller: str, upper: float = 1.0) -> float:
@@ -229,7 +224,7 @@ def _logit_choice(key: Array, difference: Array, temperature: float) -> Array:
 
 def boltzmann_evaluator(temperature: float) -> Evaluator:
     """Bradley-Terry: ``P(first preferred) = sigmoid((gold_first - gold_second) / temperature)``."""
-    t = _temperature(temperature, "boltzmann_evaluator")
+    t = positive_number(temperature, "temperature", "boltzmann_evaluator")
 
     def evaluate(items: ItemSet, first: Array, second: Array, key: Array) -> Array:
         return _logit_choice(key, items.gold[first] - items.gold[second], t)
@@ -240,7 +235,7 @@ def boltzmann_evaluator(temperature: float) -> Evaluator:
 def noisy_evaluator(temperature: float, flip: float) -> Evaluator:
     """Boltzmann at ``temperature``, then each label flipped independently with probability ``flip`` in
     ``[0, 1/2]``."""
-    t = _temperature(temperature, "noisy_evaluator")
+    t = positive_number(temperature, "temperature", "noisy_evaluator")
     p = _probability(flip, "flip", "noisy_evaluator", upper=0.5)
 
     def evaluate(items: ItemSet, first: Array, second: Array, key: Array) -> Array:
@@ -258,7 +253,7 @@ def intransitive_evaluator(criteria: Any, temperature: float) -> Evaluator:
     weights = jnp.asarray(_finite_array(criteria, "criteria", caller, 2))
     if weights.shape[0] < 1:
         raise GameError(f"{caller}: criteria must hold at least one criterion")
-    t = _temperature(temperature, caller)
+    t = positive_number(temperature, "temperature", caller)
     n_criteria = weights.shape[0]
 
     def evaluate(items: ItemSet, first: Array, second: Array, key: Array) -> Array:
@@ -278,7 +273,7 @@ def framing_evaluator(temperature: float, *, length_bias: float = 0.0, position_
     """With probability ``position_bias`` picks the first-shown item unseen; otherwise a logit choice on
     ``gold + length_bias * length`` at ``temperature``."""
     caller = "framing_evaluator"
-    t = _temperature(temperature, caller)
+    t = positive_number(temperature, "temperature", caller)
     b = _finite_number(length_bias, "length_bias", caller)
     p = _probability(position_bias, "position_bias", caller)
 
@@ -303,7 +298,7 @@ def strategic_evaluator(agenda: Any, strength: float, temperature: float) -> Eva
     s = _finite_number(strength, "strength", caller)
     if s < 0:
         raise GameError(f"{caller}: strength must be >= 0, got {strength!r}")
-    t = _temperature(temperature, caller)
+    t = positive_number(temperature, "temperature", caller)
 
     def evaluate(items: ItemSet, first: Array, second: Array, key: Array) -> Array:
         if items.features.shape[1] != direction.shape[0]:
