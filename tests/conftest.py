@@ -21,6 +21,13 @@ if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.2")
     atexit.register(shutil.rmtree, _jax_cache, ignore_errors=True)
 
+# Most of the suite's JAX time is XLA compiling small programs that then run for milliseconds: skip LLVM's expensive
+# optimisation passes (the kill-and-resume tests' subprocesses always did). The HLO the tests check is the same and
+# floating-point semantics are unchanged (no fast-math either way); only machine-code quality drops, which these
+# short runs do not feel (tests/applications/gan/test_train.py: 130 s instead of 215 s on a loaded 2-core machine).
+# Set XLA_FLAGS yourself to test with the default passes.
+os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true")
+
 # Ray starts its processes with fork + exec (subprocess); JAX warns about any fork in a process that has loaded it,
 # but exec replaces the child at once, so the deadlock it warns about cannot happen there.
 RAY_FORK_WARNING = "ignore:os.fork\\(\\) was called:RuntimeWarning"
@@ -33,3 +40,16 @@ def ray_instance() -> Iterator[Any]:
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield ray
     ray.shutdown()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say plainly when the web lab's browser tests were skipped, and why (no Chromium, no Playwright): ``make
+    test`` must not pass them silently (tests/lab/conftest.py skips them with a reason starting like this)."""
+    reasons = set()
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+        if "browser tests skipped:" in reason:
+            reasons.add(reason.removeprefix("Skipped: "))
+    for reason in sorted(reasons):
+        terminalreporter.write_line(f"NOTE: the web lab's {reason}", yellow=True, bold=True)

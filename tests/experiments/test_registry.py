@@ -12,6 +12,7 @@ from equilibria.experiments.runner import run_experiment
 # Reproductions whose own test module runs the quick configuration (checks, figures, then a resumed run): running
 # them here as well would run the suite's longest tests twice.
 OWN_QUICK_TEST = {
+    "adversarial-training": "test_adversarial_training.py",
     "bayes-nash": "test_bayes_nash.py",
     "credit-assignment": "test_credit_assignment.py",
     "elicitation": "test_elicitation.py",

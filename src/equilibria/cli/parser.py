@@ -21,6 +21,7 @@ from equilibria.cli._common import (
 from equilibria.cli.auction import cmd_auction, number_list, prior_list
 from equilibria.cli.dynamics import cmd_dynamics
 from equilibria.cli.irl import cmd_irl
+from equilibria.cli.lab import cmd_lab
 from equilibria.cli.marl import cmd_marl
 from equilibria.cli.mfg import cmd_mfg
 from equilibria.cli.pricing import cmd_pricing
@@ -258,6 +259,17 @@ def build_parser() -> argparse.ArgumentParser:
                                 "rerun to resume); stopped experiments are marked so in the report")
     reproduce.add_argument("--no-progress", action="store_true", help="no progress bars")
     reproduce.set_defaults(handler=cmd_reproduce)
+
+    lab = commands.add_parser("lab", help="serve the web lab (minimax stepper, dynamics playground, solver, reports)",
+                              description="Serves the web lab on http://127.0.0.1:PORT/ until Ctrl-C. Pages: "
+                              "step through minimax and alpha-beta, watch learning dynamics, solve a pasted game, "
+                              "browse reproduction reports. Every number comes from the library.")
+    lab.add_argument("--port", type=integer, default=8765, help="TCP port (default 8765; 0: any free port)")
+    lab.add_argument("--host", default="127.0.0.1",
+                     help="address to bind (default 127.0.0.1; any other prints a warning: the lab has no login)")
+    lab.add_argument("--reports", default="report", metavar="DIR",
+                     help="folder of `equilibria reproduce` reports to browse, read-only (default: ./report)")
+    lab.set_defaults(handler=cmd_lab)
     return parser
 
 

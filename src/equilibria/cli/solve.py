@@ -14,14 +14,29 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from equilibria.cli._common import EXIT_OK, load_game, one_line
+from equilibria.cli._common import EXIT_OK, load_game
 from equilibria.core.names import aliases_of, with_aliases
 from equilibria.core.result import SolveResult
 from equilibria.games.normal_form import NormalFormGame
 from equilibria.games.zoo._lookup import GAME_ALIASES
 
+# The solve document lives in report/solve_json.py (the web lab serves it too); cli/mfg.py, cli/stochastic.py and
+# the tests import result_to_json_header from here.
+from equilibria.report.solve_json import (
+    infoset_policy,
+    reached_infosets,
+    result_to_json,
+    result_to_json_header,
+    shown_value,
+    stop_reason,
+    tree_result_to_json,
+)
+
 if TYPE_CHECKING:
     from equilibria.games.extensive_form import ExtensiveFormGame
+
+__all__ = ["cmd_games", "cmd_solve", "result_to_json", "result_to_json_header", "result_to_table", "solver_help",
+           "tree_result_to_json", "tree_result_to_table"]
 
 
 def _number(x: Any, exact: bool) -> str:
@@ -30,61 +45,10 @@ def _number(x: Any, exact: bool) -> str:
     return f"{float(x):.6g}"
 
 
-def _json_number(x: Any, exact: bool = False) -> float | str:
-    """A number for JSON: a float, or with ``exact`` the exact fraction as a string (``"5/9"``), so a script gets
-    the exact answer (JSON numbers are floats to most readers)."""
-    return str(Fraction(x)) if exact else float(x)
-
-
-def _profile_rows(result: SolveResult) -> list[dict[str, Any]]:
-    exact = result.rational
-    entries = []
-    for profile, values, certificate in zip(result.equilibria, result.values, result.certificate, strict=True):
-        entry: dict[str, Any] = {}
-        if result.certificate_name in {"ce_gap", "cce_gap"}:
-            entry["distribution"] = [_json_number(x, exact) for x in profile.ravel()]
-            entry["shape"] = list(profile.shape)
-        else:
-            entry["strategies"] = [[_json_number(x, exact) for x in s] for s in profile]
-        entry["payoffs"] = [_json_number(v, exact) for v in values]
-        entry[result.certificate_name] = _json_number(certificate, exact)
-        entries.append(entry)
-    return entries
-
-
-def result_to_json_header(result: SolveResult, game_label: str) -> dict[str, Any]:
-    """The fields every solve document shares; ``rational``: every number is an exact fraction string;
-    ``complete``: whether the equilibria listed are proved to be all (null for single-equilibrium methods)."""
-    return {
-        "game": game_label,
-        "method": result.method,
-        "equilibria": [],
-        "seconds": result.seconds,
-        "converged": result.converged,
-        # Why a run that did not converge stopped, as the table says it (null when it converged).
-        "stopped_because": None if result.converged else _stop_reason(result),
-        "complete": result.complete,
-        "rational": result.rational,
-        "iterations": result.iterations,
-        "certificate": result.certificate_name,
-    }
-
-
-def result_to_json(result: SolveResult, game_label: str) -> dict[str, Any]:
-    """The JSON document of ``equilibria solve --format json`` (shape fixed by docs/design.md)."""
-    return {**result_to_json_header(result, game_label), "equilibria": _profile_rows(result)}
-
-
-def _stop_reason(result: SolveResult) -> str:
-    """Why a solver stopped before convergence, on one line: its own reason, else "stopped early"."""
-    why = result.parameters.get("stopped_because") or result.parameters.get("message") or "stopped early"
-    return one_line(str(why))
-
-
 def _status_text(result: SolveResult, noun: str) -> str:
     """What the run established, for the table's header line: convergence (and why not) and completeness."""
     if not result.converged:
-        return f"  [NOT CONVERGED: {_stop_reason(result)}, {noun}]"
+        return f"  [NOT CONVERGED: {stop_reason(result)}, {noun}]"
     if result.complete is False:
         why = result.parameters.get("complete_if") or result.parameters.get("incomplete_reason")
         return "  [NOT PROVEN COMPLETE" + (f": complete only if {why}" if result.parameters.get("complete_if")
@@ -125,19 +89,6 @@ def result_to_table(result: SolveResult, game: NormalFormGame, game_label: str) 
 MAX_INFOSET_LINES = 60  # a tree's profile lists at most this many information sets (those reached first)
 
 
-def _reached_infosets(game: ExtensiveFormGame, policy: np.ndarray) -> np.ndarray:
-    """Information sets reached with positive probability under ``policy``, in breadth-first order."""
-    reach = game.reach_probabilities(policy)
-    nodes = np.flatnonzero((game.infoset >= 0) & (reach > 0))
-    _, first = np.unique(game.infoset[nodes], return_index=True)
-    return game.infoset[nodes[np.sort(first)]]
-
-
-def _infoset_policy(game: ExtensiveFormGame, policy: Any, infoset: int) -> list[tuple[str, Any]]:
-    lo, hi = game.infoset_action_offset[infoset], game.infoset_action_offset[infoset + 1]
-    return list(zip(game.action_labels[infoset], policy[lo:hi], strict=True))
-
-
 def tree_result_to_table(result: SolveResult, game: ExtensiveFormGame, game_label: str) -> str:
     exact = result.rational
     lines = [
@@ -148,17 +99,17 @@ def tree_result_to_table(result: SolveResult, game: ExtensiveFormGame, game_labe
         + _status_text(result, "result is approximate"),
     ]
     if "value" in result.parameters and result.values:
-        lines.append(f"  value: {_value_text(_shown_value(result, game), exact)}")
+        lines.append(f"  value: {_value_text(shown_value(result, game), exact)}")
     for policy, values, certificate in zip(result.equilibria, result.values, result.certificate, strict=True):
         payoffs = ", ".join(_number(v, exact) for v in values)
         shown = _number(certificate, exact) if exact else f"{float(certificate):.3e}"
         lines.append(f"  {result.certificate_name} = {shown}  payoffs ({payoffs})")
         floats = np.asarray(policy, dtype=float)
-        reached = _reached_infosets(game, floats)
+        reached = reached_infosets(game, floats)
         for infoset in reached[:MAX_INFOSET_LINES]:
             player = int(game.infoset_player[infoset])
             name = game.player_labels[player] if game.player_labels else f"player {player + 1}"
-            mix = ", ".join(f"{a}: {_number(p, exact)}" for a, p in _infoset_policy(game, policy, infoset)
+            mix = ", ".join(f"{a}: {_number(p, exact)}" for a, p in infoset_policy(game, policy, infoset)
                             if (p != 0 if exact else abs(float(p)) > 1e-9))
             lines.append(f"      {name:<9} {game.infoset_labels[infoset]:<20} {mix}")
         hidden = game.n_infosets - min(reached.size, MAX_INFOSET_LINES)
@@ -168,57 +119,11 @@ def tree_result_to_table(result: SolveResult, game: ExtensiveFormGame, game_labe
     return "\n".join(lines)
 
 
-def _shown_value(result: SolveResult, game: ExtensiveFormGame) -> Any:
-    """The value to print: the returned profile's payoffs (the metrics layer's, never a solver's objective);
-    player 1's alone in a two-player zero-sum game."""
-    values = result.values[0]
-    return values[0] if game.n_players == 2 and game.is_zero_sum() else tuple(values)
-
-
 def _value_text(value: Any, exact: bool) -> str:
     """A search's value (one payoff per player) or an LP's value (player 1's), as text."""
     if isinstance(value, tuple | list | np.ndarray):
         return "(" + ", ".join(_number(v, exact) for v in value) + ") for players 1..n"
     return f"{_number(value, exact)} for player 1"
-
-
-def _json_value(value: Any, exact: bool) -> Any:
-    if isinstance(value, tuple | list | np.ndarray):
-        return [_json_number(v, exact) for v in value]
-    return _json_number(value, exact)
-
-
-def _json_bound(x: Any) -> Any:
-    if isinstance(x, float) and not np.isfinite(x):
-        return "inf" if x > 0 else "-inf"
-    if isinstance(x, list | tuple):
-        return [_json_bound(v) for v in x]
-    return x
-
-
-def tree_result_to_json(result: SolveResult, game: ExtensiveFormGame, game_label: str) -> dict[str, Any]:
-    """``equilibria solve --format json`` for a game tree: the full behaviour profile, every information set (with
-    ``reached``: whether the profile reaches it), so the equilibrium can be checked from the output alone."""
-    exact = result.rational
-    document = result_to_json_header(result, game_label)
-    entries = []
-    for policy, values, certificate in zip(result.equilibria, result.values, result.certificate, strict=True):
-        reached = np.zeros(game.n_infosets, dtype=bool)
-        reached[_reached_infosets(game, np.asarray(policy, dtype=float))] = True
-        strategies = {
-            game.infoset_labels[i]: {
-                "player": int(game.infoset_player[i]), "reached": bool(reached[i]),
-                "actions": {a: _json_number(p, exact) for a, p in _infoset_policy(game, policy, i)}}
-            for i in range(game.n_infosets)
-        }
-        entries.append({"behaviour": strategies, "payoffs": [_json_number(v, exact) for v in values],
-                        result.certificate_name: _json_number(certificate, exact)})
-    document["equilibria"] = entries
-    if "value" in result.parameters and result.values:
-        document["value"] = _json_value(_shown_value(result, game), exact)
-    if result.parameters.get("trace"):
-        document["trace"] = [{k: _json_bound(v) for k, v in e.as_dict().items()} for e in result.parameters["trace"]]
-    return document
 
 
 def _action_name(game: NormalFormGame, player: int, action: int) -> str:

@@ -213,6 +213,7 @@ def registry() -> Mapping[str, Experiment]:
 def _load_builtin() -> None:
     # Importing the modules registers their experiments; done lazily to keep `import equilibria` light.
     from equilibria.experiments import (  # noqa: F401
+        adversarial_training,
         bayes_nash,
         big_match,
         calvano,

@@ -4,9 +4,10 @@ A step samples a fresh minibatch with an explicit key (``fold_in(key, t)``), bui
 the GAN game's ``data`` (:func:`~equilibria.applications.gan.losses.gan_game`), and applies the chosen method's
 ``Dynamics.update`` (:mod:`equilibria.dynamics.gradient`) on top of a per-player base optimizer (Adam or SGD; each
 player keeps its own optimizer state, both use the same hyperparameters). :func:`equilibria.dynamics.run.run`
-scans *fixed* games, so the loop here is its minibatch twin, with the same divergence rule: the first step whose
-new state is not finite freezes that seed at its last finite state and records the step (``diverged``,
-``diverged_at``); other seeds of the same batch go on.
+scans *fixed* games; the loop here is its minibatch twin, :func:`equilibria.dynamics.minibatch.run_minibatch` (shared
+with the other training applications), with the same divergence rule: the first step whose new state is not finite
+freezes that seed at its last finite state and records the step (``diverged``, ``diverged_at``); other seeds of the
+same batch go on.
 
 Methods (:data:`METHODS`): simultaneous and alternating GDA, optimistic GDA, extragradient, consensus optimisation
 (``gamma``), symplectic gradient adjustment (``lam``, with alignment) and competitive gradient descent (its step is
@@ -36,8 +37,8 @@ from equilibria.applications.gan.data import dataset
 from equilibria.applications.gan.losses import check_loss, gan_game, sample_batch
 from equilibria.applications.gan.players import Architecture, Players
 from equilibria.core.errors import GameError
-from equilibria.dynamics import gradient
-from equilibria.dynamics.base import Dynamics, state_dataclass, tree_all_finite, tree_where
+from equilibria.dynamics import gradient, minibatch
+from equilibria.dynamics.base import Dynamics, state_dataclass
 
 METHODS = ("gda", "alternating_gda", "optimistic_gda", "extragradient", "consensus", "sga", "cgd")
 OPTIMIZERS = ("adam", "sgd")
@@ -142,13 +143,6 @@ class TrainResult:
     diverged_at: jax.Array
 
 
-@state_dataclass
-class _Carry:
-    state: Any
-    diverged: jax.Array
-    diverged_at: jax.Array
-
-
 def _run_one(config: TrainConfig, players: Players, key: jax.Array) -> TrainResult:
     """One seed's run (pure; ``jax.vmap`` over ``key`` batches seeds)."""
     mixture = dataset(config.dataset)
@@ -157,39 +151,27 @@ def _run_one(config: TrainConfig, players: Players, key: jax.Array) -> TrainResu
     template = gan_game(players, config.loss, sample_batch(players, mixture, stream_key, config.batch_size))
     snapshot_latent = players.latent(snapshot_key, config.snapshot_samples)
 
-    def step(carry: _Carry, t: jax.Array) -> tuple[_Carry, None]:
-        batch = sample_batch(players, mixture, jax.random.fold_in(stream_key, t), config.batch_size)
-        new_state = dynamics.update(dataclasses.replace(template, data=batch), carry.state)
-        stop = carry.diverged | ~tree_all_finite(new_state)
-        first = stop & ~carry.diverged
-        return _Carry(tree_where(stop, carry.state, new_state), stop,
-                      jnp.where(first, t, carry.diverged_at)), None
+    def update(state: Any, t: jax.Array) -> Any:
+        batch = sample_batch(players, mixture, minibatch.step_key(stream_key, t), config.batch_size)
+        return dynamics.update(dataclasses.replace(template, data=batch), state)
 
-    def observe(carry: _Carry, t: jax.Array) -> tuple[jax.Array, jax.Array]:
-        generator = carry.state.params[0]
-        batch = sample_batch(players, mixture, jax.random.fold_in(record_key, t), config.batch_size)
-        losses = dataclasses.replace(template, data=batch).losses(carry.state.params)
-        return players.generate(generator, snapshot_latent), losses
-
-    def record(carry: _Carry, r: jax.Array) -> tuple[_Carry, tuple[jax.Array, jax.Array]]:
-        start = r * config.record_every
-        carry, _ = jax.lax.scan(step, carry, start + jnp.arange(config.record_every))
-        return carry, observe(carry, start + config.record_every)
+    def observe(state: Any, t: jax.Array) -> tuple[jax.Array, jax.Array]:
+        batch = sample_batch(players, mixture, minibatch.step_key(record_key, t), config.batch_size)
+        losses = dataclasses.replace(template, data=batch).losses(state.params)
+        return players.generate(state.params[0], snapshot_latent), losses
 
     state = dynamics.init(template, players.init(init_key))
-    carry = _Carry(state, jnp.asarray(False), jnp.asarray(-1, dtype=jnp.int32))
-    first_record = observe(carry, jnp.asarray(0))
-    n_records = config.steps // config.record_every
-    carry, (snapshots, losses) = jax.lax.scan(record, carry, jnp.arange(n_records))
+    run = minibatch.run_minibatch(update, observe, state, steps=config.steps, record_every=config.record_every)
+    snapshots, losses = run.records
     final_latent = players.latent(eval_key, config.eval_samples)
     return TrainResult(
-        params=carry.state.params,
-        samples=players.generate(carry.state.params[0], final_latent),
-        record_steps=jnp.arange(n_records + 1, dtype=jnp.int32) * config.record_every,
-        snapshots=jnp.concatenate([first_record[0][None], snapshots]),
-        losses=jnp.concatenate([first_record[1][None], losses]),
-        diverged=carry.diverged,
-        diverged_at=carry.diverged_at,
+        params=run.state.params,
+        samples=players.generate(run.state.params[0], final_latent),
+        record_steps=jnp.arange(config.steps // config.record_every + 1, dtype=jnp.int32) * config.record_every,
+        snapshots=snapshots,
+        losses=losses,
+        diverged=run.diverged,
+        diverged_at=run.diverged_at,
     )
 
 

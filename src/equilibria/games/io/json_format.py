@@ -163,9 +163,32 @@ def _payoff_tensor(nested: Any, fail: Any, text_length: int) -> np.ndarray:
     if 2 * math.prod(shape) - 1 > text_length:
         raise fail(f"'payoffs' is ragged: its first entries give the shape {shape}, {math.prod(shape)} numbers, "
                    f"more than the {text_length} characters of the text can hold")
+    fast = _plain_numbers(nested, shape)
+    if fast is not None:
+        return fast
     out = np.empty(shape)
     _fill(nested, shape, out, (), fail)
     return out
+
+
+def _plain_numbers(nested: Any, shape: list[int]) -> np.ndarray | None:
+    """The tensor when every entry is a finite JSON int or float and the lists are rectangular, else None.
+
+    One NumPy conversion instead of a Python call per entry (a 46,656-profile game reads in milliseconds, not half
+    a second); anything else (strings like "3/2", bools, ragged lists, huge integers, non-finite values) is left to
+    :func:`_fill`, which names the offending entry.
+    """
+    try:
+        table = np.array(nested, dtype=object)
+    except ValueError:
+        return None
+    if table.shape != tuple(shape) or not {type(v) for v in table.flat} <= {int, float}:
+        return None
+    try:
+        out = table.astype(float)
+    except OverflowError:
+        return None
+    return out if np.isfinite(out).all() else None
 
 
 def _fill(node: Any, shape: list[int], out: np.ndarray, index: tuple[int, ...], fail: Any) -> None:
