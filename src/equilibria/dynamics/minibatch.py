@@ -18,12 +18,14 @@ Everything is pure JAX: the functions run inside ``jax.jit``, ``jax.vmap`` and `
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
+from equilibria.core.errors import GameError
 from equilibria.dynamics.base import state_dataclass, tree_all_finite, tree_where
 
 Update = Callable[[Any, jax.Array], Any]
@@ -96,3 +98,15 @@ def run_minibatch(update: Update, observe: Observe, state: Any, *, steps: int, r
     carry, records = jax.lax.scan(record, carry, jnp.arange(steps // record_every, dtype=jnp.int32))
     stacked = jax.tree_util.tree_map(lambda a, b: jnp.concatenate([a[None], b]), first_record, records)
     return LoopResult(carry.state, stacked, carry.diverged, carry.diverged_at)
+
+
+def seed_keys(seeds: Sequence[int], caller: str) -> jax.Array:
+    """``[S, 2]`` keys ``PRNGKey(s)`` for a list of non-negative integer seeds (a batch of runs ``jax.vmap``-ed over
+    its leading axis), or a one-line GameError naming ``caller``."""
+    seeds = list(seeds)
+    if not seeds:
+        raise GameError(f"{caller}: seeds is empty")
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 0:
+            raise GameError(f"{caller}: seeds must be non-negative integers, got {s!r}")
+    return jnp.stack([jax.random.PRNGKey(int(s)) for s in seeds])

@@ -35,9 +35,8 @@ class Estimate:
 # runs in CPU seconds where other work shared the machine (the wall time of an idle one for single-threaded work);
 # the pricing sessions run on both cores (numba prange), JAX's ops too.
 ESTIMATES: Mapping[str, Estimate] = {
-    "adversarial-training": Estimate(55, 900, "quick measured (55 CPU s, 68 s wall with the machine shared, mostly "
-                                     "XLA compiling); full not run, estimated: 8 units of 3 vmapped seeds x 30 "
-                                     "epochs, then PGD with restarts and 1,000 Square iterations at every eps"),
+    "adversarial-training": Estimate(55, 200, "measured: quick 55 CPU s (mostly XLA compiling), full 192 s wall "
+                                     "(9 units) with the machine shared"),
     "bayes-nash": Estimate(24, 335, "measured: quick 6 units, full 11 units"),
     "big-match": Estimate(8, 20, "measured"),
     "grid-games": Estimate(18, 100, "measured: its 4 units"),

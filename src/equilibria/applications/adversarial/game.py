@@ -44,7 +44,7 @@ import optax
 from equilibria.applications.adversarial import attacks
 from equilibria.applications.adversarial.data import Dataset
 from equilibria.applications.adversarial.models import Architecture, Model, cross_entropy
-from equilibria.applications.adversarial.training import TrainResult, TrainRun, clean_loss, epoch_order, seed_keys
+from equilibria.applications.adversarial.training import TrainResult, TrainRun, clean_loss, epoch_order
 from equilibria.core.checks import positive_int, positive_number
 from equilibria.core.errors import GameError
 from equilibria.core.sets import Ball, Box, Reals
@@ -244,7 +244,7 @@ def train_game(config: GameConfig, data: Dataset, seeds: Sequence[int], *,
     if data.x_train.shape[0] < config.batch_size:
         raise GameError(f"train_game: batch_size {config.batch_size} exceeds the {data.x_train.shape[0]} training "
                         f"points")
-    keys = seed_keys(seeds, "train_game")
+    keys = minibatch.seed_keys(seeds, "train_game")
     started = time.perf_counter()
     model = Model.build(config.architecture, data.dim, data.n_classes)
     first, epoch = _programs(config, model, int(data.x_train.shape[0]), data.lower, data.upper)

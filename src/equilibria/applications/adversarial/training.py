@@ -32,7 +32,6 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 
 from equilibria.applications.adversarial import attacks
@@ -228,16 +227,6 @@ def clean_loss(model: Model, params: Any, x: jax.Array, y: jax.Array) -> jax.Arr
     return cross_entropy(model.batch_logits(params, x[:512]), y[:512]).mean()
 
 
-def seed_keys(seeds: Sequence[int], caller: str) -> jax.Array:
-    seeds = list(seeds)
-    if not seeds:
-        raise GameError(f"{caller}: seeds is empty")
-    for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 0:
-            raise GameError(f"{caller}: seeds must be non-negative integers, got {s!r}")
-    return jnp.stack([jax.random.PRNGKey(int(s)) for s in seeds])
-
-
 def train(config: TrainConfig, data: Dataset, seeds: Sequence[int], *, max_seconds: float | None = None) -> TrainRun:
     """Train ``config`` on ``data``'s training split for every seed (one ``vmap``-ed program, one call per epoch).
 
@@ -250,7 +239,7 @@ def train(config: TrainConfig, data: Dataset, seeds: Sequence[int], *, max_secon
         positive_number(max_seconds, "max_seconds", "train")
     if data.x_train.shape[0] < config.batch_size:
         raise GameError(f"train: batch_size {config.batch_size} exceeds the {data.x_train.shape[0]} training points")
-    keys = seed_keys(seeds, "train")
+    keys = minibatch.seed_keys(seeds, "train")
     started = time.perf_counter()
     model = Model.build(config.architecture, data.dim, data.n_classes)
     first, epoch = _programs(config, model, int(data.x_train.shape[0]), data.lower, data.upper)

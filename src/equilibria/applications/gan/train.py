@@ -30,7 +30,6 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 
 from equilibria.applications.gan.data import dataset
@@ -182,25 +181,15 @@ def _compiled(config: TrainConfig, batched: bool) -> Callable[[jax.Array], Train
     return jax.jit(jax.vmap(one) if batched else one)
 
 
-def _seed_keys(seeds: Sequence[int], caller: str) -> jax.Array:
-    seeds = list(seeds)
-    if not seeds:
-        raise GameError(f"{caller}: seeds is empty")
-    for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 0:
-            raise GameError(f"{caller}: seeds must be non-negative integers, got {s!r}")
-    return jnp.stack([jax.random.PRNGKey(int(s)) for s in seeds])
-
-
 def train(config: TrainConfig, seeds: Sequence[int]) -> TrainResult:
     """Train one configuration for every seed in ``seeds`` as one ``vmap``-ed, compiled program."""
     if not isinstance(config, TrainConfig):
         raise GameError(f"train: config must be a TrainConfig, got {type(config).__name__}")
-    return _compiled(config, True)(_seed_keys(seeds, "train"))
+    return _compiled(config, True)(minibatch.seed_keys(seeds, "train"))
 
 
 def train_one(config: TrainConfig, seed: int) -> TrainResult:
     """One seed's run, compiled on its own (no seed axis); :func:`train` batches the same code."""
     if not isinstance(config, TrainConfig):
         raise GameError(f"train_one: config must be a TrainConfig, got {type(config).__name__}")
-    return _compiled(config, False)(_seed_keys([seed], "train_one")[0])
+    return _compiled(config, False)(minibatch.seed_keys([seed], "train_one")[0])
