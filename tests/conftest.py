@@ -21,13 +21,6 @@ if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.2")
     atexit.register(shutil.rmtree, _jax_cache, ignore_errors=True)
 
-# Most of the suite's JAX time is XLA compiling small programs that then run for milliseconds: skip LLVM's expensive
-# optimisation passes (the kill-and-resume tests' subprocesses always did). The HLO the tests check is the same and
-# floating-point semantics are unchanged (no fast-math either way); only machine-code quality drops, which these
-# short runs do not feel (tests/applications/gan/test_train.py: 130 s instead of 215 s on a loaded 2-core machine).
-# Set XLA_FLAGS yourself to test with the default passes.
-os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true")
-
 # Ray starts its processes with fork + exec (subprocess); JAX warns about any fork in a process that has loaded it,
 # but exec replaces the child at once, so the deadlock it warns about cannot happen there.
 RAY_FORK_WARNING = "ignore:os.fork\\(\\) was called:RuntimeWarning"

@@ -361,8 +361,11 @@ def test_simplicial_subdivision_blames_the_budget_only_when_it_ran_out(n_actions
     # With a coarse floor every path reaches it within a few stages.
     monkeypatch.setattr(module, "_MIN_MESH", 0.3)
     floor = module.simplicial_subdivision_solve(game, tol=1e-300, max_seconds=30.0)
-    if not floor.converged or n_actions == (3, 3, 3, 3):
+    if n_actions == (3, 3, 3, 3):
         assert "mesh fell below 0.3" in _check_reason(floor, 30.0, 10_000_000)
+    elif not floor.converged:  # the floor, or (compiled or interpreted, by what ran before) a profile judged exact
+        reason = _check_reason(floor, 30.0, 10_000_000)
+        assert "mesh fell below 0.3" in reason or "in its scaled payoffs" in reason, reason
     monkeypatch.undo()
     stopped = module.simplicial_subdivision_solve(game, max_iterations=1)
     if not stopped.converged:  # one label evaluation can be enough on 2 x 2 x 2 x 2
