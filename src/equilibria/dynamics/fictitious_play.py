@@ -114,7 +114,10 @@ def _mixing(name: str, respond: Any, step_size: Any, hyperparameters: tuple[tupl
 
     def update(game: DifferentiableGame, state: IterateState) -> IterateState:
         values = action_values(game, state.params)
-        params = tuple((1 - step_size) * x + step_size * respond(v) for x, v in zip(state.params, values, strict=True))
+        mixed = ((1 - step_size) * x + step_size * respond(v) for x, v in zip(state.params, values, strict=True))
+        # The mixture is a distribution in exact arithmetic; dividing by its sum keeps float32 rounding from
+        # accumulating off the simplex over many small steps (1.2e-6 after 40 steps of s = 0.001 without it).
+        params = tuple(x / jnp.sum(x) for x in mixed)
         return IterateState(params, state.step + 1)
 
     return Dynamics(init, update, name, hyperparameters)
