@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from equilibria.cli import main
-from equilibria.cli.dynamics import _record_every
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -85,8 +84,10 @@ def test_divergence_is_reported_not_hidden(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_record_every_divides_steps_and_bounds_the_records() -> None:
+    from equilibria.dynamics.run import record_interval
+
     for steps in (1, 7, 500, 1000, 1013, 4096):
-        k = _record_every(steps)
+        k = record_interval(steps, 500)
         assert steps % k == 0 and steps // k <= 500 or k == steps
 
 

@@ -13,18 +13,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from equilibria.core.errors import GameError
+from equilibria.core.errors import GameError, one_line
 from equilibria.games.normal_form import NormalFormGame
 
 if TYPE_CHECKING:
     pass
 
 EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT = 0, 1, 2
-
-
-def one_line(message: str) -> str:
-    """``message`` on one line: line breaks and other control characters (a file name may hold them) escaped."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in message)
 
 
 class HelpFormatter(argparse.HelpFormatter):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,17 +61,6 @@ def load_dynamics_problem(spec: str) -> _DynamicsProblem:
             equilibrium = tuple(jnp.asarray([float(p) for p in s]) for s in known.known_equilibria[0])
     start = tuple(jnp.asarray(s) for s in _default_start(game.n_actions))
     return _DynamicsProblem(game.mixed_extension(), game.name or spec, start, equilibrium, game.action_labels)
-
-
-def _record_every(steps: int, max_records: int = 500) -> int:
-    """The smallest divisor of ``steps`` that keeps the number of records at most ``max_records`` (the runner
-    records every k steps, k dividing the steps); divisors are found in O(sqrt(steps))."""
-    lower = max(1, -(-steps // max_records))
-    divisors: set[int] = set()
-    for d in range(1, math.isqrt(steps) + 1):
-        if steps % d == 0:
-            divisors.update((d, steps // d))
-    return min(d for d in divisors if d >= lower)
 
 
 def _dynamics_metrics(problem: _DynamicsProblem) -> dict[str, Any]:
@@ -165,7 +153,9 @@ def _run_dynamics(args: argparse.Namespace, started: float) -> int:
         raise GameError(f"dynamics --lr: {exc}") from None
     start, start_info = _dynamics_start(args, problem)
     state = dynamics.init(problem.game, start)
-    record_every = _record_every(args.steps)
+    from equilibria.dynamics.run import record_interval
+
+    record_every = record_interval(args.steps, 500)
     metrics = _dynamics_metrics(problem)
     deadline = None if args.max_seconds is None else started + args.max_seconds
 

@@ -13,3 +13,8 @@ class GameError(ValueError):
 
 class NotApplicableError(GameError):
     """A solver was asked to solve a game outside its class (e.g. the zero-sum LP on a general-sum game)."""
+
+
+def one_line(message: str) -> str:
+    """``message`` on one line: line breaks and other control characters (a file name may hold them) escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in message)

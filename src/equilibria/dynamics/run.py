@@ -35,6 +35,7 @@ differently in the two programs). Such a run is not traced (no ``jax.jit`` or
 from __future__ import annotations
 
 import functools
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -309,6 +310,13 @@ def _run_timed(advance: Callable[[_Carry, jax.Array], _Carry], record: Callable[
         carry = current
         kept.append(jax.block_until_ready(record(carry)))
     return carry, kept
+
+
+def record_interval(steps: int, max_records: int) -> int:
+    """The smallest divisor of ``steps`` that keeps the number of records at most ``max_records`` (:func:`run`
+    records every ``k`` steps, ``k`` dividing ``steps``); divisors are found in ``O(sqrt(steps))``."""
+    lower = max(1, -(-steps // max_records))
+    return min(d for k in range(1, math.isqrt(steps) + 1) if steps % k == 0 for d in (k, steps // k) if d >= lower)
 
 
 def steps_run(trajectory: Trajectory) -> int:

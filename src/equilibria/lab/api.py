@@ -27,11 +27,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from equilibria.core.errors import GameError
+from equilibria.core.errors import GameError, one_line
 from equilibria.lab._requests import LabError, read_json_body
 from equilibria.lab.limits import Limits
 from equilibria.lab.reports import report_file, report_listing
-from equilibria.report.solve_json import one_line
 
 Handler = Callable[[dict[str, Any], Limits], dict[str, Any]]
 

@@ -125,13 +125,6 @@ def read_methods(body: dict[str, Any], limits: Limits) -> list[MethodRequest]:
     return methods
 
 
-def record_every(steps: int, max_points: int) -> int:
-    """The smallest divisor of ``steps`` keeping the records at most ``max_points`` (the runner records every k
-    steps, k dividing the steps)."""
-    lower = max(1, -(-steps // max_points))
-    return min(d for k in range(1, math.isqrt(steps) + 1) if steps % k == 0 for d in (k, steps // k) if d >= lower)
-
-
 def _series(values: Any) -> list[float | None]:
     """JSON has no infinity or NaN: an overflowed value is null."""
     return [float(v) if math.isfinite(float(v)) else None for v in np.asarray(values, dtype=float)]
@@ -191,12 +184,14 @@ def playground(body: dict[str, Any], limits: Limits) -> dict[str, Any]:
     and spectral radius; the runs share ``limits.dynamics_seconds`` (JAX compilation included)."""
     import jax
 
+    from equilibria.dynamics.run import record_interval
+
     started = time.perf_counter()
     steps = integer(body, "steps", 1000, 1, limits.max_steps)
     methods = read_methods(body, limits)
     with jax.enable_x64(True):  # as the command line: trajectories and radii in float64
         problem = load_problem(body, limits)
-        every = record_every(steps, limits.max_points)
+        every = record_interval(steps, limits.max_points)
         runs = []
         for request in methods:
             left = max(1e-3, limits.dynamics_seconds - (time.perf_counter() - started))

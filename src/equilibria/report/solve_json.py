@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from equilibria.core.errors import one_line
 from equilibria.core.result import SolveResult
 
 if TYPE_CHECKING:
@@ -20,11 +21,6 @@ if TYPE_CHECKING:
 
 __all__ = ["json_number", "one_line", "reached_infosets", "result_to_json", "result_to_json_header", "shown_value",
            "stop_reason", "tree_result_to_json"]
-
-
-def one_line(message: str) -> str:
-    """``message`` on one line: line breaks and other control characters (a file name may hold them) escaped."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in message)
 
 
 def json_number(x: Any, exact: bool = False) -> float | str:
