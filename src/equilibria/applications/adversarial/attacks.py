@@ -31,7 +31,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from equilibria.applications.adversarial.models import cross_entropy, margins
-from equilibria.core.checks import positive_int
+from equilibria.core.checks import positive_int, positive_number
 from equilibria.core.errors import GameError
 from equilibria.core.sets import Ball, Box
 
@@ -58,6 +58,19 @@ def check_norm(norm: str, caller: str) -> str:
     if norm not in NORMS:
         raise GameError(f"{caller}: norm must be one of {', '.join(NORMS)}, got {norm!r}")
     return norm
+
+
+def check_settings(eps: float, norm: str, step_size: float | None, caller: str, step_size_name: str) -> None:
+    """The attack settings a training configuration carries: ``eps``, ``norm`` and an optional step size."""
+    check_eps(eps, caller)
+    check_norm(norm, caller)
+    if step_size is not None:
+        positive_number(step_size, step_size_name, caller)
+
+
+def madry_step_size(eps: float, steps: int, step_size: float | None = None) -> float:
+    """``step_size`` when given, else Madry et al.'s rule ``2.5 * eps / steps`` (the iterates can cross the ball)."""
+    return 2.5 * eps / steps if step_size is None else step_size
 
 
 def project(x_adv: jax.Array, x: jax.Array, eps: Any, norm: str, lower: float, upper: float) -> jax.Array:
@@ -141,7 +154,7 @@ def pgd(apply: Apply, params: Any, x: ArrayLike, y: ArrayLike, *, eps: float, no
     positive_int(restarts, "restarts", "pgd")
     if loss not in LOSSES:
         raise GameError(f"pgd: loss must be one of {', '.join(LOSSES)}, got {loss!r}")
-    size = 2.5 * eps / steps if step_size is None else step_size
+    size = madry_step_size(eps, steps, step_size)
     return _pgd_jit(apply, params, jnp.asarray(x), jnp.asarray(y), key, eps, norm, steps, float(size), restarts,
                     random_init, float(lower), float(upper), loss)
 

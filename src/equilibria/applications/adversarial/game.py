@@ -95,17 +95,14 @@ class GameConfig:
             raise GameError(f"GameConfig: optimizer must be 'adam' or 'sgd', got {self.optimizer!r}")
         if not isinstance(self.architecture, Architecture):
             raise GameError(f"GameConfig: architecture must be an Architecture, got {type(self.architecture).__name__}")
-        attacks.check_eps(self.eps, "GameConfig")
-        attacks.check_norm(self.norm, "GameConfig")
+        attacks.check_settings(self.eps, self.norm, self.attacker_step_size, "GameConfig", "attacker_step_size")
         for name in ("attacker_steps", "epochs", "batch_size"):
             positive_int(getattr(self, name), name, "GameConfig")
         positive_number(self.learning_rate, "learning_rate", "GameConfig")
-        if self.attacker_step_size is not None:
-            positive_number(self.attacker_step_size, "attacker_step_size", "GameConfig")
 
     @property
     def step_size(self) -> float:
-        return 2.5 * self.eps / self.attacker_steps if self.attacker_step_size is None else self.attacker_step_size
+        return attacks.madry_step_size(self.eps, self.attacker_steps, self.attacker_step_size)
 
 
 @dataclass(frozen=True)

@@ -79,18 +79,15 @@ class TrainConfig:
         if not isinstance(self.architecture, Architecture):
             raise GameError(f"TrainConfig: architecture must be an Architecture, got "
                             f"{type(self.architecture).__name__}")
-        attacks.check_eps(self.eps, "TrainConfig")
-        attacks.check_norm(self.norm, "TrainConfig")
+        attacks.check_settings(self.eps, self.norm, self.attack_step_size, "TrainConfig", "attack_step_size")
         for name in ("epochs", "batch_size", "attack_steps"):
             positive_int(getattr(self, name), name, "TrainConfig")
         positive_number(self.learning_rate, "learning_rate", "TrainConfig")
         positive_number(self.beta, "beta", "TrainConfig")
-        if self.attack_step_size is not None:
-            positive_number(self.attack_step_size, "attack_step_size", "TrainConfig")
 
     @property
     def step_size(self) -> float:
-        return 2.5 * self.eps / self.attack_steps if self.attack_step_size is None else self.attack_step_size
+        return attacks.madry_step_size(self.eps, self.attack_steps, self.attack_step_size)
 
 
 @state_dataclass
