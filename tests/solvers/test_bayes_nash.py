@@ -136,6 +136,31 @@ def test_budget_returns_promptly_unconverged() -> None:
     assert 0 < r.iterations < 10**6 and r.certificate[0] >= 0
 
 
+def test_best_response_budget_counts_from_the_call() -> None:
+    """A 2 s budget, warmed up: the sweep and the full-size certificate were compiled (and the certificate timed,
+    compilation included) by the first-price solve above, since the first compilation of a sweep cannot be
+    interrupted (module docstring). The call returns within 2 s plus 4 s of slack (generous: a 2-core machine
+    shared with other work), stopped by the budget, with the full-size certificate where its measured time fitted
+    and the budget-size one where it did not; a budget of 1 ms, already spent when the first sweep ends, still
+    returns a certificate, at the fixed budget size by the NumPy backend, saying so."""
+    s, _ = _best_response("first-price")
+    options = {k: v for k, v in BEST_RESPONSE["first-price"].items() if k != "iterations"}
+    start = time.perf_counter()
+    r = bayes_nash_solve(s.mechanism, s.priors, method="best_response", max_seconds=2.0, key=jax.random.key(1),
+                         tol=1e-9, **options)
+    assert time.perf_counter() - start < 2.0 + 4.0
+    assert not r.converged and "max_seconds=2" in r.parameters["stopped_because"]
+    assert (r.parameters["certificate_backend"], r.parameters["certificate_samples"]) in (("jax", 2**14),
+                                                                                          ("numpy", 2**11))
+    assert r.iterations >= 1 and r.certificate[0] == max(r.parameters["utility_loss"]) >= 0
+    r = bayes_nash_solve(s.mechanism, s.priors, method="best_response", max_seconds=1e-3, key=jax.random.key(1),
+                         tol=1e-9, **options)
+    assert r.iterations == 1 and "max_seconds=0.001" in r.parameters["stopped_because"]
+    assert "by the first iteration alone" in r.parameters["stopped_because"]
+    assert r.parameters["certificate_backend"] == "numpy" and r.parameters["certificate_samples"] == 2**11
+    assert np.all(np.isfinite(r.parameters["stderr"])) and r.certificate[0] >= 0
+
+
 def test_interim_utilities_are_the_mechanisms() -> None:
     """The risk-neutral shortcut v A(b) - P(b) equals the mean of ``auctions.utilities`` (position auction: values
     per click, allocation in clicks)."""

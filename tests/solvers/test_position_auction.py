@@ -1,5 +1,6 @@
 """The EOS lowest locally envy-free equilibrium of GSP: the literature's example, revenue equal to VCG's (the
-theorem) and a zero Nash regret on random CTR and value profiles, with quality scores and reserves."""
+theorem) and a zero Nash regret on random CTR and value profiles, with quality scores and reserves, and that it is
+the lowest such equilibrium (no bid that sets a price can be lowered without creating local envy)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from equilibria.core.errors import GameError, NotApplicableError
-from equilibria.games.auctions import PositionAuction, outcome, revenue
+from equilibria.games.auctions import PositionAuction, outcome, position_slots, revenue
+from equilibria.metrics.position_auctions import envy_gap, local_envy
 from equilibria.solvers.position_auction import eos_solve
 
 
@@ -82,6 +84,42 @@ def test_eos_is_a_nash_equilibrium_with_the_vcg_revenue(case: tuple[PositionAuct
     assert result.parameters["local_envy"] <= 1e-9 * scale
     assert result.parameters["revenue"] == pytest.approx(result.parameters["vcg_revenue"], rel=1e-9,
                                                          abs=1e-9 * scale)
+
+
+@st.composite
+def _strict_gsp_cases(draw: st.DrawFn) -> tuple[PositionAuction, np.ndarray]:
+    """Strictly decreasing CTRs (in [1, 100]) and distinct values (at least 0.1 apart, the lowest at least 0.1), no
+    quality scores or reserve: where the EOS bids are the unique lowest locally envy-free ones (with equal CTRs or
+    a zero value a lower bid may be envy-free too)."""
+    n = draw(st.integers(2, 6))
+    n_slots = draw(st.integers(1, 6))
+    steps = draw(st.lists(st.floats(1.0, 100.0 / n_slots), min_size=n_slots, max_size=n_slots))
+    ctr = tuple(float(c) for c in np.cumsum(steps)[::-1])
+    increments = draw(st.lists(st.floats(0.1, 2.0), min_size=n, max_size=n))
+    values = np.cumsum(increments)[draw(st.permutations(range(n)))]
+    return PositionAuction("gsp", ctr, n), values
+
+
+@settings(max_examples=40, deadline=None)
+@given(_strict_gsp_cases())
+def test_eos_is_the_lowest_locally_envy_free_equilibrium(case: tuple[PositionAuction, np.ndarray]) -> None:
+    """Lowering the bid of any bidder ranked 2..n_slots + 1 (whose bid is the price of the slot above; the top bid
+    sets no price and bids further down set none either) by 0.1 % creates local envy or changes the ranking."""
+    auction, values = case
+    bids = np.asarray(eos_solve(auction, values).equilibrium, dtype=float)
+    scale = 1e-9 * max(1.0, float(values.max()) * auction.ctr[0])
+    assert envy_gap(auction, values, bids) <= scale
+    slots = np.asarray(position_slots(auction, bids))
+    order = np.argsort(-bids, kind="stable")
+    for rank in range(1, min(auction.n_bidders, auction.n_slots + 1)):
+        i, lowered = order[rank], bids.copy()
+        delta = 1e-3 * bids[i]
+        lowered[i] -= delta
+        changed = not np.array_equal(np.asarray(position_slots(auction, lowered)), slots)
+        # The EOS envy of bidder i is 0 (it binds); the slot above now costs ctr[rank - 1] * delta less. Half of
+        # that is far above the rounding (delta >= 1e-3 * 0.1 * 0.01: a price-setting bid is at least
+        # v (1 - ctr[k] / ctr[k - 1]) >= 0.1 * 1 / 100).
+        assert changed or local_envy(auction, values, lowered)[i] > 0.5 * auction.ctr[rank - 1] * delta, (rank, bids)
 
 
 def test_refusals_and_errors() -> None:

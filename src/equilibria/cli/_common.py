@@ -42,6 +42,10 @@ class Parser(argparse.ArgumentParser):
         super().__init__(*args, **options)
 
     def error(self, message: str) -> NoReturn:
+        if message.startswith("argument ") and message.endswith(": expected one argument"):
+            # argparse reads a value starting with '-' (`--ctr -1,0`) as another flag: say how to pass it
+            flag = message[len("argument "):].split(":")[0].split("/")[-1]
+            message += f" (a value that starts with '-' must be attached: {flag}=VALUE)"
         self.exit(EXIT_BAD_INPUT, f"{one_line(f'{self.prog}: error: {message} (see --help)')}\n")
 
 

@@ -181,7 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     auction.add_argument("--reserve", type=nonnegative_float, default=None, metavar="R", help="a reserve price")
     auction.add_argument("--equilibrium", default=None, metavar="eos",
                          help="gsp: the bids of the EOS equilibrium for --values")
-    auction.add_argument("--bne", action="store_true", help="compute a Bayes-Nash equilibrium for --priors")
+    auction.add_argument("--bne", action="store_true",
+                         help="compute a Bayes-Nash equilibrium for --priors (a certified solve takes tens of CPU "
+                         "seconds: Plum's two bidders about 45; --max-seconds caps it)")
     auction.add_argument("--priors", type=prior_list, default=None, metavar="P1,P2,...",
                          help="one value distribution per bidder: uniform:LOW:HIGH, power:A, "
                               "normal:MEAN:SD:LOW:HIGH (with --bidders N: one for all)")

@@ -37,8 +37,16 @@ returns what it has). Best responses in all-pay auctions keep oscillating around
 steps keep jittering where the utility is flat; the mean of the last iterates cancels both.
 
 Budgets: ``max_iterations`` counts iterations (best-response sweeps, or gradient steps), ``max_seconds`` wall
-time; the certificate is measured every ``check_every`` iterations and at the end, and the iterations stop early
-enough to leave time for the final one (its own duration, measured, counts in the budget).
+time from the call on, compilation included; the certificate is measured every ``check_every`` iterations (a check
+is skipped when its measured duration no longer fits) and at the end, and the iterations stop early enough to leave
+time for the final one (its duration, measured by an earlier solve of the same setting in this process, counts in
+the budget). Where the time left cannot pay for the final certificate (its measured duration is above it, or it was
+never measured and the budget is already spent) it is measured at a fixed modest size instead:
+``BUDGET_CERTIFICATE_SAMPLES`` draws on the same grids, by the NumPy backend (nothing to compile; about 1 CPU s on
+two bidders at 64 x 256); ``parameters["certificate_samples"]`` and ``["certificate_backend"]`` say which, and the
+stderr is that size's. What cannot be interrupted: the first compilation of an iteration (one per setting, sizes and
+process: 8 to 9 CPU s for a best-response sweep of two bidders) and of the full-size certificate; a budget shorter
+than them is overrun by them, and ``stopped_because`` names the first sweep's time when it alone spent the budget.
 """
 
 from __future__ import annotations
@@ -68,6 +76,8 @@ def canonical_method(method: str) -> str:
 # early enough to leave that much of max_seconds (the first solve of a setting can only guess 0).
 _FINISH_SECONDS: dict[Any, float] = {}
 _CALLER = "bayes_nash_solve"
+# The final certificate's draws when the budget cannot pay for the full-size one (module docstring, Budgets).
+BUDGET_CERTIFICATE_SAMPLES = 2**11
 
 
 def _positive_int(value: Any, name: str, minimum: int = 1) -> int:
@@ -169,12 +179,12 @@ def bayes_nash_solve(mechanism: Any, priors: Any, *, method: str = "best_respons
                                  _positive_int(batch, "batch", 2), risk, run_key, iterations_cap, float(average_from))
         options.update(learning_rate=learning_rate, population=population, sigma=sigma, batch=batch)
 
-    def certify(profile: tuple[Any, ...]) -> Any:
+    def certify(profile: tuple[Any, ...], samples: int = certificate_samples, backend: str = "jax") -> Any:
         from equilibria.metrics.auctions import utility_loss
 
         bidders = None if not share_symmetric else list(setup.representatives)
         loss = utility_loss(mechanism, prior_tuple, profile, n_values=certificate_values, n_bids=certificate_bids,
-                            n_samples=certificate_samples, key=certificate_key, risk=risk, bidders=bidders)
+                            n_samples=samples, key=certificate_key, risk=risk, bidders=bidders, backend=backend)
         arrays = [np.asarray(a, dtype=float) for a in (loss.per_bidder, loss.stderr, loss.held_out,
                                                           loss.held_out_stderr)]
         for g, members in enumerate(setup.groups):  # a shared strategy's loss is its representative's
@@ -190,11 +200,19 @@ def bayes_nash_solve(mechanism: Any, priors: Any, *, method: str = "best_respons
     loss, stderr = None, None
     held_out: list[Any] = [None, None]  # the last certificate's held-out estimate and its stderr
     stopped_because: str | None = None
+
+    def fits(seconds: float) -> bool:
+        return budget.max_seconds is None or budget.elapsed() + seconds < budget.max_seconds
+
+    first_sweep_seconds, advances = 0.0, 0
     while True:
         todo = min(runner.chunk, iterations_cap - iterations)
         runner.advance(todo)
         iterations += todo
-        if check is not None and iterations % check < todo and iterations < iterations_cap:
+        advances += 1
+        first_sweep_seconds = runner.last_seconds if advances == 1 else first_sweep_seconds
+        if (check is not None and iterations % check < todo and iterations < iterations_cap
+                and fits(max(certificate_seconds, finish_seconds))):
             tick = time.perf_counter()
             loss, stderr = certify(runner.profile())
             certificate_seconds, certified_at = time.perf_counter() - tick, iterations
@@ -210,12 +228,21 @@ def bayes_nash_solve(mechanism: Any, priors: Any, *, method: str = "best_respons
             break
     finishing = time.perf_counter()
     profile = runner.profile()
+    samples_used, backend_used = certificate_samples, "jax"
     if loss is None or stderr is None or certified_at != iterations:
-        loss, stderr = certify(profile)
+        full_cost = finish_seconds or certificate_seconds  # 0: never measured in this process
+        if budget.max_seconds is not None and not fits(full_cost):
+            samples_used, backend_used = min(certificate_samples, BUDGET_CERTIFICATE_SAMPLES), "numpy"
+        loss, stderr = certify(profile, samples_used, backend_used)
     certificate = float(np.max(loss))
     converged = certificate < tol
     if converged:
         stopped_because = None
+    elif stopped_because is not None and advances == 1 and budget.max_seconds is not None and (
+            first_sweep_seconds >= budget.max_seconds):
+        first = "first iteration" if runner.chunk == 1 else f"first {runner.chunk} iterations"
+        stopped_because += (f" by the {first} alone ({first_sweep_seconds:.1f} s, compilation included, which "
+                            f"cannot be interrupted)")
     elif stopped_because is None:
         stopped_because = f"the utility loss {certificate:.3g} is not below tol={tol:g}"
     elif max_iterations is None and budget.max_seconds is None:
@@ -228,8 +255,10 @@ def bayes_nash_solve(mechanism: Any, priors: Any, *, method: str = "best_respons
                                      key=simulation_key, risk=risk)
     revenue, revenue_stderr = expected_revenue(mechanism, prior_tuple, profile, n_samples=certificate_samples,
                                                key=simulation_key)
-    if finish_key is not None:
-        _FINISH_SECONDS[finish_key] = time.perf_counter() - finishing
+    if finish_key is not None and backend_used == "jax":
+        # The first finish of a setting includes compiling the certificate: a later, shorter one replaces it.
+        measured = time.perf_counter() - finishing
+        _FINISH_SECONDS[finish_key] = min(measured, _FINISH_SECONDS.get(finish_key, measured))
     parameters: dict[str, Any] = dict(options)
     texts = [_prior_text(p) for p in prior_tuple]
     parameters["priors"] = tuple(t if t is not None else repr(p) for t, p in zip(texts, prior_tuple, strict=True))
@@ -237,7 +266,7 @@ def bayes_nash_solve(mechanism: Any, priors: Any, *, method: str = "best_respons
                       utility_loss_held_out=tuple(float(x) for x in held_out[0]),
                       held_out_stderr=tuple(float(x) for x in held_out[1]),
                       revenue=float(revenue), revenue_stderr=float(revenue_stderr), stopped_because=stopped_because,
-                      groups=setup.groups)
+                      groups=setup.groups, certificate_samples=samples_used, certificate_backend=backend_used)
     if isinstance(runner, _BestResponseRunner):
         parameters["monotone_correction"] = runner.monotone_correction
     if known_equilibrium is not None:
