@@ -24,6 +24,12 @@ def test_quick_configuration_reproduces_the_known_shares_through_the_registry(tm
     cells = result.summary["cells"]
     assert cells["replicator, N=2, uniform"]["pooling"] == 0.0
     assert cells["replicator, N=3, uniform"]["pooling"] < cells["replicator, N=3, skewed"]["pooling"]
+    # The agent form's growth with N is judged from N = 3 to N = 4 (both positive), not from N = 2's 0.
+    claims = [c.claim for c in result.checks]
+    assert any("grows from N = 3 to N = 4" in c and "agent-form" in c for c in claims), claims
+    assert 0.0 < cells["behaviour, N=3, uniform"]["pooling"] < cells["behaviour, N=4, uniform"]["pooling"]
+    basins = result.summary["basins"]
+    assert basins["N=2, uniform"] == 0.0 < basins["N=2, skewed"]
     assert len(result.tables[0].rows) == len(cells)
 
     # A killed run resumes: with the result and one cell's checkpoint gone, only that cell runs again.

@@ -61,7 +61,7 @@ ESTIMATES: Mapping[str, Estimate] = {
     "learning-bidders": Estimate(18, 5600, "quick measured; full extrapolated: 100 of its 1,000 seeds per treatment "
                                  "(13 treatments x 1,000,000 periods) ran in 555 CPU seconds"),
     "leduc-convergence": Estimate(2, 100, "measured: its 7 units, 100 CPU seconds"),
-    "lewis-signaling": Estimate(20, 1400, "quick measured; full extrapolated from one-tenth-size cells (pure-strategy "
+    "lewis-signaling": Estimate(20, 1400, "quick measured; full run untimed, so estimated from cells (pure-strategy "
                                "N = 4, agent-form N = 5, 1,000 learner seeds x 10,000 rounds)"),
     "lemke-howson-paths": Estimate(8, 9, "measured"),
     "minimax-stepper": Estimate(1, 6, "measured"),

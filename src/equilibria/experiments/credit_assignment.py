@@ -17,7 +17,14 @@ exp(1 - k/c)`` of the number ``k`` of participants, ``c = max(1, N // 4)``):
 
 Also: Claus and Boutilier's climbing and penalty games (success shares; COMA's exact bias 0 at random policies) and
 the box-lifting stochastic game (exact bias of each estimator over episodes of ``horizon`` steps: difference rewards
-are biased there, COMA with the exact ``Q`` is not; success with learned critics). Each ``N``, the matrix games and
+are biased there, COMA with the exact ``Q_t`` is not). Its success shares are those of the *learners*, whose COMA
+and value baseline use learned critics (``Q_t(s, u)`` and ``V_t(s)``, running averages of Monte Carlo returns, indexed
+by the step as the exact ones are; the unit tests check the critic against the exact ``Q_t`` at a fixed policy):
+unlike the bias check, the box row's COMA share is not the exact-``Q`` estimator's (its critic trails a moving
+policy). Measured with the full configuration's box cell (500 seeds x 2,000 episodes, step 0.2):
+learned-critic COMA reaches the optimum in 14.0% +- 1.6% of seeds, below REINFORCE's 38.8% +- 2.2% and difference
+rewards' 57.6% +- 2.2%: COMA's low variance at a fixed policy with the exact ``Q_t`` (the variance column) does not
+carry over to learning with a learned critic here, and no check claims it does. Each ``N``, the matrix games and
 the stochastic game are checkpointed units (``cells/``).
 """
 
@@ -226,7 +233,8 @@ def run_experiment(config: CreditConfig, context: Context) -> ExperimentResult:
         (name, *(_pm(matrix[f"{key}_success"][e]) for e in ESTIMATORS),
          *(f"{matrix[f'{key}_variance'][e]:.4g}" for e in ESTIMATORS))
         for name, key in (("climbing", "climbing"), ("penalty (k=-10)", "penalty"))) + (
-        (f"box lifting (horizon {config.horizon}, learned critics)", *(_pm(box["success"][e]) for e in ESTIMATORS),
+        (f"box lifting (horizon {config.horizon}; COMA and value baseline with learned critics Q_t, V_t)",
+         *(_pm(box["success"][e]) for e in ESTIMATORS),
          *(f"{box['variance'][e]:.4g}" for e in ESTIMATORS)),)
     names = tuple(LABELS[e] for e in ESTIMATORS)
     tables = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -37,6 +38,12 @@ def test_the_coordination_reward_has_one_optimal_count(n_agents: int, target: in
     assert cooperative.coordination(n_agents).values.argmax() == max(1, n_agents // 4)
 
 
+@jax.jit
+def _reward_and_counterfactuals(game: cooperative.TeamGame, actions: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Both methods in one compiled program per game type and size (not one compilation per operation)."""
+    return game.reward(actions), game.counterfactuals(actions)
+
+
 @settings(max_examples=12, deadline=None)
 @given(st.integers(2, 6), st.data())
 def test_counterfactual_tables_replace_one_action(n_agents: int, data: st.DataObject) -> None:
@@ -50,9 +57,9 @@ def test_counterfactual_tables_replace_one_action(n_agents: int, data: st.DataOb
     expected = np.array([[table[tuple(np.where(np.arange(n_agents) == i, v, actions))] for v in (0, 1)]
                          for i in range(n_agents)])
     for game in (count_game, dense):
-        cf = np.asarray(game.counterfactuals(jnp.asarray(actions)))
+        reward, cf = (np.asarray(x) for x in _reward_and_counterfactuals(game, jnp.asarray(actions)))
         assert np.allclose(cf, expected, atol=1e-6)
-        assert float(game.reward(jnp.asarray(actions))) == pytest.approx(table[tuple(actions)], abs=1e-6)
+        assert float(reward) == pytest.approx(table[tuple(actions)], abs=1e-6)
         assert np.allclose(cf[np.arange(n_agents), actions], table[tuple(actions)], atol=1e-6)
 
 

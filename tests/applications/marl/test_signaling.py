@@ -253,8 +253,8 @@ def test_reinforce_agents_learn_and_stay_on_the_simplex() -> None:
     assert np.mean(sg.classify_batch(prior, s, r, 0.1) == 0) > 0.9
     # one update moves only the rows of the state and signal that were played
     state = sd.reinforce_init(3)
-    new = sd.reinforce_update(jnp.asarray(sg.uniform_prior(3), dtype=jnp.float32), state, jax.random.PRNGKey(0),
-                              0.5, 0.1)
+    new = jax.jit(sd.reinforce_update)(jnp.asarray(sg.uniform_prior(3), dtype=jnp.float32), state,
+                                       jax.random.PRNGKey(0), 0.5, 0.1)  # one compilation, not one per operation
     assert int((np.abs(np.asarray(new.sender)).sum(axis=1) > 0).sum()) <= 1
     assert int((np.abs(np.asarray(new.receiver)).sum(axis=1) > 0).sum()) <= 1
 

@@ -11,13 +11,15 @@ Conventions (written once, here; the games are :mod:`.cooperative`'s):
 
   - ``"reinforce"``: the team reward ``r(u)`` (the return ``G_t`` in the stochastic game);
   - ``"value"``: ``r(u) - V``, a state-value baseline (exact ``V = J(pi)`` in the exact analysis; a running average
-    of the rewards, ``baseline_rate``, in the learners; in the stochastic game a learned ``V(s)``);
+    of the rewards, ``baseline_rate``, in the learners; in the stochastic game a learned ``V_t(s)``);
   - ``"difference"``: ``r(u) - r(u_-i, c)``, the reward with agent ``i``'s action replaced by the game's default
     action ``c`` (Wolpert and Tumer); in the stochastic game each step's reward is replaced so, and ``A^i_t`` is the
     discounted sum of these differences from ``t`` on;
   - ``"coma"``: ``Q(s, u) - sum_v pi_i(v | s) Q(s, (u_-i, v))`` (Foerster et al. 2018), with ``Q = r`` exact on
     one-shot games; in the stochastic game the exact finite-horizon ``Q_t`` in the analysis and a learned critic
-    ``Q(s, u)`` (Monte Carlo targets, rate ``critic_rate``) in the learner.
+    ``Q_t(s, u)`` in the learner, indexed by the step ``t`` as the exact one is (over a finite horizon the value of
+    a joint action depends on the steps left): a running average of the Monte Carlo returns from ``(t, s, u)``
+    (rate ``critic_rate``), which at a fixed policy tends to the exact ``Q_t`` (tested).
 
   In one-shot games the subtracted terms of ``"value"``, ``"difference"`` and ``"coma"`` do not depend on ``u_i``, so
   all four are unbiased; in the stochastic game the counterfactual rewards of later steps depend on agent ``i``'s
@@ -44,6 +46,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from equilibria.applications.marl._vcg import VCGOutcome, abstention_outcomes, clarke_pivot
 from equilibria.applications.marl.base import MarkovEnv, reset, step
 from equilibria.applications.marl.cooperative import CountTeamGame, MatrixTeamGame, TeamGame, is_optimal
 from equilibria.core.errors import GameError
@@ -335,62 +338,6 @@ def share_with_se(hits: np.ndarray) -> tuple[float, float]:
 
 
 # ------------------------------------------------------------------------------------------------------------
-# The difference reward and the VCG externality
-# ------------------------------------------------------------------------------------------------------------
-
-
-class VCGOutcome(NamedTuple):
-    """``outcome`` (its index), ``payments: [n_agents]`` (Clarke pivot), ``utilities: [n_agents]`` (value minus
-    payment)."""
-
-    outcome: int
-    payments: np.ndarray
-    utilities: np.ndarray
-
-
-def clarke_pivot(valuations: np.ndarray, without: np.ndarray, outcome: int | None = None) -> VCGOutcome:
-    """The VCG mechanism with the Clarke pivot rule over a finite outcome set.
-
-    ``valuations: [n_agents, n_outcomes]``; ``without: [n_agents, n_outcomes]`` bool, the outcomes the mechanism may
-    choose with agent ``i`` absent. The outcome is ``outcome`` when given, else the welfare maximiser; agent ``i``
-    pays ``max_{o in without[i]} sum_{j != i} v_j(o) - sum_{j != i} v_j(outcome)`` (the welfare its presence costs
-    the others: its externality).
-
-    The link to difference rewards (tested): in a team game whose reward is the welfare ``r(u) = sum_j v_j(u)`` and
-    where an abstaining agent values the outcome at 0, hold the others' actions: ``without[i] = {(u_-i, abstain)}``.
-    Then agent ``i``'s VCG utility is ``r(u) - r(u_-i, abstain)``, its difference reward with the default action
-    "abstain". When the mechanism may instead re-optimise the others' actions without ``i`` (``without[i]`` = every
-    joint action in which ``i`` abstains), at the welfare-maximising ``u*`` the utility is at most the difference
-    reward, with equality when ``u*_-i`` stays optimal for the others.
-    """
-    v = np.asarray(valuations, np.float64)
-    allowed = np.asarray(without, bool)
-    if v.ndim != 2 or allowed.shape != v.shape or not allowed.any(axis=1).all():
-        raise GameError(f"without: expected a bool array {v.shape} with an outcome for every agent, got "
-                        f"{allowed.shape}")
-    welfare = v.sum(axis=0)
-    chosen = int(np.argmax(welfare)) if outcome is None else int(outcome)
-    others = welfare[None, :] - v  # [n, O]
-    pivot = np.where(allowed, others, -np.inf).max(axis=1)
-    payments = pivot - others[:, chosen]
-    return VCGOutcome(chosen, payments, v[:, chosen] - payments)
-
-
-def abstention_outcomes(n_agents: int, n_actions: int, null: int = 0,
-                        held: np.ndarray | None = None) -> np.ndarray:
-    """``[n_agents, n_actions ** n_agents]`` bool over the joint actions (C order): agent ``i``'s row marks those in
-    which ``i`` plays ``null``, and, given ``held: [n_agents]``, the others play ``held`` (their actions held)."""
-    joint = np.indices((n_actions,) * n_agents).reshape(n_agents, -1)
-    rows = []
-    for i in range(n_agents):
-        row = joint[i] == null
-        if held is not None:
-            row &= np.all(np.delete(joint, i, axis=0) == np.delete(np.asarray(held), i)[:, None], axis=0)
-        rows.append(row)
-    return np.stack(rows)
-
-
-# ------------------------------------------------------------------------------------------------------------
 # The cooperative stochastic game: episodes of a fixed horizon
 # ------------------------------------------------------------------------------------------------------------
 # An episode starts from the game's initial distribution and lasts ``horizon`` steps or until a terminal state;
@@ -415,9 +362,9 @@ def _discounted_from(values: jax.Array, discount: jax.Array) -> jax.Array:
 
 @state_dataclass
 class EpisodicState:
-    """``logits: [n_agents, n_states, n_actions]``; the critics ``q: [n_states, *n_actions]`` (joint-action values,
-    COMA's) and ``v: [n_states]`` (the ``"value"`` baseline), both learned from Monte Carlo returns; ``estimator``:
-    int32, the index in ``ESTIMATORS``; ``t``: episodes."""
+    """``logits: [n_agents, n_states, n_actions]``; the critics ``q: [horizon, n_states, *n_actions]`` (joint-action
+    values with ``t`` steps done, COMA's) and ``v: [horizon, n_states]`` (the ``"value"`` baseline), both running
+    averages of Monte Carlo returns; ``estimator``: int32, the index in ``ESTIMATORS``; ``t``: episodes."""
 
     logits: jax.Array
     q: jax.Array
@@ -444,8 +391,9 @@ def episodic_policy_gradient(estimator: str, *, horizon: int = 4, learning_rate:
     def init(environment: MarkovEnv, key: jax.Array) -> EpisodicState:
         del key
         n, s, m = environment.n_players, environment.n_states, environment.max_actions[0]
-        return EpisodicState(jnp.zeros((n, s, m), jnp.float32), jnp.zeros((s, *environment.max_actions), jnp.float32),
-                             jnp.zeros(s, jnp.float32), jnp.asarray(ESTIMATORS.index(estimator), jnp.int32),
+        return EpisodicState(jnp.zeros((n, s, m), jnp.float32),
+                             jnp.zeros((horizon, s, *environment.max_actions), jnp.float32),
+                             jnp.zeros((horizon, s), jnp.float32), jnp.asarray(ESTIMATORS.index(estimator), jnp.int32),
                              jnp.zeros((), jnp.int32))
 
     def update(environment: MarkovEnv, state: EpisodicState, key: jax.Array) -> EpisodicState:
@@ -468,17 +416,20 @@ def episodic_policy_gradient(estimator: str, *, horizon: int = 4, learning_rate:
         # Every estimator's advantages [H, n], the state's one kept (so one program serves the four).
         cf = jax.vmap(_joint_counterfactuals)(environment.rewards[0][states], actions)  # [H, n, m]
         diff = jnp.where(alive[:, None], rewards[:, None] - cf[..., default], 0.0)
-        cf_q = jax.vmap(_joint_counterfactuals)(state.q[states], actions)
-        q_taken = jax.vmap(lambda s, u: state.q[s][tuple(u)])(states, actions)
+        steps = jnp.arange(horizon)
+        q_now = state.q[steps, states]  # [H, *n_actions]: Q_t(s_t, .)
+        cf_q = jax.vmap(_joint_counterfactuals)(q_now, actions)
+        q_taken = jax.vmap(lambda table, u: table[tuple(u)])(q_now, actions)
+        v_now = state.v[steps, states]
         plain = returns[:, None] + jnp.zeros_like(pi_t[..., 0])
-        adv = jnp.stack([plain, plain - state.v[states][:, None], _discounted_from(diff, environment.discount),
+        adv = jnp.stack([plain, plain - v_now[:, None], _discounted_from(diff, environment.discount),
                          advantages("coma", q_taken, cf_q, pi_t, default)])[state.estimator]
-        weight = alive * environment.discount ** jnp.arange(horizon)
+        weight = alive * environment.discount ** steps
         score = jax.nn.one_hot(actions, pi.shape[-1]) - pi_t
         grad = jnp.einsum("t,ti,tim,ts->ism", weight, adv, score, jax.nn.one_hot(states, environment.n_states))
-        index = (states, *actions.T)
-        q = state.q.at[index].add(jnp.where(alive, critic_rate * (returns - state.q[index]), 0.0))
-        v = state.v.at[states].add(jnp.where(alive, critic_rate * (returns - state.v[states]), 0.0))
+        index = (steps, states, *actions.T)  # each (t, s_t, u_t) once per episode: no colliding updates
+        q = state.q.at[index].add(jnp.where(alive, critic_rate * (returns - q_taken), 0.0))
+        v = state.v.at[steps, states].add(jnp.where(alive, critic_rate * (returns - v_now), 0.0))
         return EpisodicState(state.logits + learning_rate * grad, q, v, state.estimator, state.t + 1)
 
     def policy(environment: MarkovEnv, state: EpisodicState) -> jax.Array:

@@ -57,18 +57,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from equilibria.applications.marl.signaling import check_prior, pure_payoff_matrix, pure_strategies
-from equilibria.core.checks import positive_number
+from equilibria.core.checks import positive_int, positive_number
 from equilibria.core.errors import GameError
 
 __all__ = ["ReinforceState", "RothErevState", "agent_form_game", "agent_rk4_step", "bimatrix_game",
            "dirichlet_rows", "pure_replicator_batch", "pure_rk4_step", "reinforce_batch", "reinforce_init",
            "reinforce_update", "replicator_batch", "roth_erev_batch", "roth_erev_init", "roth_erev_update"]
-
-
-def _positive_int(value: Any, caller: str, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise GameError(f"{caller}: {name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def dirichlet_rows(key: jax.Array, n_starts: int, n_rows: int, width: int) -> jax.Array:
@@ -249,7 +243,7 @@ class RothErevState(NamedTuple):
 
 def roth_erev_init(n: int, initial_weight: float = 1.0) -> RothErevState:
     """Every urn starts with ``initial_weight`` on every ball."""
-    n = _positive_int(n, "roth_erev_init", "n")
+    n = positive_int(n, "n", "roth_erev_init")
     w = jnp.full((n, n), positive_number(initial_weight, "initial_weight", "roth_erev_init"), dtype=jnp.float32)
     return RothErevState(w, w)
 
@@ -292,8 +286,8 @@ def roth_erev_batch(prior: Any, n_rounds: int, n_seeds: int, key: jax.Array) -> 
       The final strategies (normalised urns), ``(sender, receiver)``, ``[n_seeds, N, N]`` each.
     """
     p = check_prior(prior, "roth_erev_batch")
-    rounds = _positive_int(n_rounds, "roth_erev_batch", "n_rounds")
-    seeds = _positive_int(n_seeds, "roth_erev_batch", "n_seeds")
+    rounds = positive_int(n_rounds, "n_rounds", "roth_erev_batch")
+    seeds = positive_int(n_seeds, "n_seeds", "roth_erev_batch")
     final = _roth_erev_run(jnp.asarray(p, dtype=jnp.float32), jax.random.split(key, seeds), p.shape[0], rounds)
     s, r = np.asarray(final.sender, dtype=float), np.asarray(final.receiver, dtype=float)
     return s / s.sum(axis=-1, keepdims=True), r / r.sum(axis=-1, keepdims=True)
@@ -311,7 +305,7 @@ class ReinforceState(NamedTuple):
 
 def reinforce_init(n: int) -> ReinforceState:
     """Zero logits (uniform policies) and baseline 0."""
-    n = _positive_int(n, "reinforce_init", "n")
+    n = positive_int(n, "n", "reinforce_init")
     zeros = jnp.zeros((n, n), dtype=jnp.float32)
     return ReinforceState(zeros, zeros, jnp.zeros((), dtype=jnp.float32))
 
@@ -353,8 +347,8 @@ def reinforce_batch(prior: Any, n_rounds: int, n_seeds: int, key: jax.Array, *, 
       The final policies ``(softmax(sender logits), softmax(receiver logits))``, ``[n_seeds, N, N]`` each.
     """
     p = check_prior(prior, "reinforce_batch")
-    rounds = _positive_int(n_rounds, "reinforce_batch", "n_rounds")
-    seeds = _positive_int(n_seeds, "reinforce_batch", "n_seeds")
+    rounds = positive_int(n_rounds, "n_rounds", "reinforce_batch")
+    seeds = positive_int(n_seeds, "n_seeds", "reinforce_batch")
     lr = positive_number(learning_rate, "learning_rate", "reinforce_batch")
     rate = positive_number(baseline_rate, "baseline_rate", "reinforce_batch")
     if rate > 1:
