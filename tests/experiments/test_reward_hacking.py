@@ -28,10 +28,12 @@ def test_quick_configuration_reproduces_the_goodhart_curves_through_the_registry
     assert float(fits[("best-of-n", "d (alpha - beta d)")][4]) > 0.98  # lowest R^2 over seeds
     assert len(result.tables[1].rows) == len(reward_hacking.EXPERIMENT.quick.ns)
 
-    # A killed run resumes: with the result and one unit's checkpoint gone, only that unit runs again.
+    # A killed run resumes: with the result and one unit's checkpoint gone, only that unit runs again (the analytic
+    # unit, the cheapest: which unit is gone does not matter to the claim).
     directory = tmp_path / "reward-hacking"
     (directory / "result.json").unlink()
-    cells = sorted((directory / "cells").glob("*.json"))
+    cells = sorted((directory / "cells").glob("*.json"),
+                   key=lambda c: json.loads(c.read_text(encoding="utf-8"))["cell"]["kind"] != "analytic")
     quick = reward_hacking.EXPERIMENT.quick
     assert len(cells) == quick.analytic_units + quick.seeds
     cells[0].unlink()

@@ -14,8 +14,23 @@ true reward and the certificate (the feature-expectation gap against the regular
 ``gap = l2 max|theta|``). Each (world, number of demonstrations) pair is one checkpointed unit (``cells/``).
 Tolerances: EVD falls from the fewest to the most demonstrations by more than 3 standard errors (of the per-seed
 falls: the seeds are the same worlds at every count); with the most
-demonstrations the normalised EVD is below ``evd_tol``; every fit converged and its certificate is within
-``certificate_tol`` of the regularised optimality condition.
+demonstrations the normalised EVD is below ``evd_tol``; with the most demonstrations the learned reward is close to
+the true one: the mean EPIC distance (Gleave et al. 2021: 0 for rewards equal up to potential shaping and positive
+scale, uniform state and action coverage) is below ``epic_tol`` on the gridworld (one-hot features represent its
+true reward exactly; EPIC 0.3 is a Pearson correlation of 0.82 between the canonicalised rewards) and below the
+looser ``epic_tol_objectworld`` on objectworld (0.4: correlation 0.68), whose linear features cannot represent its
+true reward exactly in general: the reward is a conjunction (+1 near colour 0 *and* colour 1, -1 near colour 0 only, 0
+elsewhere), which a weighted sum ``a f0 + b f1`` of the two indicators it is built from cannot reproduce (it needs
+``a = -1``, ``a + b = 1`` and ``b = 0`` once some cell is near colour 1 only), the other indicators only approximate
+it (Levine et al. 2011 make the same point); every fit
+converged and its certificate is within ``certificate_tol`` of the regularised optimality condition. The EPIC bounds
+were stated before the full run was measured.
+
+Full run measured 2026-12-06 (``equilibria reproduce maxent-irl``, 2 shared cores, 310 s): 7/7 checks pass. With 4096
+demonstrations, mean +- standard error over 16 seeds: gridworld 8x8 normalised EVD 0.0190 +- 0.0045 (EVD 3.34 with 4
+demonstrations -> 0.090), EPIC 0.129 +- 0.005 (largest 0.167, bound 0.3); objectworld 8x8 normalised EVD 0.0112 +-
+0.0032 (EVD 3.16 -> 0.115), EPIC 0.160 +- 0.019 (largest 0.290, bound 0.4); 192/192 fits converged, largest
+certificate excess 9.8e-06 (< 2e-05).
 """
 
 from __future__ import annotations
@@ -52,6 +67,8 @@ class MaxEntIRLConfig:
     tol: float = 1e-5  # objectworld's optimum with few demonstrations sits at |theta| ~ 400: L-BFGS stalls near 3e-6
     max_iterations: int = 10_000
     evd_tol: float = 0.05
+    epic_tol: float = 0.3  # gridworld, with the most demonstrations (module docstring)
+    epic_tol_objectworld: float = 0.4  # looser: the linear features cannot represent objectworld's reward
     certificate_tol: float = 2e-5  # the excess is at most the residual (<= tol) up to rounding
 
 
@@ -113,7 +130,8 @@ def fit_cell(cell: Mapping[str, Any]) -> dict[str, Any]:
     return {"world": cell["world"], "size": cell["size"], "n": cell["n"], "seeds": n_seeds, **rows, **first,
             "evd_mean": float(np.mean(rows["evd"])), "evd_se": se(rows["evd"]),
             "normalised_evd_mean": float(np.mean(rows["normalised_evd"])),
-            "normalised_evd_se": se(rows["normalised_evd"]), "epic_mean": float(np.mean(rows["epic"]))}
+            "normalised_evd_se": se(rows["normalised_evd"]), "epic_mean": float(np.mean(rows["epic"])),
+            "epic_se": se(rows["epic"])}
 
 
 def _cells(config: MaxEntIRLConfig) -> list[dict[str, Any]]:
@@ -139,6 +157,14 @@ def _checks(config: MaxEntIRLConfig, by: Mapping[tuple[str, int], Mapping[str, A
                             f"normalised EVD (EVD / (optimal - random value)) < {config.evd_tol:g}",
                             f"{b['normalised_evd_mean']:.4f} +- {b['normalised_evd_se']:.2g}",
                             b["normalised_evd_mean"] < config.evd_tol))
+        epic_tol = config.epic_tol if name == "gridworld" else config.epic_tol_objectworld
+        representable = ("its one-hot features represent it exactly" if name == "gridworld"
+                         else "its linear features cannot represent it exactly")
+        checks.append(Check(f"{name}: with {many} demonstrations the learned reward is near the true one "
+                            f"({representable})",
+                            f"mean EPIC distance to the true reward < {epic_tol:g}",
+                            f"{b['epic_mean']:.4f} +- {b['epic_se']:.2g} (largest {max(b['epic']):.4f})",
+                            b["epic_mean"] < epic_tol))
     excess = max(c - bound for r in by.values() for c, bound in zip(r["certificate"], r["bound"], strict=True))
     converged = sum(sum(r["converged"]) for r in by.values())
     total = sum(len(r["converged"]) for r in by.values())
@@ -203,7 +229,7 @@ def run_experiment(config: MaxEntIRLConfig, context: Context) -> ExperimentResul
                             "Normalised EVD against the number of demonstrations, mean +- standard error."),
     )
     summary = {"cells": {f"{r['world']}:{r['n']}": {k: r[k] for k in ("evd_mean", "evd_se", "normalised_evd_mean",
-                                                                      "normalised_evd_se", "epic_mean")}
+                                                                      "normalised_evd_se", "epic_mean", "epic_se")}
                          for r in runs}, "seeds": config.seeds}
     return ExperimentResult(summary, tuple(checks), tables, figures)
 

@@ -30,6 +30,17 @@ exact: lower at ``d_cap`` than at its peak); the best-of-n form's R^2 above ``r2
 ``r2_rl`` on the pool policy's training curve (see the check's text: this policy class's continuous limit predicts
 that form; Gao et al.'s RL form is fitted and reported beside it); trained optima match the closed form (total
 variation below ``optimum_tv``).
+
+Full run measured 2026-12-06 (``equilibria reproduce reward-hacking``, 2 cores shared with other jobs at load ~16:
+1,753 s wall, 285 CPU s): 8/8 checks pass. Analytic best-of-n, n = 1..2048 (16,384 draws each): largest |z| 2.42 for
+the gold, 2.76 for the KL (at n = 2048: 6.6327 against log n - (n-1)/n = 6.6251). Against the misspecified reward
+model, 8 seeds: best-of-n's gold peaks at n* = 8..32 and falls by 18..53 standard errors; the KL-regularised optima
+peak at d = 1.06..1.37 and drop 0.147..1.074 by d_cap = 2.23; the Adam-trained pool policy peaks at d = 1.14..1.55
+and drops 0.078..0.524 by 1.98. Fits (mean +- sd over seeds): best-of-n d (alpha - beta d): alpha 1.692 +- 0.067,
+beta 0.617 +- 0.089, R^2 0.9965..0.9989; RL training d (alpha - beta d): alpha 1.500 +- 0.054, beta 0.552 +- 0.096,
+R^2 0.9892..0.9976 (Gao's RL form d (alpha - beta log d): R^2 0.8470..0.9656); KL-regularised optima d (alpha - beta
+d): alpha 1.537 +- 0.034, beta 0.635 +- 0.098 against the continuous limit's 1.540 +- 0.028 and 0.636 +- 0.089;
+trained optima within total variation 6.4e-4 of the closed form.
 """
 
 from __future__ import annotations
@@ -428,7 +439,7 @@ EXPERIMENT = register(Experiment(
                 "fitted; best-of-n checked against E[max of n normals] / sqrt 2 and log n - (n-1)/n.",
     full=RewardHackingConfig(),
     quick=RewardHackingConfig(ns=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512), draws=1024, bon_seeds=2,
-                              analytic_units=1, seeds=3, pool_size=2**16, optima_pool_size=2**20,
+                              analytic_units=1, seeds=2, pool_size=2**16, optima_pool_size=2**20,
                               steps=600, sweep_steps=500),
     run=run_experiment,
 ))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from equilibria.applications.rlhf import elicitation as el
@@ -113,8 +113,8 @@ profiles = st.integers(1, 9).flatmap(
 @given(profiles)
 def test_median_lower_median_and_generalised_median_are_strategy_proof(x) -> None:
     n = x.size
-    mechanisms = ["lower_median", el.generalised_median(el.uniform_phantoms(n)),
-                  el.generalised_median([0.3] * (n + 1))]
+    mechanisms: list[str | el.Aggregator] = ["lower_median", el.generalised_median(el.uniform_phantoms(n)),
+                                            el.generalised_median([0.3] * (n + 1))]
     if n % 2 == 1:
         mechanisms.append("median")
     for mechanism in mechanisms:
@@ -201,6 +201,8 @@ def test_symmetric_binary_output_agreement_truthful_is_an_equilibrium_that_pays_
 
 @settings(max_examples=25, deadline=None)
 @given(beliefs(min_k=2, max_k=4, zeros=False), st.floats(0.05, 1.0))
+# agreement 1 ulp below 1: truth's payoff 1 - 2^-54 rounds to 1.0, an inequality "truth pays less than 1" fails there
+@example(np.array([0.5, 0.5]), float(np.nextafter(1.0, 0.0)))
 def test_correlated_agreement_is_informed_truthful(prior, agreement) -> None:
     P = el.symmetric_joint(prior, agreement)
     ca = el.peer_prediction("correlated_agreement", P)
@@ -208,8 +210,13 @@ def test_correlated_agreement_is_informed_truthful(prior, agreement) -> None:
     assert max(abs(u) for u in ca.uninformative) <= 1e-12 and ca.uninformative_deviation_gain <= 1e-12
     assert ca.truthful > 0 and ca.best_profile is not None and ca.best_profile <= ca.truthful + 1e-12
     oa = el.peer_prediction("output_agreement", P)
-    # Uninformative agreement pays 1; truth pays less unless the signals always agree (agreement 1).
-    assert (oa.truthful < 1.0 or agreement == 1.0) and min(oa.uninformative) + 1e-12 >= 1.0
+    # Uninformative agreement pays 1; truth pays P(same signal) = a + (1 - a) p.p, less than 1 by exactly
+    # (1 - a)(1 - p.p) > 0 unless the signals always agree (a = 1): every prior here has two positive entries.
+    a, pp = float(agreement), float(prior @ prior)
+    assert oa.truthful == pytest.approx(a + (1 - a) * pp, abs=1e-12)
+    assert min(oa.uninformative) == pytest.approx(1.0, abs=1e-12)
+    assert min(oa.uninformative) - oa.truthful == pytest.approx((1 - a) * (1 - pp), abs=1e-12)
+    assert (1 - a) * (1 - pp) > 0 or a == 1.0
     # Output agreement's exact condition for truth: agreement >= (1 - agreement) (max prior - prior_k) for all k.
     margin = agreement - (1 - agreement) * (prior.max() - prior.min())
     assume(abs(margin) > 1e-9)  # at the boundary the deviation gain is round-off either way
