@@ -21,6 +21,12 @@ if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0.2")
     atexit.register(shutil.rmtree, _jax_cache, ignore_errors=True)
 
+# XLA's CPU backend at LLVM optimisation level 1 instead of its default: compiling, which dominates most JAX tests,
+# takes about half the time (GAN training program: 10 CPU s instead of 20-23) while the compiled programs run as fast
+# (measured on the same program: 5.5 s at both levels; level 0 compiles in 6 s but runs 3x slower). It changes code
+# generation only, not the HLO program or floating-point semantics. Users get XLA's default.
+os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=1")
+
 # Ray starts its processes with fork + exec (subprocess); JAX warns about any fork in a process that has loaded it,
 # but exec replaces the child at once, so the deadlock it warns about cannot happen there.
 RAY_FORK_WARNING = "ignore:os.fork\\(\\) was called:RuntimeWarning"

@@ -1,4 +1,6 @@
-"""Every registered reproduction runs in quick mode and reproduces its literature checks."""
+"""Every registered reproduction runs in quick mode and reproduces its literature checks; one whose work is split
+into checkpointed units, with its result and one unit deleted (what a run killed in that unit leaves), runs that unit
+alone again and gives the same results. (A real SIGKILL in a child process: tests/experiments/test_resume.py.)"""
 
 import re
 from pathlib import Path
@@ -8,6 +10,7 @@ import pytest
 from equilibria.core.errors import GameError
 from equilibria.experiments import registry, resolve
 from equilibria.experiments.runner import run_experiment
+from tests.experiments.test_resume import without_timings
 
 # Reproductions whose own test module runs the quick configuration (checks, figures, then a resumed run): running
 # them here as well would run the suite's longest tests twice.
@@ -35,6 +38,18 @@ def test_registered_experiment_reproduces_quickly(name, tmp_path):
     assert outcome.result.checks and not failed, failed
     for figure in outcome.result.figures:
         assert (tmp_path / name / figure.path).stat().st_size > 1000
+
+    units = sorted((tmp_path / name).glob("*/[!.]*.json"))
+    assert len(units) == outcome.units[1] and outcome.units[0] == 0
+    if not units:
+        return  # no checkpointed units: nothing to resume
+    (tmp_path / name / "result.json").unlink()
+    lost, kept = units[0], {path: path.stat().st_mtime_ns for path in units[1:]}
+    lost.unlink()
+    again = run_experiment(experiment, tmp_path, quick=True, show_progress=False)
+    assert again.units == (len(units) - 1, len(units)) and lost.exists()
+    assert {path: path.stat().st_mtime_ns for path in units[1:]} == kept  # read back, not recomputed
+    assert without_timings(again.result.to_json()) == without_timings(outcome.result.to_json())
 
 
 @pytest.mark.parametrize("name", sorted(OWN_QUICK_TEST))

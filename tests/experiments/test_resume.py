@@ -1,5 +1,8 @@
-"""Kill-and-resume: every reproduction that runs longer than a minute in full, killed (SIGKILL) as
-`python -m equilibria reproduce NAME --out DIR` once a unit of work has been checkpointed, resumes on the next run.
+"""Kill-and-resume with a real SIGKILL: a reproduction killed as `python -m equilibria reproduce NAME --out DIR` once a
+unit of work has been checkpointed resumes on the next run. Two reproductions stand for the rest (the checkpointing
+is the runner's, the same for every experiment): calvano (numba kernels, two unit folders) and leduc-convergence.
+Every reproduction with checkpointed units is also resumed in-process after losing a unit, in its quick
+configuration (tests/experiments/test_registry.py).
 
 The configurations are the full ones with fields replaced through ``EQUILIBRIA_REPRODUCE_OVERRIDES`` (the runner's
 test hook), so the code path is the full run's on a problem small enough for a test. Each test asserts that
@@ -24,28 +27,18 @@ from typing import Any
 
 import pytest
 
-from equilibria.experiments import registry
 from equilibria.experiments.runner import OVERRIDES_VARIABLE
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
 # name -> (overrides of the full configuration, the folders its units are checkpointed in, in the order they fill)
 LONG_REPRODUCTIONS: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
-    "gan-mixtures": ({"methods": ["gda", "extragradient"], "datasets": ["ring"], "seeds": [0, 1], "steps": 20,
-                      "record_every": 10, "batch_size": 32, "architecture": {"hidden": 8, "depth": 1},
-                      "claims": [], "collapse_on": [], "recovery": []}, ("cells",)),
     "calvano": ({"sessions": 24, "chunks": 4, "beta": 2e-5, "convergence_window": 10_000, "low_discount_sessions": 4,
                  "three_firm_sessions": 2, "heatmap_alphas": [0.1], "heatmap_betas": [2e-5, 4e-5],
                  "heatmap_sessions": 4, "impulse_horizon": 6}, ("sessions", "cells")),
-    "calvano-heatmap": ({"points": 2, "sessions": 8, "market": {"convergence_window": 10_000}}, ("cells",)),
     "leduc-convergence": ({"full_width_iterations": 1000, "sampled_iterations": 400, "grid_points": 6},
                           ("cells",)),
 }
-
-
-def test_every_long_reproduction_has_a_kill_and_resume_test() -> None:
-    assert set(LONG_REPRODUCTIONS) <= set(registry())
-    assert {"gan-mixtures", "calvano", "calvano-heatmap", "leduc-convergence"} == set(LONG_REPRODUCTIONS)
 
 
 def _environment(name: str, tmp_path: Path) -> dict[str, str]:
@@ -96,22 +89,26 @@ def _kill_after_first_unit(name: str, out: Path, env: dict[str, str]) -> dict[Pa
     return _units(out, name)
 
 
-def _without_timings(value: Any) -> Any:
+# a measurement of this machine's clock: "seconds", "ms per iteration", "compile s", "median ms", "wall time"
+TIMING = re.compile(r"second|\bms\b|\bs$|wall")
+
+
+def without_timings(value: Any) -> Any:
     """Results with the wall-clock measurements left out (keys and table columns that name seconds)."""
     if isinstance(value, dict):
         if "columns" in value and "rows" in value:
-            keep = [i for i, c in enumerate(value["columns"]) if "second" not in c and "ms per" not in c]
+            keep = [i for i, c in enumerate(value["columns"]) if not TIMING.search(c)]
             return {**value, "columns": [value["columns"][i] for i in keep],
                     "rows": [[row[i] for i in keep] for row in value["rows"]]}
-        return {k: _without_timings(v) for k, v in value.items() if "seconds" not in k}
+        return {k: without_timings(v) for k, v in value.items() if not TIMING.search(k)}
     if isinstance(value, list):
-        return [_without_timings(v) for v in value]
+        return [without_timings(v) for v in value]
     return value
 
 
 def _results(out: Path, name: str) -> dict[str, Any]:
     entry = json.loads((out / "results.json").read_text())["experiments"][name]
-    return _without_timings({key: entry[key] for key in ("summary", "checks", "tables", "figures")})
+    return without_timings({key: entry[key] for key in ("summary", "checks", "tables", "figures")})
 
 
 def _finished(process: subprocess.CompletedProcess[str], name: str) -> None:
