@@ -24,9 +24,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-# Two pytest workers on two cores: one BLAS thread each, or OpenBLAS oversubscribes and crawls.
+# Two pytest workers on two cores: one BLAS thread each, or OpenBLAS oversubscribes and crawls. Work stealing: a
+# worker that runs out takes tests from the other, so the run does not end on one worker's queue of long tests.
 unit: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --durations=10
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist worksteal --durations=25
 
 # Peer libraries (nashpy, quantecon, pygambit, open_spiel, mfglib) live in the bench extra; pygambit compiles
 # (~5 min). torch first, as a CPU build (where the index serves CUDA builds add
