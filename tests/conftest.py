@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -30,6 +32,33 @@ os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=1")
 # Ray starts its processes with fork + exec (subprocess); JAX warns about any fork in a process that has loaded it,
 # but exec replaces the child at once, so the deadlock it warns about cannot happen there.
 RAY_FORK_WARNING = "ignore:os.fork\\(\\) was called:RuntimeWarning"
+
+
+# A worker that keeps every program of every module it ran grew to 5.5 GB by the end of a run (JAX holds each
+# compiled executable for as long as its function lives); past this size they are let go between modules.
+JAX_CACHE_LIMIT_BYTES = 2 * 2**30
+
+
+def _resident_bytes() -> int | None:
+    """This process's resident memory now (Linux), or None where /proc is not there."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _release_compiled_programs() -> Iterator[None]:
+    """After a test module, JAX's in-memory caches (traced functions, compiled executables) are emptied once the
+    worker holds more than JAX_CACHE_LIMIT_BYTES; a later module that needs one of those programs again reads it
+    from the run's disk cache above instead of compiling it."""
+    yield
+    jax = sys.modules.get("jax")
+    resident = _resident_bytes()
+    if jax is not None and (resident is None or resident > JAX_CACHE_LIMIT_BYTES):
+        jax.clear_caches()
+        gc.collect()
 
 
 @pytest.fixture(scope="session")

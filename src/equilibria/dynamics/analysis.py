@@ -61,8 +61,13 @@ def update_operator(dynamics: Dynamics, game: DifferentiableGame, state: Any) ->
     if not isinstance(game, DifferentiableGame):
         raise GameError(f"update_operator: game must be a DifferentiableGame, got {type(game).__name__}")
     # One compilation instead of op-by-op dispatch of a second-order computation (inside a caller's jit or vmap
-    # this jit is simply inlined).
-    return jax.jit(partial(_linearise, dynamics))(game, state)
+    # this jit is simply inlined). The dynamic is a static argument of one module-level jit, so the same dynamic
+    # (methods.MethodSpec builds each step size once) linearised again reuses the compiled program.
+    try:
+        hash(dynamics)
+    except TypeError:  # a hyperparameter that is an array: compile for this call only
+        return jax.jit(partial(_linearise, dynamics))(game, state)
+    return _linearise_jit(dynamics, game, state)
 
 
 def _linearise(dynamics: Dynamics, game: DifferentiableGame, state: Any) -> jax.Array:
@@ -85,6 +90,9 @@ def _linearise(dynamics: Dynamics, game: DifferentiableGame, state: Any) -> jax.
         raise GameError(f"update_operator: {dynamics.name}'s update changes the state's float size "
                         f"({flat.size} -> {out_shape.shape[0]}); the update is not a map of the state to itself")
     return jax.jacfwd(step)(flat)
+
+
+_linearise_jit = jax.jit(_linearise, static_argnums=0)
 
 
 def _eigenvalues(matrix: Any, caller: str) -> np.ndarray:

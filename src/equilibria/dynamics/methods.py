@@ -9,10 +9,16 @@ Names are looked up as users type them (:mod:`equilibria.core.names`: any case, 
 field's abbreviations in :data:`ALIASES` (``ogda``, ``eg``, ``rm``, ``rm+``, ``fp``, ...). The table imports no JAX:
 a method's constructor module is imported when it is built, so the command line's parser can list the methods
 without loading JAX.
+
+A spec builds each step size once per process and hands back the same :class:`Dynamics` afterwards (a dynamic is an
+immutable pair of pure functions, so sharing it is safe): JAX's compilation caches are keyed on function identity,
+so a second run of the same method in one process (the lab's requests, a second command in the same interpreter)
+reuses the programs the first compiled instead of compiling them again.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,7 +58,7 @@ class MethodSpec:
 
 def _spec(name: str, family: str, description: str, build: Callable[[float], Dynamics],
           uses_step_size: bool = True) -> MethodSpec:
-    return MethodSpec(name, family, description, build, uses_step_size)
+    return MethodSpec(name, family, description, functools.lru_cache(maxsize=32, typed=True)(build), uses_step_size)
 
 
 METHODS: dict[str, MethodSpec] = {s.name: s for s in (

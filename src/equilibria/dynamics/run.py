@@ -22,7 +22,8 @@ The work of a step that depends on the game alone (slicing each player's payoffs
 done once, before the loop (:func:`_hoist_invariants`), with the same numbers bit for bit.
 
 Time limit. ``run(..., max_seconds=S)`` runs the same updates in compiled chunks (a loop whose length is an argument,
-so one compilation serves every chunk), reading the clock between chunks: a chunk starts at one step and doubles
+so one compilation serves every chunk, and every later budgeted run of the same dynamic on games of the same
+shapes), reading the clock between chunks: a chunk starts at one step and doubles
 while it takes under a fiftieth of ``S``, so no chunk overruns the limit by much; the first chunk's time includes
 its compilation. At the limit the run stops and records where it stopped, at step ``k`` (a multiple of
 ``record_every`` or not): the records before are those of the unbudgeted run, the last one and ``final_state``
@@ -147,24 +148,7 @@ def run(dynamics: Dynamics, game: DifferentiableGame, state: Any, *, steps: int,
     def measure(params: Params) -> dict[str, jax.Array]:
         return {name: jnp.asarray(metric(game, params)) for name, metric in metrics.items()}
 
-    def one_step(game: DifferentiableGame, carry: _Carry) -> _Carry:
-        played = carry.state.params
-        new_state = dynamics.update(game, carry.state)
-        stop = carry.diverged | ~_all_finite(new_state)
-        first = stop & ~carry.diverged
-        live = ~stop
-        total = tree_where(live, tree_add(carry.total, played), carry.total)
-        joint_total = carry.joint_total
-        if joint:
-            joint_total = jnp.where(live, joint_total + _product_distribution(played), joint_total)
-        return _Carry(
-            state=tree_where(stop, carry.state, new_state),
-            total=total,
-            joint_total=joint_total,
-            count=carry.count + live.astype(carry.count.dtype),
-            diverged=stop,
-            diverged_at=jnp.where(first, carry.state.step, carry.diverged_at),
-        )
+    one_step = functools.partial(_one_step, dynamics, joint)
 
     def average(carry: _Carry) -> Params:
         safe = jnp.maximum(carry.count, 1)
@@ -196,17 +180,56 @@ def run(dynamics: Dynamics, game: DifferentiableGame, state: Any, *, steps: int,
             avg = average(carry)
             return carry.state.step, carry.state.params, avg, measure(carry.state.params), measure(avg)
 
-        def advance(carry: _Carry, n: jax.Array) -> _Carry:
-            return jax.lax.fori_loop(0, n, lambda _, c: one_step(game, c), carry)
-
-        final, kept = _run_timed(jax.jit(advance), jax.jit(record), carry0, steps // record_every, record_every,
-                                 started + max_seconds, max_seconds / 50)
+        advance = _advance_program(dynamics, joint)
+        final, kept = _run_timed(lambda carry, n: advance(game, carry, n), jax.jit(record), carry0,
+                                 steps // record_every, record_every, started + max_seconds, max_seconds / 50)
+        # Stacked on the host: jnp.stack would compile a program for each number of records a deadline leaves.
         step_r, params_r, avg_r, metrics_r, avg_metrics_r = jax.tree_util.tree_map(
-            lambda *leaves: jnp.stack([jnp.asarray(leaf) for leaf in leaves]), first, *kept)
+            lambda *leaves: jnp.asarray(np.stack([np.asarray(leaf) for leaf in leaves])), first, *kept)
     joint_average = final.joint_total / jnp.maximum(final.count, 1) if joint else None
     return Trajectory(steps=step_r, params=params_r, average=avg_r, metrics=metrics_r, average_metrics=avg_metrics_r,
                       joint_average=joint_average, final_state=final.state, diverged=final.diverged,
                       diverged_at=final.diverged_at)
+
+
+def _one_step(dynamics: Dynamics, joint: bool, game: DifferentiableGame, carry: _Carry) -> _Carry:
+    """One update inside the runner: the played iterate added to the running totals, a non-finite update frozen
+    (the run stops counting there and records where it diverged)."""
+    played = carry.state.params
+    new_state = dynamics.update(game, carry.state)
+    stop = carry.diverged | ~_all_finite(new_state)
+    first = stop & ~carry.diverged
+    live = ~stop
+    total = tree_where(live, tree_add(carry.total, played), carry.total)
+    joint_total = carry.joint_total
+    if joint:
+        joint_total = jnp.where(live, joint_total + _product_distribution(played), joint_total)
+    return _Carry(
+        state=tree_where(stop, carry.state, new_state),
+        total=total,
+        joint_total=joint_total,
+        count=carry.count + live.astype(carry.count.dtype),
+        diverged=stop,
+        diverged_at=jnp.where(first, carry.state.step, carry.diverged_at),
+    )
+
+
+def _advance(dynamics: Dynamics, joint: bool, game: DifferentiableGame, carry: _Carry, n: jax.Array) -> _Carry:
+    return jax.lax.fori_loop(0, n, lambda _, c: _one_step(dynamics, joint, game, c), carry)
+
+
+_advance_jit = jax.jit(_advance, static_argnums=(0, 1))
+
+
+def _advance_program(dynamics: Dynamics, joint: bool) -> Callable[[DifferentiableGame, _Carry, jax.Array], _Carry]:
+    """``advance(game, carry, n)``: ``n`` steps, compiled once per dynamic (a static argument of one module-level
+    jit, so a second budgeted run of the same dynamic, on any game of the same shapes, reuses the program); a
+    dynamic that cannot be hashed (an array among its hyperparameters) gets a program of its own."""
+    try:
+        hash(dynamics)
+    except TypeError:
+        return jax.jit(functools.partial(_advance, dynamics, joint))
+    return functools.partial(_advance_jit, dynamics, joint)
 
 
 def _all_finite(tree: Any) -> jax.Array:

@@ -83,10 +83,13 @@ def deadline(budget: Budget) -> Iterator[None]:
         return
     assert budget.max_seconds is not None
 
+    armed = [True]
+
     def expire(signum: int, frame: Any) -> None:
         # Inside a garbage-collector callback (JAX installs one) the exception would be printed and dropped:
         # leave it to the next tick of the repeating timer.
-        if frame is not None and any(getattr(callback, "__code__", None) is frame.f_code for callback in gc.callbacks):
+        if not armed[0] or (frame is not None and any(getattr(callback, "__code__", None) is frame.f_code
+                                                      for callback in gc.callbacks)):
             return
         raise OutOfTime
 
@@ -96,6 +99,9 @@ def deadline(budget: Budget) -> Iterator[None]:
         signal.setitimer(signal.ITIMER_REAL, max(budget.max_seconds - budget.elapsed(), 1e-4), 0.05)
         yield
     finally:
+        # Disarmed first, by a store (Python runs signal handlers at calls and backward jumps, not between these
+        # two lines): a tick that lands here must not raise before the timer is stopped, or it would never be.
+        armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
