@@ -1,9 +1,9 @@
 """Wall-clock checks of time limits on a shared machine.
 
 ``make test`` runs two pytest workers on two cores, beside the subprocesses some tests start, so a call's wall time
-is its own plus whatever else got the core: hoffman_karp with ``max_seconds=0.5`` takes 0.82 s on a quiet machine
-and was once measured at 1.75 s in a full run. A limit is therefore checked on the first of a few runs that keeps
-it, with the limit itself unchanged: a call that hangs, or really overruns its budget, fails every run.
+is its own plus whatever else got the core at that moment: hoffman_karp with ``max_seconds=0.5`` took 0.82 s alone
+and 1.84 s beside a busy worker (BLAS threads unpinned). A limit is therefore checked on the first of a few runs
+that keeps it, with the limit itself unchanged: a call that hangs, or really overruns its budget, fails every run.
 """
 
 from __future__ import annotations

@@ -99,8 +99,9 @@ def deadline(budget: Budget) -> Iterator[None]:
         signal.setitimer(signal.ITIMER_REAL, max(budget.max_seconds - budget.elapsed(), 1e-4), 0.05)
         yield
     finally:
-        # Disarmed first, by a store (Python runs signal handlers at calls and backward jumps, not between these
-        # two lines): a tick that lands here must not raise before the timer is stopped, or it would never be.
+        # Disarmed first, by a plain store: Python runs a pending signal handler at calls and backward jumps, so
+        # none runs before it. A tick that raised here, before the timer is stopped, would leave it running for
+        # good, raising OutOfTime every 50 ms in whatever the process does next.
         armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
